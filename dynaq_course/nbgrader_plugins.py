@@ -1,0 +1,25 @@
+"""nbgrader preprocessors used by the course's ``nbgrader_config.py``."""
+from nbconvert.preprocessors import Preprocessor
+
+HIDDEN_MARKER = "BEGIN HIDDEN TESTS"
+
+
+class HideHiddenTestTracebacks(Preprocessor):
+    """In feedback, show a failing hidden test's error message but not its code.
+
+    nbgrader's ``ClearHiddenTests`` removes the hidden lines from the cell, but
+    a failing hidden test's traceback still quotes them. Run this before
+    ``ClearHiddenTests``: it keeps only ``ErrorName: message`` for such cells.
+    The course's checks write their messages for students, so that line says
+    what went wrong without the test code.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and HIDDEN_MARKER in cell.source:
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    output["traceback"] = [
+                        f"{output.get('ename', 'Error')}: {output.get('evalue', '')}",
+                        "(This is a hidden test: its code is not shown.)",
+                    ]
+        return cell, resources

@@ -1,0 +1,38 @@
+"""nbgrader configuration of the Dyna-Q course. The repository root is the course directory."""
+import os
+
+c = get_config()  # noqa: F821 (provided by nbgrader)
+
+COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.course_id = "dynaq"
+c.CourseDirectory.root = COURSE_ROOT
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(COURSE_ROOT, "gradebook.db")
+
+# Single-machine exchange inside the course folder (git-ignored). For a shared
+# JupyterHub, point this at a folder every user can write, e.g. /srv/nbgrader/exchange.
+c.Exchange.root = os.environ.get("DYNAQ_EXCHANGE", os.path.join(COURSE_ROOT, "exchange"))
+
+# The longest cell under grading is a shortened experiment (a second or two);
+# a minute is generous for honest code and stops a function that never returns.
+c.Execute.timeout = 60
+
+# A test cell a student deleted is put back from the gradebook, not lost.
+c.OverwriteCells.add_missing_cells = True
+
+# Students' stubs read like the tutorial's.
+c.ClearSolutions.code_stub = {
+    "python": "# YOUR CODE HERE\nraise NotImplementedError(\"Student exercise: write this function\")"
+}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Feedback never shows hidden-test code (nbgrader's default feedback keeps it).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "dynaq_course.nbgrader_plugins.HideHiddenTestTracebacks",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# Figures are drawn headless while nbgrader executes notebooks.
+os.environ.setdefault("MPLBACKEND", "Agg")
