@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up (first run only) and open the course in JupyterLab at the course directory.
+# Extra arguments go to `jupyter lab`, e.g. --no-browser --port 8890.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/setup.sh
+echo "Students: release/dyna_q/ · Self-learners: notebooks/ · Worked solutions: solutions/ · Instructors: Nbgrader menu"
+exec jupyter lab --ServerApp.root_dir="$PWD" "$@"
