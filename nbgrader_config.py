@@ -34,5 +34,5 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
-# Figures are drawn headless while nbgrader executes notebooks.
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Kernels draw figures headless with the inline backend, so feedback shows them.
+os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"

@@ -30,6 +30,7 @@ import nbformat
 from .exercises import REVEAL_METADATA_KEY
 
 ASSIGNMENT = "dyna_q"
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # headless, and keeps figures in the notebook
 EDITIONS = ("release", "solutions", "notebooks")
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -189,7 +190,7 @@ def execute_folder(folder: Path, timeout: int = 600) -> None:
     from nbclient import NotebookClient
 
     env_backup = {k: os.environ.get(k) for k in ("MPLBACKEND", "DYNAQ_NO_PROGRESS")}
-    os.environ["MPLBACKEND"] = "Agg"
+    os.environ["MPLBACKEND"] = INLINE_BACKEND
     os.environ["DYNAQ_NO_PROGRESS"] = "1"  # progress widgets are noise in a saved notebook
     try:
         for path in sorted(folder.glob("*.ipynb")):

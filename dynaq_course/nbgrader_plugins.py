@@ -1,5 +1,6 @@
 """nbgrader preprocessors used by the course's ``nbgrader_config.py``."""
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 HIDDEN_MARKER = "BEGIN HIDDEN TESTS"
 
@@ -13,6 +14,10 @@ class HideHiddenTestTracebacks(Preprocessor):
     The course's checks write their messages for students, so that line says
     what went wrong without the test code.
     """
+
+    # nbconvert preprocessors are off unless enabled, and nbgrader registers the
+    # ones listed in GenerateFeedback.preprocessors without enabling them.
+    enabled = Bool(True).tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code" and HIDDEN_MARKER in cell.source:

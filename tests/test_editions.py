@@ -1,0 +1,176 @@
+"""The generated editions match source/, and no edition leaks an answer.
+
+release/, solutions/ and notebooks/ are committed so that students and
+self-learners get them with a plain clone; these tests regenerate each one
+into a temporary folder and compare it cell by cell with what is committed.
+Rebuild with `python -m dynaq_course.editions` when a test here fails.
+"""
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from dynaq_course import editions
+
+ROOT = editions.course_root()
+NAMES = [p.name for p in editions.source_notebooks(ROOT)]
+REBUILD = "Rebuild the editions: python -m dynaq_course.editions"
+
+
+def _cells(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    return [(c.get("id"), c.cell_type, c.source, {k: v for k, v in c.metadata.items() if k != "execution"})
+            for c in nb.cells]
+
+
+def _assert_same_cells(generated: Path, committed: Path):
+    assert committed.exists(), f"{committed.relative_to(ROOT)} is missing. {REBUILD}"
+    new, old = _cells(generated), _cells(committed)
+    assert len(new) == len(old), f"{committed.relative_to(ROOT)}: {len(old)} cells, source gives {len(new)}. {REBUILD}"
+    for i, (a, b) in enumerate(zip(new, old)):
+        assert a == b, f"{committed.relative_to(ROOT)} cell {i} differs from what source/ gives. {REBUILD}"
+
+
+def test_five_section_notebooks():
+    assert NAMES == ["01_the_world.ipynb", "02_model_update.ipynb", "03_planning.ipynb",
+                     "04_how_much_to_plan.ipynb", "05_when_the_world_changes.ipynb"]
+
+
+@pytest.fixture(scope="module")
+def regenerated_release(tmp_path_factory):
+    course = tmp_path_factory.mktemp("course")
+    shutil.copytree(ROOT / "source", course / "source")
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    editions.build_release(course)
+    return course / "release" / editions.ASSIGNMENT
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_release_matches_source(regenerated_release, name):
+    _assert_same_cells(regenerated_release / name, ROOT / "release" / editions.ASSIGNMENT / name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_self_learner_edition_matches_source(tmp_path, name):
+    editions.build_notebooks(ROOT, tmp_path)
+    _assert_same_cells(tmp_path / name, ROOT / "notebooks" / name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_solutions_match_source(tmp_path, name):
+    editions.build_solutions(ROOT, tmp_path, execute=False)
+    _assert_same_cells(tmp_path / name, ROOT / "solutions" / name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_solutions_were_run_without_error(name):
+    nb = nbformat.read(ROOT / "solutions" / name, as_version=4)
+    for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        assert cell.execution_count is not None, f"solutions/{name}: code cell {i} was not run. {REBUILD}"
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        assert not errors, f"solutions/{name}: code cell {i} raised {errors[0].ename}"
+
+
+def test_solutions_show_figures():
+    for name in ["01_the_world.ipynb", "03_planning.ipynb", "04_how_much_to_plan.ipynb",
+                 "05_when_the_world_changes.ipynb"]:
+        nb = nbformat.read(ROOT / "solutions" / name, as_version=4)
+        images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                  if "image/png" in o.get("data", {})]
+        assert images, f"solutions/{name} has no figure"
+
+
+# ------------------------------------------------------------------ leaks
+
+def _region_lines(begin: str, end: str) -> set[str]:
+    """Every substantive line inside begin/end regions of source/ (comments and short lines skipped)."""
+    lines = set()
+    for path in editions.source_notebooks(ROOT):
+        for cell in nbformat.read(path, as_version=4).cells:
+            inside = False
+            for line in cell.source.split("\n"):
+                if begin in line:
+                    inside = True
+                elif end in line:
+                    inside = False
+                elif inside:
+                    text = line.strip()
+                    if len(text) > 8 and not text.startswith("#"):
+                        lines.add(text)
+    return lines
+
+
+def _answer_texts() -> set[str]:
+    texts = set()
+    for path in editions.source_notebooks(ROOT):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "markdown" and meta.get("solution"):
+                texts |= {ln.strip() for ln in cell.source.split("\n") if len(ln.strip()) > 20}
+    return texts
+
+
+def _lesson_lines() -> set[str]:
+    """Lines source/ shows outside every solution and hidden-test region (hints, lesson code)."""
+    lines = set()
+    for path in editions.source_notebooks(ROOT):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "markdown":
+                continue
+            inside = False
+            for line in cell.source.split("\n"):
+                if editions.BEGIN_SOLUTION in line or editions.BEGIN_HIDDEN in line:
+                    inside = True
+                elif editions.END_SOLUTION in line or editions.END_HIDDEN in line:
+                    inside = False
+                elif not inside:
+                    lines.add(line.strip().strip("`"))
+    return lines
+
+
+LESSON_LINES = _lesson_lines()
+SOLUTION_LINES = _region_lines(editions.BEGIN_SOLUTION, editions.END_SOLUTION) - LESSON_LINES
+HIDDEN_LINES = _region_lines(editions.BEGIN_HIDDEN, editions.END_HIDDEN) - LESSON_LINES
+MODEL_ANSWERS = _answer_texts()
+
+
+def test_leak_check_has_something_to_look_for():
+    assert len(SOLUTION_LINES) >= 6 and len(HIDDEN_LINES) >= 6 and len(MODEL_ANSWERS) >= 5
+
+
+def _notebook_text(path: Path, skip_reveals: bool = False) -> str:
+    nb = nbformat.read(path, as_version=4)
+    parts = []
+    for cell in nb.cells:
+        if skip_reveals and cell.source.startswith("<details>"):
+            continue
+        parts.append(cell.source)
+        parts += [str(o) for o in cell.get("outputs", [])]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_release_has_no_solution_hidden_test_or_model_answer(name):
+    text = _notebook_text(ROOT / "release" / editions.ASSIGNMENT / name)
+    leaked = [ln for ln in SOLUTION_LINES | HIDDEN_LINES | MODEL_ANSWERS if ln in text]
+    assert not leaked, f"release/{name} leaks: {leaked[:3]}"
+    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_self_learner_edition_hides_answers_behind_reveals(name):
+    path = ROOT / "notebooks" / name
+    outside = _notebook_text(path, skip_reveals=True)
+    leaked = [ln for ln in SOLUTION_LINES | HIDDEN_LINES | MODEL_ANSWERS if ln in outside]
+    assert not leaked, f"notebooks/{name} shows outside a reveal cell: {leaked[:3]}"
+    everything = _notebook_text(path)
+    hidden_only = HIDDEN_LINES - SOLUTION_LINES
+    assert not [ln for ln in hidden_only if ln in everything], f"notebooks/{name} carries hidden tests"
+    assert "nbgrader" not in nbformat.read(path, as_version=4).metadata
+
+
+def test_self_learner_edition_reveals_every_solution():
+    text = "\n".join(_notebook_text(ROOT / "notebooks" / n) for n in NAMES)
+    assert all(line in text for line in SOLUTION_LINES)
+    assert all(line in text for line in MODEL_ANSWERS)
