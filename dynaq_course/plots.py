@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Patch, Rectangle
 from matplotlib.path import Path
-from scipy import stats
+from scipy import special  # (not scipy.stats: importing that costs a notebook a second)
 
 from .world import ACTION_LETTERS, ACTION_MOVES, ACTION_NAMES, check_action, check_state
 
@@ -266,7 +266,8 @@ def plot_steps_per_episode(steps, labels, title=None, legend_title=None,
         mean = curve.mean(axis=0) if steps.ndim == 3 else curve
         line, = ax.plot(episodes, mean, linewidth=1.5, label=label)
         if n_runs > 1:
-            half = stats.sem(curve, axis=0) * stats.t.ppf(0.975, n_runs - 1)
+            sem = curve.std(axis=0, ddof=1) / np.sqrt(n_runs)
+            half = sem * special.stdtrit(n_runs - 1, 0.975)  # Student t 97.5% quantile
             ax.fill_between(episodes, mean - half, mean + half, color=line.get_color(),
                             alpha=0.25, linewidth=0)
     handles, names = ax.get_legend_handles_labels()
