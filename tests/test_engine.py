@@ -97,7 +97,7 @@ def test_planning_makes_a_difference(backend):
 def test_backends_agree_with_each_other():
     if not engine.numba_available():
         pytest.skip("numba is not installed")
-    means = [engine.simulate([10], 300, 60, seed=s, backend=b, progress=False).steps[0, :, 20:].mean(axis=1)
+    means = [engine.simulate([10], 200, 60, seed=s, backend=b, progress=False).steps[0, :, 20:].mean(axis=1)
              for s, b in ((1, "numba"), (2, "python"))]
     se = np.sqrt(sum(m.var(ddof=1) / len(m) for m in means))
     assert abs(means[0].mean() - means[1].mean()) < 4 * se

@@ -47,8 +47,8 @@ SWEEP_WINDOWS = ((0, 1), (1, 5), (5, 10), (10, 20), (20, 40), (40, 100))
 SHORTCUT_WINDOWS = ((0, 20), (20, 100), (100, 200), (200, 210), (210, 250), (250, 400))
 SETTINGS = ("sweep_k0", "sweep_k1", "sweep_k10", "sweep_k100", "shortcut_k0", "shortcut_k10")
 # engine runs per setting: numba, python (the plain-Python engine is ~30x slower)
-RUNS = {"sweep_k0": (1000, 200), "sweep_k1": (1000, 200), "sweep_k10": (1000, 200),
-        "sweep_k100": (400, 60), "shortcut_k0": (1000, 200), "shortcut_k10": (400, 80)}
+RUNS = {"sweep_k0": (1000, 150), "sweep_k1": (1000, 150), "sweep_k10": (1000, 150),
+        "sweep_k100": (400, 40), "shortcut_k0": (1000, 150), "shortcut_k10": (400, 60)}
 
 
 @dataclass(frozen=True)
