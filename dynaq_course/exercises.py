@@ -149,6 +149,32 @@ def load_exercise(name: str, folder: str | Path = ".", verbose: bool = True):
         if verbose:
             print(f"Warning: {name} from {exercise.notebook} raised {type(err).__name__}: {err} "
                   "on a simple test call. The experiments below will likely fail until it is fixed.")
+    else:
+        problem = _self_check_problem(name, function)
+        if problem and verbose:
+            print(f"Warning: your {name} from {exercise.notebook} does not pass its self-check yet: {problem} "
+                  "The experiments below use it anyway; fix it, save, and re-run this cell.")
     if verbose:
         print(f"Using your {name} from {exercise.notebook}.")
     return function
+
+
+def _self_check_problem(name: str, function):
+    """The self-check's message when ``function`` fails it, else None (prints nothing)."""
+    import contextlib
+    import io
+
+    from . import checks
+
+    check = checks.self_check_model_update if name == "dyna_q_model_update" else checks.self_check_planning
+    state = np.random.get_state()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            check(function)
+    except AssertionError as err:
+        return str(err)
+    except Exception as err:  # noqa: BLE001 - any crash is a problem to report
+        return f"{type(err).__name__}: {err}"
+    finally:
+        np.random.set_state(state)
+    return None

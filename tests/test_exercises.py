@@ -110,3 +110,21 @@ def test_loading_does_not_move_the_learners_random_stream(tmp_path):
     np.random.seed(5)
     load_exercise("dyna_q_planning", folder, verbose=False)
     assert np.random.random() == expected
+
+
+def test_wrong_function_is_loaded_with_its_self_check_message(tmp_path, capsys):
+    folder = _copy(ROOT / "release" / editions.ASSIGNMENT, tmp_path)
+    _edit_exercise(folder / MODEL_NB, "dyna_q_model_update",
+                   "def dyna_q_model_update(model, state, action, reward, next_state):\n"
+                   "    model[state, action] = next_state, reward\n"
+                   "    return model")
+    load_exercise("dyna_q_model_update", folder)
+    out = capsys.readouterr().out
+    assert "does not pass its self-check yet" in out and "reward" in out
+
+
+def test_correct_function_loads_without_warning(tmp_path, capsys):
+    folder = _copy(ROOT / "solutions", tmp_path)
+    load_exercise("dyna_q_planning", folder)
+    out = capsys.readouterr().out
+    assert "Warning" not in out and out.strip() == "Using your dyna_q_planning from 03_planning.ipynb."
