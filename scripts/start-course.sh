@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/setup.sh
 echo "Students: release/dyna_q/ · Self-learners: notebooks/ · Worked solutions: solutions/ · Instructors: Nbgrader menu"
-exec jupyter lab --ServerApp.root_dir="$PWD" "$@"
+extra=()
+if [ "$(id -u)" = 0 ]; then extra+=(--allow-root); fi   # containers and CI machines often run as root
+exec jupyter lab --ServerApp.root_dir="$PWD" "${extra[@]}" "$@"
