@@ -1,0 +1,72 @@
+"""Finding what could not be graded, so it is never mistaken for a real zero.
+
+* :func:`precheck_submission` (main process, before dispatch): every notebook of
+  the assignment present, each valid JSON and valid nbformat.
+* :func:`classify_autograde_error` (worker): nbgrader's error for one notebook ->
+  kernel died / timed out / nbgrader error.
+* :func:`timed_out_cells` (worker): cells nbgrader interrupted at the timeout
+  (nbgrader records them as a ``CellTimeoutError`` output and carries on).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+
+from .jobs import (INVALID_NOTEBOOK, KERNEL_DIED, MISSING_NOTEBOOK, NBGRADER_ERROR, TIMED_OUT, Failure)
+
+
+def precheck_submission(folder: Path, student: str, notebooks: list[str]) -> tuple[list[str], list[Failure]]:
+    """(notebooks that can be autograded, failures) for the submission in ``folder``."""
+    ok, failures = [], []
+    for name in notebooks:
+        path = folder / f"{name}.ipynb"
+        if not path.is_file():
+            failures.append(Failure(student, name, MISSING_NOTEBOOK, f"{name}.ipynb is not in the submission"))
+            continue
+        try:
+            json.loads(path.read_bytes())
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            failures.append(Failure(student, name, INVALID_NOTEBOOK, f"not valid JSON ({err})"))
+            continue
+        try:
+            nb = nbformat.read(path, as_version=4)
+            nbformat.validate(nb)
+        except Exception as err:  # nbformat raises several types (ValidationError, NBFormatError, KeyError...)
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            failures.append(Failure(student, name, INVALID_NOTEBOOK, f"not a valid notebook: {first[:200]}"))
+            continue
+        ok.append(name)
+    return ok, failures
+
+
+def classify_autograde_error(student: str, notebook: str, text: str) -> Failure:
+    """What went wrong, from nbgrader's log and traceback for one notebook."""
+    if "DeadKernelError" in text or "Kernel died" in text or "kernel died" in text:
+        kind, detail = KERNEL_DIED, "the kernel died while running the notebook (e.g. os._exit, a crash, memory limit)"
+    elif "UnresponsiveKernelError" in text or "became unresponsive" in text:
+        kind, detail = TIMED_OUT, "the kernel stopped responding and could not be interrupted"
+    elif "CellTimeoutError" in text or "TimeoutError" in text:
+        kind, detail = TIMED_OUT, "a cell ran past the timeout"
+    else:
+        lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+        last = next((ln for ln in reversed(lines) if "Error" in ln or "Exception" in ln), lines[-1] if lines else "")
+        kind, detail = NBGRADER_ERROR, last[:300] or "nbgrader did not write the autograded notebook"
+    return Failure(student, notebook, kind, detail)
+
+
+def timed_out_cells(nb) -> list[str]:
+    """grade_ids (or cell numbers) of the cells nbgrader stopped at the timeout."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
+                found.append(cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {i}")
+                break
+    return found
+
+
+def timed_out_failure(student: str, notebook: str, cells: list[str], timeout) -> Failure:
+    limit = f" of {timeout} s" if timeout else ""
+    return Failure(student, notebook, TIMED_OUT, f"stopped at the timeout{limit} in {', '.join(cells)}")

@@ -1,0 +1,195 @@
+"""The worker: autograde one submission in its own workspace, return plain data.
+
+:func:`grade_submission` is a top-level function taking a :class:`Job` and
+returning a :class:`Result`, so it runs on any ``concurrent.futures`` executor
+(local processes, or Dask's ``Client.get_executor()``).
+
+nbgrader runs *in-process* (its ``Autograde`` converter, as ``nbgrader
+autograde`` uses it), in a worker process that is reused from one submission to
+the next: importing nbgrader costs ~5 s here (jsonschema's RFC 3987 grammar,
+pulled in by nbformat's validator), which a subprocess per submission would pay
+every time. Each notebook is autograded on its own (``--notebook``), so a kernel
+that dies in one notebook costs only that notebook, not the whole submission
+(nbgrader drops the whole submission otherwise).
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .failures import classify_autograde_error, timed_out_cells, timed_out_failure
+from .jobs import (SANDBOX_UNAVAILABLE, WORKER_ERROR, Failure, Job, NotebookOutcome, Result, Verdict)
+from .workspace import Workspace, build_workspace, read_files
+
+LOG_LIMIT = 20_000
+VERIFY_ERROR = "trusted re-check error"
+_JOB_LOCK = threading.Lock()  # one job at a time per process: a job sets environment variables for its kernels
+
+
+@dataclass
+class PlainKernel:
+    """What the sandbox interface returns, for running without a sandbox."""
+    active: bool = False
+    warning: str | None = None
+    env: dict = field(default_factory=dict)
+    nbgrader_args: list = field(default_factory=list)
+    child_prefix: list = field(default_factory=list)
+
+
+class SandboxRequired(RuntimeError):
+    pass
+
+
+def prepare_sandbox(ws: Workspace, mode: str):
+    """The kernel set-up for this workspace: helper B2's sandbox, or a plain kernel for mode 'off'."""
+    if mode == "off":
+        return PlainKernel()
+    try:
+        from .sandbox import prepare_kernel
+    except ImportError:
+        message = ("dynaq_course.grading.sandbox is not available, so submissions run UNSANDBOXED "
+                   "(student code has the grader's rights)")
+        if mode == "require":
+            raise SandboxRequired(message + "; install it or run with --sandbox off") from None
+        return PlainKernel(warning=message)
+    return prepare_kernel(ws.root, [ws.autograded], mode)
+
+
+def _config(ws: Workspace, job: Job, nbgrader_args: list):
+    from traitlets.config.loader import KVArgParseConfigLoader, PyFileConfigLoader
+
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(ws.course)).load_config()
+    if nbgrader_args:
+        cfg.merge(KVArgParseConfigLoader(argv=list(nbgrader_args)).load_config())
+    # Whatever the course's config says, this run reads and writes only the workspace.
+    cfg.CourseDirectory.root = str(ws.course)
+    cfg.CourseDirectory.db_url = ws.db_url
+    cfg.CourseDirectory.assignment_id = job.assignment
+    cfg.CourseDirectory.student_id = job.student
+    if job.timeout:
+        cfg.Execute.timeout = int(job.timeout)
+    return cfg
+
+
+@contextlib.contextmanager
+def _environment(extra: dict):
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    os.environ.pop("NBGRADER_EXECUTION", None)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _logger(student: str) -> logging.Logger:
+    log = logging.getLogger(f"dynaq_course.grade.worker.{os.getpid()}")
+    log.propagate = False
+    log.setLevel(logging.INFO)
+    return log
+
+
+def _autograde_one(ws: Workspace, job: Job, cfg, name: str) -> tuple[NotebookOutcome, str]:
+    import nbformat
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import capture_log
+
+    coursedir = CourseDirectory(config=cfg)
+    coursedir.notebook_id = name
+    app = Autograde(coursedir=coursedir, config=cfg, log=_logger(job.student))
+    app.force = True
+    app.create_student = True
+    run = capture_log(app)
+    text = (run.get("log") or "") + "\n" + (run.get("error") or "")
+    out = ws.autograded / f"{name}.ipynb"
+    if not run["success"] or not out.exists():
+        return NotebookOutcome(name, failure=classify_autograde_error(job.student, name, text)), text
+    stopped = timed_out_cells(nbformat.read(out, as_version=4))
+    if stopped:
+        return NotebookOutcome(name, failure=timed_out_failure(job.student, name, stopped, cfg.Execute.get("timeout"))), text
+    return NotebookOutcome(name), text
+
+
+def _read_grades(ws: Workspace, job: Job, result: Result) -> None:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(ws.db_url) as gb:
+        try:
+            sub = gb.find_submission(job.assignment, job.student)
+        except MissingEntry:
+            return
+        result.timestamp = sub.timestamp.isoformat() if sub.timestamp else None
+        for outcome in result.notebooks:
+            if not outcome.ok:
+                continue
+            nb = gb.find_submission_notebook(outcome.name, job.assignment, job.student)
+            outcome.grades = {g.name: g.auto_score for g in nb.grades}
+            outcome.comments = {c.name: c.auto_comment for c in nb.comments}
+            outcome.late_penalty = nb.late_submission_penalty
+
+
+def _trusted_verdicts(ws: Workspace, job: Job, kernel, result: Result) -> None:
+    # INTEGRATION POINT (helper A): dynaq_course.grading.verify.trusted_verdicts re-checks the
+    # exercises outside the kernel; the main process zeroes points the verdicts do not confirm.
+    try:
+        from .verify import trusted_verdicts
+    except ImportError:
+        result.verify_note = "waiting for verify.trusted_verdicts (dynaq_course/grading/verify.py not installed)"
+        return
+    try:
+        verdicts = trusted_verdicts(ws.submitted, ws.trusted_source, run_prefix=list(kernel.child_prefix),
+                                    timeout=float(job.timeout or 20))
+    except Exception:
+        result.failures.append(Failure(job.student, None, VERIFY_ERROR, traceback.format_exc().strip().splitlines()[-1]))
+        return
+    result.verdicts = {gid: Verdict(bool(v.passed), v.code, str(v.message)) for gid, v in verdicts.items()}
+
+
+def grade_submission(job: Job) -> Result:
+    """Autograde one submission in a throwaway workspace; never raises (errors come back as failures)."""
+    start = time.perf_counter()
+    result = Result(job.assignment, job.student)
+    with _JOB_LOCK:
+        ws = build_workspace(job)
+        logs = []
+        try:
+            ws.autograded.mkdir(parents=True, exist_ok=True)
+            try:
+                kernel = prepare_sandbox(ws, job.sandbox)
+            except Exception as err:  # SandboxUnavailable / SandboxRequired: a clear message from the sandbox
+                result.failures.append(Failure(job.student, None, SANDBOX_UNAVAILABLE, str(err)))
+                return result
+            result.sandbox_active, result.sandbox_warning = bool(kernel.active), kernel.warning
+            cfg = _config(ws, job, kernel.nbgrader_args)
+            with _environment(dict(kernel.env)):
+                for name in job.notebooks:
+                    outcome, text = _autograde_one(ws, job, cfg, name)
+                    result.notebooks.append(outcome)
+                    logs.append(f"--- {name}\n{text}")
+            _read_grades(ws, job, result)
+            if job.verify and any(o.ok for o in result.notebooks):
+                _trusted_verdicts(ws, job, kernel, result)
+            failed = {f"{o.name}.ipynb" for o in result.notebooks if not o.ok}
+            result.autograded_files = {rel: data for rel, data in read_files(ws.autograded).items()
+                                       if rel not in failed}
+        except Exception:
+            result.failures.append(Failure(job.student, None, WORKER_ERROR,
+                                           traceback.format_exc().strip().splitlines()[-1]))
+            logs.append(traceback.format_exc())
+        finally:
+            ws.remove()
+            text = "\n".join(logs)
+            result.log = text[-LOG_LIMIT:]
+            result.seconds = time.perf_counter() - start
+    return result
