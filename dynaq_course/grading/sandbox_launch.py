@@ -1,0 +1,270 @@
+"""Start one sandboxed ipykernel: the argv of the ``dynaq-sandbox`` kernelspec.
+
+Two stages, both this module (trusted code; no student code runs before the
+second stage has dropped its rights):
+
+``outer`` runs where jupyter_client starts the kernel (as the grader, outside
+any sandbox). Its working directory is the folder nbgrader executes the
+notebook in; it must lie inside one of the allowed scratch roots. It execs
+``bwrap`` with the filesystem view of :func:`bwrap_argv` and the ``inner``
+stage as command.
+
+``inner`` runs inside the new namespaces (no network, own pid/ipc/uts; as
+root when the grader is root). It fills the scratch tmpfs with a copy of the
+notebook folder (hidden-test regions cut out of every notebook), reads the
+connection file, sets the resource limits, drops to the unprivileged uid
+(no_new_privs, no supplementary groups), and execs ipykernel.
+
+    python -m dynaq_course.grading.sandbox_launch outer CONFIG.json CONNECTION_FILE
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import re
+import resource
+import shutil
+import stat
+import sys
+from pathlib import Path
+
+SCRATCH_SOURCE = "/run/dynaq-scratch-source"   # the real notebook folder, read-only, inside the sandbox
+KERNEL_CONNECTION = "/tmp/.kernel-connection.json"
+PR_SET_NO_NEW_PRIVS = 38
+
+# Environment the kernel gets from the grader's (everything else is dropped:
+# tokens or paths of the instructor's shell stay out of the sandbox).
+ENV_KEEP = ("PATH", "LANG", "LANGUAGE", "TZ", "MPLBACKEND", "NBGRADER_EXECUTION", "PYTHONHASHSEED",
+            "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS",
+            "NUMBA_DISABLE_JIT", "DYNAQ_ENGINE")
+ENV_KEEP_PREFIXES = ("LC_",)
+
+HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?",
+                           re.MULTILINE | re.DOTALL)
+
+
+def _fail(message: str) -> "NoReturn":  # noqa: F821
+    print(f"dynaq sandbox: {message}", file=sys.stderr, flush=True)
+    sys.exit(2)
+
+
+# ------------------------------------------------------------------ outer stage
+
+def _inside(path: Path, roots: list) -> bool:
+    return any(path == Path(r) or Path(r) in path.parents for r in roots)
+
+
+def bwrap_argv(config: dict, scratch: Path | None, runtime_dir: Path | None, workdir: Path | None = None) -> list:
+    """The bwrap command line (without the command): filesystem view, namespaces, environment."""
+    argv = [config["bwrap"], "--die-with-parent", "--new-session",
+            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--hostname", "sandbox"]
+    if not config["as_root"]:
+        argv += ["--unshare-user"]
+    argv += ["--proc", "/proc", "--dev", "/dev",
+             "--size", str(config["limits"]["tmp_bytes"]), "--tmpfs", "/tmp",
+             "--dir", "/run"]
+    # The system: /usr and the usual top-level links or folders, a few files of /etc.
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            argv += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            argv += ["--ro-bind", top, top]
+    argv += ["--ro-bind", "/usr", "/usr"]
+    for path in config["etc_files"]:
+        argv += ["--ro-bind-try", path, path]
+    # Python, the venv, the course package (students have all of these anyway).
+    for path in config["read_only"]:
+        argv += ["--ro-bind", path, path]
+    if runtime_dir is not None:  # connection file and the kernel's IPC sockets
+        argv += ["--bind", str(runtime_dir), str(runtime_dir)]
+    if scratch is not None:
+        argv += ["--ro-bind", str(scratch), SCRATCH_SOURCE,
+                 "--size", str(config["limits"]["scratch_bytes"]), "--tmpfs", str(scratch),
+                 "--chdir", str(scratch)]
+    elif workdir is not None:  # a plain command: its working folder is the one place it may write
+        argv += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    else:
+        argv += ["--chdir", "/tmp"]
+    # bwrap creates the parents of bind mounts (/root, /root/.pyenv, ...) as 0700: open them for the
+    # unprivileged uid (they are empty folders of the sandbox's own root, not the real ones).
+    bound = [Path(p) for p in config["read_only"] + config["etc_files"] + ["/usr"]]
+    targets = [Path(p) for p in config["read_only"] + config["etc_files"]]
+    targets += [Path(p) for p in (runtime_dir, scratch, workdir) if p is not None]
+    parents = {a for t in targets for a in t.parents if a != Path("/")}
+    for parent in sorted(parents, key=lambda a: len(a.parts)):
+        if not any(parent == b or b in parent.parents for b in bound):
+            argv += ["--chmod", "0755", str(parent)]
+    argv += ["--clearenv"]
+    for key, value in os.environ.items():
+        if key in ENV_KEEP or key.startswith(ENV_KEEP_PREFIXES):
+            argv += ["--setenv", key, value]
+    for key, value in {"HOME": "/tmp", "USER": "student", "LOGNAME": "student",
+                       "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.matplotlib",
+                       "NUMBA_CACHE_DIR": "/tmp/.numba", "XDG_CACHE_HOME": "/tmp/.cache",
+                       "PYTHONDONTWRITEBYTECODE": "1", "DYNAQ_SANDBOX": "1"}.items():
+        argv += ["--setenv", key, value]
+    return argv
+
+
+def inner_command(config_path: str, *args: str) -> list:
+    return [config_python(), "-I", "-m", "dynaq_course.grading.sandbox_launch", "inner", config_path, *args]
+
+
+def config_python() -> str:
+    return sys.executable
+
+
+def _run_dir_refusal(workdir: Path, config: dict) -> str | None:
+    """Why a plain command may not get ``workdir`` read-write (None when it may)."""
+    if workdir == Path("/") or len(workdir.parts) < 3:
+        return "a top-level folder"
+    for path in config["read_only"] + [config["course_root"]]:
+        if path and (workdir == Path(path) or workdir in Path(path).parents or Path(path) in workdir.parents):
+            return f"it overlaps {path}"
+    for marker in ("gradebook.db", "nbgrader_config.py", "source", "submitted", "autograded"):
+        if (workdir / marker).exists():
+            return f"it holds {marker}"
+    return None
+
+
+def outer(config_path: str, mode: str, args: list) -> None:
+    config = json.loads(Path(config_path).read_text())
+    workdir = None
+    if mode == "kernel":
+        connection_file = Path(args[0]).resolve()
+        scratch = Path(os.getcwd()).resolve()
+        if not _inside(scratch, config["scratch_roots"]):
+            _fail(f"refusing to start a kernel in {scratch}: not inside the grading workspace's scratch folders "
+                  f"{config['scratch_roots']}")
+        runtime = connection_file.parent
+        if not _inside(runtime, [config["runtime_dir"]]):
+            _fail(f"connection file {connection_file} is not in the sandbox runtime dir {config['runtime_dir']}")
+        command = inner_command(config_path, "kernel", str(connection_file))
+    elif mode == "run":  # a plain command (student code outside a kernel): args = the command
+        scratch, runtime = None, None
+        workdir = Path(os.getcwd()).resolve()
+        refusal = _run_dir_refusal(workdir, config)
+        if refusal:
+            _fail(f"refusing to run {args[:1]} in {workdir}: {refusal}. Run it from a fresh temporary folder "
+                  "that holds its inputs and receives its outputs.")
+        command = inner_command(config_path, "run", *args)
+    else:  # "probe": the self-test of sandbox_status()
+        scratch, runtime = None, None
+        command = inner_command(config_path, "probe")
+    argv = bwrap_argv(config, scratch, runtime, workdir if mode == "run" else None)
+    # The inner stage reads its config from a file bound read-only into the sandbox.
+    argv += ["--ro-bind", config_path, config_path, "--", *command]
+    os.execv(config["bwrap"], argv)
+
+
+# ------------------------------------------------------------------ inner stage
+
+def _scrub_notebook(text: str) -> str:
+    """A notebook without the hidden-test regions of its test cells (the rest unchanged)."""
+    try:
+        nb = json.loads(text)
+    except ValueError:
+        return text
+    for cell in nb.get("cells", []):
+        source = cell.get("source", "")
+        joined = "".join(source) if isinstance(source, list) else source
+        if "BEGIN HIDDEN TESTS" in joined:
+            cell["source"] = HIDDEN_REGION.sub("", joined)
+            cell["outputs"] = []
+    return json.dumps(nb)
+
+
+def _fill_scratch(scratch: Path, uid: int, gid: int) -> None:
+    source = Path(SCRATCH_SOURCE)
+    for path in sorted(source.rglob("*")):
+        target = scratch / path.relative_to(source)
+        if path.is_symlink():
+            continue
+        if path.is_dir():
+            target.mkdir(exist_ok=True)
+        elif path.suffix == ".ipynb":
+            target.write_text(_scrub_notebook(path.read_text(errors="replace")))
+        else:
+            shutil.copyfile(path, target)
+        os.chown(target, uid, gid)
+    os.chown(scratch, uid, gid)
+    os.chmod(scratch, 0o755)
+
+
+def _set_limits(limits: dict) -> None:
+    for name, value in (("RLIMIT_AS", limits["memory_bytes"]), ("RLIMIT_CPU", limits["cpu_seconds"]),
+                        ("RLIMIT_NPROC", limits["processes"]), ("RLIMIT_FSIZE", limits["file_bytes"]),
+                        ("RLIMIT_NOFILE", limits["open_files"]), ("RLIMIT_CORE", 0)):
+        resource.setrlimit(getattr(resource, name), (value, value))
+
+
+def _drop_rights(uid: int, gid: int) -> None:
+    if os.getuid() == 0:
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+        try:
+            os.setuid(0)
+        except PermissionError:
+            pass
+        else:
+            _fail("could not drop root rights; refusing to run student code")
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        _fail("prctl(PR_SET_NO_NEW_PRIVS) failed; refusing to run student code")
+
+
+def inner(config_path: str, mode: str, args: list) -> None:
+    config = json.loads(Path(config_path).read_text())
+    uid, gid = config["uid"], config["gid"]
+    as_root = os.getuid() == 0
+    if not as_root:
+        uid, gid = os.getuid(), os.getgid()
+    os.chmod("/tmp", 0o1777) if as_root else None
+    for sub in (".ipython", ".matplotlib", ".numba", ".cache"):
+        Path("/tmp", sub).mkdir(exist_ok=True)
+        if as_root:
+            os.chown(Path("/tmp", sub), uid, gid)
+    if Path(SCRATCH_SOURCE).is_dir():
+        _fill_scratch(Path(os.getcwd()), uid, gid)
+    elif mode == "run" and as_root:  # the caller's fresh working folder: the sandbox user may write it
+        for path in [Path(os.getcwd()), *Path(os.getcwd()).rglob("*")]:
+            os.chown(path, uid, gid, follow_symlinks=False)
+    if mode == "kernel":
+        connection = Path(args[0]).read_bytes()  # written 0600 by the grader: read before dropping rights
+    os.closerange(3, 65536)
+    _set_limits(config["limits"])
+    _drop_rights(uid, gid)
+    if mode == "kernel":
+        with open(KERNEL_CONNECTION, "wb") as f:
+            f.write(connection)
+        os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", KERNEL_CONNECTION])
+    if mode == "probe":
+        _probe()
+        return
+    os.execvp(args[0], args)
+
+
+def _probe() -> None:
+    """What sandbox_status() checks: who we are, and that no network is reachable."""
+    import socket
+    try:
+        socket.create_connection(("1.1.1.1", 53), timeout=2).close()
+        network = True
+    except OSError:
+        network = False
+    print(json.dumps({"uid": os.getuid(), "network": network,
+                      "interfaces": sorted(name for _, name in socket.if_nameindex())}), flush=True)
+
+
+def main(argv: list) -> None:
+    if len(argv) < 3 or argv[0] not in ("outer", "inner"):
+        _fail("usage: python -m dynaq_course.grading.sandbox_launch outer|inner CONFIG.json kernel|run|probe ARGS...")
+    stage, config_path, mode, args = argv[0], argv[1], argv[2], argv[3:]
+    (outer if stage == "outer" else inner)(config_path, mode, args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
