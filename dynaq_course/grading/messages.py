@@ -1,0 +1,156 @@
+"""The catalogue of mistakes the checks can name, and the verdict they hand back.
+
+Every failure message is written for the student, in terms of the lesson, and
+never prints the expected answer. It ends with a stable machine-readable tag
+``[mistake: <code>]`` so that reports can count mistakes; ``mistake_code(text)``
+reads it back. Codes never change meaning; add new ones rather than reuse one.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MODEL = "dyna_q_model_update"
+PLANNING = "dyna_q_planning"
+
+# code -> message. ``{fn}`` is the function name; other fields are filled in by the caller.
+CATALOGUE: dict[str, str] = {
+    # ---------------------------------------------------------------- any exercise
+    "not-implemented": "{fn} still raises NotImplementedError: replace the `raise` line with your code "
+                       "(and save the notebook).",
+    "crash": "{fn} raised {etype}: {evalue} (when called with {case}). Fix the error; run the exercise's "
+             "self-check to see it happen.",
+    "did-not-finish": "{fn} did not finish within {seconds:g} seconds on small test cases: look for a loop "
+                      "that never ends (e.g. a `while` whose condition never changes).",
+    "child-died": "Running {fn} stopped the Python process that checked it ({detail}): graded code must not "
+                  "exit, kill the process or crash the interpreter.",
+    "function-missing": "The exercise cell of {notebook} does not define a function called {fn}: keep the "
+                        "`def {fn}(...)` line the exercise gave you (and do not rename it).",
+    "cell-error": "Running the exercise cell of {notebook} on its own (after the set-up cell) raised "
+                  "{etype}: {evalue}. The exercise cell must run without the other cells of the notebook.",
+    "uses-outside-name": "{fn} uses the name {name!r}, which the set-up cell and the exercise cell do not "
+                         "define (graded code runs with only those two cells). Define or import it inside "
+                         "the exercise cell, or check the spelling.",
+    "notebook-missing": "{notebook} is missing from the submission, so {fn} could not be checked.",
+    "notebook-invalid": "{notebook} could not be read as a notebook ({detail}). Open it in JupyterLab, "
+                        "check it, and save it again.",
+    "tampering": "The exercise cell of {notebook} changes {what}, which the course's code and its checks "
+                 "rely on. An exercise cell must only define {fn}; remove those lines.",
+    "grader-error": "The grader could not check {fn} ({detail}). This is not your mistake: tell your "
+                    "instructor.",
+    # ---------------------------------------------------------------- model update
+    "model-returns-none": "{fn} returned None: it must return the updated model (end it with `return model`).",
+    "model-wrong-shape": "{fn} returned an array of shape {shape}; the model has shape {expected_shape} "
+                         "(states x actions x [reward, next state]). Return the whole model.",
+    "model-untouched": "{fn} returned the model unchanged: it must store what was observed in "
+                       "model[state, action].",
+    "model-swapped": "model[state, action] holds (next state, reward), the wrong way round: "
+                     "model[state, action, 0] should hold the reward and model[state, action, 1] the next state.",
+    "model-reward-missing": "{fn} stores the next state but not the reward: model[state, action, 0] should hold "
+                            "the reward that was observed.",
+    "model-next-state-missing": "{fn} stores the reward but not the next state: model[state, action, 1] "
+                                "should hold the next state that was observed.",
+    "model-other-action": "{fn} wrote the observation under another action of the same state: it belongs in "
+                          "model[state, action], the action that was actually taken.",
+    "model-other-state": "{fn} wrote the observation under another state: it belongs in model[state, action], "
+                         "the state the agent was in (not the next state).",
+    "model-all-actions": "{fn} wrote the observation into every action of the state: only the pair that was "
+                         "tried, model[state, action], learns something.",
+    "model-state-action-swapped": "{fn} indexes the model as model[action, state]: the first index is the "
+                                  "state, the second the action.",
+    "model-other-entries": "{fn} changed entries of the model besides model[state, action]: one observation "
+                           "only tells us about the pair that was tried.",
+    "model-terminal": "When the episode ends, next_state is None and the model must remember it as NaN "
+                      "(assigning None into a float array stores NaN; do not turn it into a state number).",
+    "model-wrong": "model[state, action] does not hold (reward, next state) of the observed transition "
+                   "after {fn}: store exactly what was observed.",
+    # ---------------------------------------------------------------- planning
+    "planning-returns-none": "{fn} returned None: it must return the updated value table (`return value`).",
+    "planning-wrong-shape": "{fn} returned an array of shape {shape}; the value table has shape {expected_shape}.",
+    "planning-not-returned": "{fn} returned the value table unchanged although params['k'] > 0. Make the "
+                             "params['k'] Q-learning updates and return the table you updated (if you update "
+                             "a copy, return that copy).",
+    "planning-ignores-k": "{fn} makes the same number of updates ({count}) whatever params['k'] is. Planning "
+                          "should make params['k'] Q-learning updates: loop params['k'] times.",
+    "planning-one-update": "With params['k'] = 0 or params['k'] > 1, {fn} still makes exactly one update. "
+                           "Planning should make params['k'] Q-learning updates: loop params['k'] times.",
+    "planning-k-minus-1": "{fn} makes one update fewer than params['k']. Planning should make params['k'] "
+                          "Q-learning updates: check the range of your loop.",
+    "planning-k-plus-1": "{fn} makes one update more than params['k']. Planning should make params['k'] "
+                         "Q-learning updates: check the range of your loop.",
+    "planning-wrong-count": "{fn} makes the wrong number of updates (e.g. {count} with params['k'] = {k}). "
+                            "Planning should make params['k'] Q-learning updates.",
+    "planning-hardcoded-params": "{fn} does not use the learning rate and discount of params: the updates "
+                                 "must use params['alpha'] and params['gamma'] (pass params on to q_learning).",
+    "planning-unobserved": "{fn} changed the value of a state-action pair that was never observed: sample only "
+                           "pairs whose model entry is not NaN.",
+    "planning-same-pair": "{fn} replays the same remembered pair every time: pick a remembered pair at random, "
+                          "anew at each of the k steps.",
+    "planning-misses-pairs": "{fn} (almost) never replays some of the remembered pairs: every pair whose model "
+                             "entry is not NaN should be a candidate at each step, picked at random.",
+    "planning-state-action-swapped": "{fn} mixes up state and action: np.argwhere on model[:, :, 0] gives rows "
+                                     "(state, action), and value is indexed value[state, action].",
+    "planning-reward-next-swapped": "{fn} reads the model the wrong way round: model[state, action] holds "
+                                    "(reward, next state), in that order.",
+    "planning-modifies-model": "{fn} changed the model: planning only reads the model, it never writes to it.",
+    "planning-terminal": "{fn} mishandles remembered transitions that ended the episode (next state NaN): "
+                         "they are replayed too, and nothing is bootstrapped from them (q_learning handles a "
+                         "NaN next state; if you write the update yourself, use 0 for the next state's value).",
+    "planning-wrong": "The values after {fn} are wrong. Planning should make params['k'] Q-learning updates "
+                      "of remembered pairs, using params['alpha'] and params['gamma'] (and treat a NaN next "
+                      "state as the end of the episode).",
+}
+
+class ExerciseCheckFailed(AssertionError):
+    """A check of a student's function failed; the message says why (and ends with its mistake tag)."""
+
+
+_TAG = re.compile(r"\[mistake: ([a-z0-9-]+)\]\s*$")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of checking one test cell: passed, or failed with a code and a message."""
+    passed: bool
+    code: str | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"passed": self.passed, "code": self.code, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Verdict":
+        return cls(bool(data["passed"]), data.get("code"), str(data.get("message", "")))
+
+
+class _Blank(dict):
+    def __missing__(self, key):
+        return "?"
+
+
+def message(code: str, **fields) -> str:
+    """The student-facing message of ``code``, ending with its ``[mistake: code]`` tag."""
+    template = CATALOGUE[code]
+    fields.setdefault("fn", "your function")
+    try:
+        text = template.format(**fields)
+    except (KeyError, ValueError, IndexError):
+        text = template.format_map(_Blank(fields))
+    return f"{text} [mistake: {code}]"
+
+
+def failed(code: str, **fields) -> Verdict:
+    return Verdict(False, code, message(code, **fields))
+
+
+def passed(fn: str, level: str = "hidden") -> Verdict:
+    what = "self-check" if level == "visible" else "checks"
+    return Verdict(True, None, f"{fn} passed the {what}.")
+
+
+def mistake_code(text: str) -> str | None:
+    """The code of the ``[mistake: code]`` tag that ends ``text`` (e.g. a test cell's error), or None."""
+    if not text:
+        return None
+    match = _TAG.search(text.strip())
+    return match.group(1) if match else None

@@ -1,0 +1,4 @@
+# expect: fail crash
+def dyna_q_model_update(model, state, action, reward, next_state):
+    model[state, action] = reward, next_state, 1
+    return model

@@ -1,0 +1,7 @@
+# expect: fail planning-one-update
+def dyna_q_planning(model, value, params):
+    candidates = np.argwhere(~np.isnan(model[:, :, 0]))
+    state, action = candidates[np.random.randint(len(candidates))]
+    reward, next_state = model[state, action]
+    value = q_learning(state, action, reward, next_state, value, params)
+    return value

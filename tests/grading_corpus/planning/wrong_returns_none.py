@@ -1,0 +1,6 @@
+# expect: fail planning-returns-none
+def dyna_q_planning(model, value, params):
+    candidates = np.argwhere(~np.isnan(model[:, :, 0]))
+    for _ in range(params["k"]):
+        state, action = candidates[np.random.randint(len(candidates))]
+        value = q_learning(state, action, *model[state, action], value, params)

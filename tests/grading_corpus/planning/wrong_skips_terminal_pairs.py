@@ -1,0 +1,7 @@
+# expect: fail planning-terminal
+def dyna_q_planning(model, value, params):
+    candidates = np.argwhere(~np.isnan(model[:, :, 1]))
+    for _ in range(params["k"]):
+        state, action = candidates[np.random.randint(len(candidates))]
+        value = q_learning(state, action, *model[state, action], value, params)
+    return value
