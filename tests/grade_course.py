@@ -103,3 +103,26 @@ def raw_row_counts(course: Path) -> dict:
                 for t in ("grade", "comment", "submitted_notebook", "submitted_assignment", "student")}
     finally:
         con.close()
+
+
+_TEMPLATES: dict = {}
+
+
+def mini_course_template(tmp_path_factory) -> tuple[Path, dict]:
+    """The generated mini course, made once per test session and copied by each test module."""
+    if "mini" not in _TEMPLATES:
+        _TEMPLATES["mini"] = make_mini_course(tmp_path_factory.mktemp("grade_template"))
+    return _TEMPLATES["mini"]
+
+
+def grade_cli(course: Path, env: dict, *args: str, timeout: float = 600):
+    """Run `python -m dynaq_course.grade dyna_q ARGS` in ``course``: CompletedProcess (text)."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "dynaq_course.grade", ASSIGNMENT, "--no-progress", *args],
+                          cwd=course, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def describe(proc) -> str:
+    return f"exit {proc.returncode}\n--- stdout\n{proc.stdout[-5000:]}\n--- stderr\n{proc.stderr[-5000:]}"

@@ -68,6 +68,7 @@ class Summary:
     scores: dict[str, tuple[float, float]] = field(default_factory=dict)   # student -> (auto score, max auto)
     warnings: list[str] = field(default_factory=list)
     verify_notes: list[str] = field(default_factory=list)
+    logs: dict[str, str] = field(default_factory=dict)    # student -> nbgrader log file of a failed submission
     seconds: float = 0.0
 
     @property
@@ -269,9 +270,23 @@ def _merge(course: Course, options: Options, summary: Summary, result: Result, p
         summary.warnings.append(result.sandbox_warning)
     if result.verify_note and result.verify_note not in summary.verify_notes:
         summary.verify_notes.append(result.verify_note)
+    if new and result.log:
+        summary.logs[result.student] = str(_save_log(course, options, result))
     if result.failures:  # the submission as a whole was not graded: the gradebook is left as it was
         return new
     summary.merged[result.student] = merge_result(course.db_url, course.course_id, result,
                                                   failed_notebooks(result, planned.precheck))
     write_autograded(course.folder("autograded", result.student, options.assignment), result)
     return new
+
+
+LOG_FOLDER = "grading_logs"
+
+
+def _save_log(course: Course, options: Options, result: Result) -> Path:
+    """nbgrader's log of a submission that was not fully graded: <course>/grading_logs/<assignment>/<student>.log
+    (not under autograded/, whose extra files nbgrader copies into the student's feedback)."""
+    path = course.root / LOG_FOLDER / options.assignment / f"{result.student}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(result.log)
+    return path

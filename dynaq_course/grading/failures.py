@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -48,11 +49,10 @@ def classify_autograde_error(student: str, notebook: str, text: str) -> Failure:
     elif "UnresponsiveKernelError" in text or "became unresponsive" in text:
         kind, detail = TIMED_OUT, "the kernel stopped responding and could not be interrupted"
     elif "CellTimeoutError" in text or "TimeoutError" in text:
-        kind, detail = TIMED_OUT, "a cell ran past the timeout"
+        kind, detail = TIMED_OUT, "a cell ran past the time limit (raise --timeout if honest code is this slow): " + (
+            _error_line(text).split(": ", 1)[-1])
     else:
-        lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-        last = next((ln for ln in reversed(lines) if "Error" in ln or "Exception" in ln), lines[-1] if lines else "")
-        kind, detail = NBGRADER_ERROR, last[:300] or "nbgrader did not write the autograded notebook"
+        kind, detail = NBGRADER_ERROR, _error_line(text) or "nbgrader did not write the autograded notebook"
     return Failure(student, notebook, kind, detail)
 
 
@@ -70,3 +70,15 @@ def timed_out_cells(nb) -> list[str]:
 def timed_out_failure(student: str, notebook: str, cells: list[str], timeout) -> Failure:
     limit = f" of {timeout} s" if timeout else ""
     return Failure(student, notebook, TIMED_OUT, f"stopped at the timeout{limit} in {', '.join(cells)}")
+
+
+_EXCEPTION_LINE = re.compile(
+    r"^\s*((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Kernel|Timeout)\w*(?::.*)?)$")
+
+
+def _error_line(text: str) -> str:
+    """The most telling error of a log: the last exception line (nbgrader indents its tracebacks)
+    that is not nbgrader's wrapper (NbGraderException)."""
+    found = [m.group(1).strip() for m in map(_EXCEPTION_LINE.match, text.splitlines()) if m]
+    useful = [ln for ln in found if "NbGraderException" not in ln]
+    return (useful or found or [""])[-1][:300]

@@ -38,6 +38,8 @@ def format_summary(s: Summary) -> str:
                      "These are NOT zeros:")
         for f in sorted(s.failures, key=lambda f: (f.student, f.notebook or "")):
             lines.append(f"  {f.student:<20} {f.notebook or '(whole submission)':<28} {f.kind:<18} {f.detail}")
+        for student, log in sorted(s.logs.items()):
+            lines.append(f"  log of {student}: {log}")
         lines.append("  Their grades in the gradebook are empty and marked 'needs manual grade' (formgrader lists them);")
         lines.append("  `nbgrader export` would count them as 0 until they are graded by hand or re-run.")
         lines.append("  Fix the cause (or raise --timeout) and run the same command again: only these are re-graded.")

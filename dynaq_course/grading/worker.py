@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
+import tempfile
 import threading
 import time
 import traceback
@@ -58,33 +60,49 @@ def prepare_sandbox(ws: Workspace, mode: str):
         if mode == "require":
             raise SandboxRequired(message + "; install it or run with --sandbox off") from None
         return PlainKernel(warning=message)
-    return prepare_kernel(ws.root, [ws.autograded], mode)
+    return prepare_kernel(ws.root, [ws.autograded, ws.submitted], mode)
 
 
-def _config(ws: Workspace, job: Job, nbgrader_args: list):
+def _config(ws: Workspace, job: Job, kernel):
+    """nbgrader's configuration for this workspace, layered as `nbgrader autograde` layers it:
+    config files on the sandbox's JUPYTER_CONFIG_PATH, then the course's nbgrader_config.py,
+    then the command-line arguments (the sandbox's kernel name and transport)."""
+    from traitlets.config import Config
     from traitlets.config.loader import KVArgParseConfigLoader, PyFileConfigLoader
 
-    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(ws.course)).load_config()
-    if nbgrader_args:
-        cfg.merge(KVArgParseConfigLoader(argv=list(nbgrader_args)).load_config())
+    cfg = Config()
+    extra_dirs = [d for d in kernel.env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)
+                  if d and d not in os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)]
+    for folder in reversed(extra_dirs):  # the first folder on the path wins, as in Jupyter
+        if (Path(folder) / "nbgrader_config.py").is_file():
+            cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=folder).load_config())
+    cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=str(ws.course)).load_config())
+    if kernel.nbgrader_args:
+        cfg.merge(KVArgParseConfigLoader(argv=list(kernel.nbgrader_args)).load_config())
     # Whatever the course's config says, this run reads and writes only the workspace.
     cfg.CourseDirectory.root = str(ws.course)
     cfg.CourseDirectory.db_url = ws.db_url
     cfg.CourseDirectory.assignment_id = job.assignment
     cfg.CourseDirectory.student_id = job.student
     if job.timeout:
-        cfg.Execute.timeout = int(job.timeout)
+        cfg.Execute.timeout = int(job.timeout)  # applies to subclasses such as the sandbox's CappedExecute
     return cfg
 
 
 @contextlib.contextmanager
 def _environment(extra: dict):
+    """The job's environment for the kernels this process starts (and TMPDIR for the
+    connection files nbclient writes with tempfile, cached by the tempfile module)."""
     saved = {k: os.environ.get(k) for k in extra}
+    saved_tempdir = tempfile.tempdir
     os.environ.update(extra)
     os.environ.pop("NBGRADER_EXECUTION", None)
+    if "TMPDIR" in extra:
+        tempfile.tempdir = extra["TMPDIR"]
     try:
         yield
     finally:
+        tempfile.tempdir = saved_tempdir
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
@@ -117,7 +135,7 @@ def _autograde_one(ws: Workspace, job: Job, cfg, name: str) -> tuple[NotebookOut
         return NotebookOutcome(name, failure=classify_autograde_error(job.student, name, text)), text
     stopped = timed_out_cells(nbformat.read(out, as_version=4))
     if stopped:
-        return NotebookOutcome(name, failure=timed_out_failure(job.student, name, stopped, cfg.Execute.get("timeout"))), text
+        return NotebookOutcome(name, failure=timed_out_failure(job.student, name, stopped, job.timeout)), text
     return NotebookOutcome(name), text
 
 
@@ -147,9 +165,15 @@ def _trusted_verdicts(ws: Workspace, job: Job, kernel, result: Result) -> None:
     except ImportError:
         result.verify_note = "waiting for verify.trusted_verdicts (dynaq_course/grading/verify.py not installed)"
         return
+    # The children get a fresh folder holding only a copy of the submitted notebooks: it is their working
+    # folder (the one place a sandboxed child may write) and where they leave their results.
+    folder = ws.root / "verify"
+    folder.mkdir()
+    for notebook in ws.submitted.glob("*.ipynb"):
+        shutil.copyfile(notebook, folder / notebook.name)
     try:
-        verdicts = trusted_verdicts(ws.submitted, ws.trusted_source, run_prefix=list(kernel.child_prefix),
-                                    timeout=float(job.timeout or 20))
+        verdicts = trusted_verdicts(folder, ws.trusted_source, run_prefix=list(kernel.child_prefix),
+                                    timeout=float(job.timeout or 20), scratch=folder)
     except Exception:
         result.failures.append(Failure(job.student, None, VERIFY_ERROR, traceback.format_exc().strip().splitlines()[-1]))
         return
@@ -171,7 +195,7 @@ def grade_submission(job: Job) -> Result:
                 result.failures.append(Failure(job.student, None, SANDBOX_UNAVAILABLE, str(err)))
                 return result
             result.sandbox_active, result.sandbox_warning = bool(kernel.active), kernel.warning
-            cfg = _config(ws, job, kernel.nbgrader_args)
+            cfg = _config(ws, job, kernel)
             with _environment(dict(kernel.env)):
                 for name in job.notebooks:
                     outcome, text = _autograde_one(ws, job, cfg, name)
