@@ -244,9 +244,6 @@ def prepare_kernel(workspace: Path, writable: list, mode: str = "auto", limits: 
     env = {
         "JUPYTER_PATH": _prepend_path(str(paths["jupyter"]), os.environ.get("JUPYTER_PATH")),
         "JUPYTER_RUNTIME_DIR": str(paths["runtime"]),
-        # nbclient writes the kernel's connection file with tempfile; with IPC transport the
-        # kernel's sockets go next to it: both must be in the runtime dir shared with the sandbox.
-        "TMPDIR": str(paths["runtime"]),
         "JUPYTER_CONFIG_PATH": _prepend_path(str(paths["config_dir"]), os.environ.get("JUPYTER_CONFIG_PATH")),
     }
     return SandboxedKernel(

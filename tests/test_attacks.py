@@ -1,0 +1,292 @@
+"""Attack submissions graded by the course's grading command in the sandbox (issue 8).
+
+Every file in tests/attacks/ is one attack: its code is appended to an exercise
+cell of a test student's notebooks (header lines: ``# base: <student kind>``,
+``# cell: <grade id>``). All attackers are graded in ONE run of
+``python -m dynaq_course.grade dyna_q --sandbox require`` together with honest
+students graded before (``aa_*``) and after (``zz_*``) them. Then:
+
+* the honest students have exactly their scores (tests/grade_course.EXPECTED_AUTO);
+* no attacker earns a point its honest base did not earn, per test cell;
+* every course file is byte-identical, except what the grader writes
+  (autograded/ and the grade/comment/submission rows of the gradebook; the
+  gradebook's other tables are compared as a logical dump);
+* no hidden-test or reference-solution line appears in any attacker's outputs,
+  feedback, or the grader's output;
+* the network attempts reached nothing (a TCP server of the test on 127.0.0.1
+  counts connections), the fork bomb / memory / file / output attacks were stopped
+  at their limits, and no sandbox process is left running.
+
+    pytest -q tests/test_attacks.py
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_copy import ASSIGNMENT, _cell, nbgrader
+from dynaq_course.grading.sandbox import UID_RANGE, sandbox_status
+from grade_course import (EXPECTED_AUTO, TEST_CELLS, append_to_cell, copy_course, describe, grade_cli,
+                          gradebook_rows, mini_course_template, submit)
+
+ATTACK_DIR = Path(__file__).parent / "attacks"
+HONEST = {"aa_honest_first": "all_right", "zz_honest_last": "right_other_style", "zz_wrong_last": "wrong_planning"}
+GRADER_WRITES = {"grade", "comment", "submitted_notebook", "submitted_assignment", "student"}
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.DOTALL)
+SOLUTION = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.DOTALL)
+
+_ok, _reason = sandbox_status()
+pytestmark = pytest.mark.skipif(not _ok, reason=f"no sandbox on this machine: {_reason}")
+
+
+@dataclass
+class Attack:
+    name: str
+    base: str
+    cell: str
+    code: str
+
+    @property
+    def student(self) -> str:
+        return f"attack_{self.name}"
+
+
+def load_attacks(port: int) -> list:
+    attacks = []
+    for path in sorted(ATTACK_DIR.glob("*.py")):
+        text = path.read_text()
+        header = dict(re.findall(r"^# (\w+): (.*)$", text, re.MULTILINE))
+        attacks.append(Attack(path.stem, header["base"].strip(), header["cell"].strip(),
+                              text.replace("__PORT__", str(port))))
+    return attacks
+
+
+class CountingServer:
+    """A TCP server on the grader's loopback that counts who connected."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.sock.settimeout(0.5)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        self._stop = True
+        self.thread.join()
+        self.sock.close()
+
+
+def file_hashes(course: Path) -> dict:
+    """sha256 of every course file the grader must not touch (all but autograded/, feedback/, the gradebook)."""
+    out = {}
+    for path in sorted(course.rglob("*")):
+        rel = path.relative_to(course)
+        if path.is_file() and rel.parts[0] not in ("autograded", "feedback") and rel.name != "gradebook.db":
+            out[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def gradebook_dump(course: Path) -> dict:
+    """Every row of every gradebook table the grader does not legitimately write."""
+    con = sqlite3.connect(course / "gradebook.db")
+    try:
+        tables = [r[0] for r in con.execute("select name from sqlite_master where type = 'table'")]
+        return {t: sorted(map(repr, con.execute(f"select * from {t}").fetchall()))
+                for t in tables if t not in GRADER_WRITES}
+    finally:
+        con.close()
+
+
+def secret_lines(course: Path) -> set:
+    """Lines of the hidden tests and reference solutions in source/ (long enough to be specific)
+    that the released notebooks do not show anyway."""
+    public = set()
+    for path in (course / "release" / ASSIGNMENT).glob("*.ipynb"):
+        public.update(line.strip() for cell in nbformat.read(path, as_version=4).cells
+                      for line in cell.source.splitlines())
+    lines = set()
+    for path in (course / "source" / ASSIGNMENT).glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for region in HIDDEN.findall(cell.source) + SOLUTION.findall(cell.source):
+                lines.update(line.strip() for line in region.splitlines() if len(line.strip()) >= 12)
+    return lines - public
+
+
+def output_text(nb) -> str:
+    """The text of every output, except the tracebacks of hidden test cells: they quote the hidden
+    code on purpose, for the instructor (the course's feedback replaces them by the error message)."""
+    parts = []
+    for cell in nb.cells:
+        hidden_cell = "### BEGIN HIDDEN TESTS" in cell.source
+        for out in cell.get("outputs", []):
+            if hidden_cell and out.get("output_type") == "error":
+                continue
+            parts.append(out.get("text", "") if isinstance(out.get("text", ""), str) else "")
+            parts.extend(v for k, v in (out.get("data") or {}).items() if isinstance(v, str) and not k.startswith("image/"))
+            parts.append(str(out.get("evalue", "")))
+            parts.extend(out.get("traceback", []))
+    return "\n".join(parts)
+
+
+def sandbox_processes() -> list:
+    ps = subprocess.run(["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout
+    return [line for line in ps.splitlines() if line.split() and UID_RANGE[0] <= int(line.split()[0]) < UID_RANGE[1]]
+
+
+@dataclass
+class Graded:
+    course: Path
+    attacks: list
+    proc: subprocess.CompletedProcess
+    before_files: dict
+    before_db: dict
+    rows: dict
+    outputs: dict = field(default_factory=dict)      # student -> {notebook: output text}
+    notebook_bytes: dict = field(default_factory=dict)
+    feedback: dict = field(default_factory=dict)     # student -> html text of all notebooks
+    connections: int = 0
+    leftover: list = field(default_factory=list)
+
+    def cell_score(self, student: str, notebook: str, cell: str) -> float:
+        grade = self.rows["grades"].get((student, notebook, cell))
+        return (grade or {}).get("auto_score") or 0.0
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> Graded:
+    template, env = mini_course_template(tmp_path_factory)
+    course = copy_course(template, tmp_path_factory.mktemp("attacks") / "course")
+    server = CountingServer()
+    try:
+        attacks = load_attacks(server.port)
+        for student, kind in HONEST.items():
+            submit(course, student, kind)
+        for attack in attacks:
+            def edit(notebooks, attack=attack):
+                for nb in notebooks.values():
+                    if any(c.metadata.get("nbgrader", {}).get("grade_id") == attack.cell for c in nb.cells):
+                        append_to_cell(nb, attack.cell, attack.code)
+            submit(course, attack.student, attack.base, edit=edit)
+        before_files, before_db = file_hashes(course), gradebook_dump(course)
+        proc = grade_cli(course, env, "--sandbox", "require")
+        nbgrader(course, env, "generate_feedback", ASSIGNMENT, check=False)
+    finally:
+        server.close()
+    result = Graded(course, attacks, proc, before_files, before_db, gradebook_rows(course),
+                    connections=server.connections, leftover=sandbox_processes())
+    for student in list(HONEST) + [a.student for a in attacks]:
+        result.outputs[student], result.notebook_bytes[student] = {}, {}
+        for path in sorted((course / "autograded" / student / ASSIGNMENT).glob("*.ipynb")):
+            result.outputs[student][path.stem] = output_text(nbformat.read(path, as_version=4))
+            result.notebook_bytes[student][path.stem] = path.stat().st_size
+        result.feedback[student] = "\n".join(p.read_text(errors="replace") for p in
+                                             sorted((course / "feedback" / student / ASSIGNMENT).glob("*.html")))
+    print(f"\ngrading run: exit {proc.returncode}\n{proc.stdout[-3000:]}")
+    return result
+
+
+def _attack(graded: Graded, name: str) -> Attack:
+    return next(a for a in graded.attacks if a.name == name)
+
+
+def test_every_attack_file_has_a_header():
+    attacks = load_attacks(1)
+    assert len(attacks) >= 10
+    for attack in attacks:
+        assert attack.base in EXPECTED_AUTO and attack.cell in ("dyna_q_model_update", "dyna_q_planning"), attack.name
+
+
+def test_honest_submissions_keep_exactly_their_scores(graded):
+    for student, kind in HONEST.items():
+        assert graded.rows["submissions"][student]["code_score"] == EXPECTED_AUTO[kind], (student, describe(graded.proc))
+    # Per cell too: an honest wrong planning stays wrong however the gradebook was attacked.
+    assert graded.cell_score("zz_wrong_last", "03_planning", "test_planning_hidden") == 0
+    assert graded.cell_score("zz_honest_last", "03_planning", "test_planning_hidden") == 3
+
+
+def test_attackers_earn_nothing_they_did_not_earn_honestly(graded):
+    for attack in graded.attacks:
+        honest = {cell: pts if EXPECTED_AUTO[attack.base] else 0 for cell, pts in TEST_CELLS.items()}
+        if attack.base == "wrong_planning":
+            honest = {cell: (pts if cell[0] == "02_model_update" else 0) for cell, pts in TEST_CELLS.items()}
+        for (notebook, cell), pts in honest.items():
+            got = graded.cell_score(attack.student, notebook, cell)
+            assert got <= pts, f"{attack.student} earned {got} on {cell} (honest: {pts})\n{describe(graded.proc)}"
+
+
+def test_error_display_tampering_earns_no_planning_points(graded):
+    for name in ("hide_errors", "forge_success"):
+        student = _attack(graded, name).student
+        assert graded.rows["submissions"][student]["code_score"] <= EXPECTED_AUTO["wrong_planning"], student
+        assert graded.cell_score(student, "03_planning", "test_planning_hidden") == 0
+
+
+def test_course_files_and_gradebook_definitions_are_unchanged(graded):
+    assert file_hashes(graded.course) == graded.before_files
+    assert gradebook_dump(graded.course) == graded.before_db
+    students = {r["id"] if isinstance(r, dict) else r for r in graded.rows["submissions"]}
+    assert set(HONEST) | {a.student for a in graded.attacks} >= students
+
+
+def test_no_secret_reaches_outputs_feedback_or_the_log(graded):
+    secrets = secret_lines(graded.course)
+    assert len(secrets) >= 5, "the source notebooks should have hidden tests and solutions"
+    for attack in graded.attacks:
+        texts = {f"output of {nb}": text for nb, text in graded.outputs[attack.student].items()}
+        texts["feedback"] = graded.feedback[attack.student]
+        for where, text in texts.items():
+            leaked = [s for s in secrets if s in text]
+            assert not leaked, f"{attack.student}: {where} shows {leaked[:3]}"
+    log = graded.proc.stdout + graded.proc.stderr
+    assert not [s for s in secrets if s in log]
+
+
+def test_the_attacks_ran_and_were_stopped(graded):
+    out = {a.name: "\n".join(graded.outputs[a.student].values()) for a in graded.attacks}
+    assert "ATTACK gradebook:" in out["gradebook_rewrite"] and " rows" not in out["gradebook_rewrite"].split(
+        "ATTACK gradebook:")[1].split("\n")[0], out["gradebook_rewrite"][-2000:]
+    assert "ATTACK secrets: files with secrets found: 0" in out["read_secrets"], out["read_secrets"][-3000:]
+    assert "ATTACK captured cell:" in out["capture_hidden_cells"]  # it ran; the previous test shows nothing leaked
+    edits = re.search(r"ATTACK edit others: (.*)", out["edit_others"]).group(1)
+    assert "Error" in edits and ".ipynb'" not in edits.replace("Error", ""), edits
+    match = re.search(r"ATTACK fork bomb stopped: (\w+) after (\d+) children", out["fork_bomb"])
+    assert match and int(match.group(2)) < 128, out["fork_bomb"][-2000:]
+    assert "ATTACK memory stopped at" in out["memory_hog"] and "MemoryError" in out["memory_hog"]
+    stopped = re.findall(r"ATTACK huge file (\S+) stopped after (\d+) MiB", out["huge_file"])
+    assert len(stopped) == 2 and all(int(mib) <= 256 for _, mib in stopped), out["huge_file"][-2000:]
+    assert "[grader: output of this cell over" in out["flood_output"]
+    assert max(graded.notebook_bytes[_attack(graded, "flood_output").student].values()) < 20 * 1024 * 1024
+    assert out["network"].count("ATTACK network: no connection to") == 2, out["network"][-2000:]
+
+
+def test_nothing_reached_the_network_or_the_disk(graded):
+    assert graded.connections == 0
+    assert not list((graded.course / "autograded").rglob("huge.bin"))
+
+
+def test_no_sandbox_process_is_left_running(graded):
+    assert graded.leftover == []
