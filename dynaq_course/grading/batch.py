@@ -249,8 +249,10 @@ def run(options: Options, out=None) -> Summary:
             bar.update(1)
     finally:
         bar.close()
-        executor.shutdown(wait=True, cancel_futures=True)
-        if closer is not None:
+        if closer is None:
+            executor.shutdown(wait=True, cancel_futures=True)
+        else:  # Dask's executor has no cancel_futures
+            executor.shutdown(wait=True)
             closer.close()
     summary.scores = _scores(course, options.assignment, sorted(summary.merged))
     summary.seconds = time.perf_counter() - start
