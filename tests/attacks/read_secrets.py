@@ -16,7 +16,7 @@ for _root, _dirs, _files in _os.walk("/"):
             except Exception:
                 continue
             if b"HIDDEN TESTS" in _data or b"_reference_" in _data or _name.endswith(".db"):
-                _found += 1
+                _found += _name.endswith((".ipynb", ".db"))  # the package's .py files mention the markers
                 print("ATTACK secret file:", _path)
                 print(_data.decode("utf-8", "replace"))
 for _guess in ("../../../source/dyna_q/03_planning.ipynb", "../../../gradebook.db", "/work/main/source/dyna_q/03_planning.ipynb"):
