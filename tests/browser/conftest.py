@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 import urllib.error
@@ -144,9 +145,9 @@ def lab(request, browser, lab_server, course):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.set_default_timeout(30_000)
     page = context.new_page()
-    name = request.node.name.replace("test_", "", 1)
+    name = re.sub(r"[^A-Za-z0-9]+", "-", request.node.name.replace("test_", "", 1)).strip("-")
     shots = Screenshots(page, SCREENSHOTS, name)
-    yield Lab(page, lab_server, course, name.replace("_", "-"), shots)
+    yield Lab(page, lab_server, course, name, shots)
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
         try:
