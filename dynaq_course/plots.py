@@ -72,10 +72,11 @@ def _door_segment(env) -> tuple[list[float], list[float]]:
     return [x, x + 1], [edge_y, edge_y]
 
 
-def plot_world(env, ax=None, annotate_states=True, show_shortcut=True):
+def plot_world(env, ax=None, annotate_states=True, show_shortcut=True, label_height=0.35):
     """Draw the map: red walls, green start, gold goal and the shortcut door.
 
-    The door is a thick solid brown line while closed and a dashed light-blue line once
+    The "start" and "goal" labels sit ``label_height`` up their cells (0 is the
+    bottom edge, 1 the top). The door is a thick solid brown line while closed and a dashed light-blue line once
     ``env.shortcut_open``. Each cell is a ``Rectangle`` with gid ``"cell-<state>"``;
     the door is a line with gid ``"shortcut"``. Returns the axes.
     """
@@ -90,7 +91,7 @@ def plot_world(env, ax=None, annotate_states=True, show_shortcut=True):
                     color="0.35" if plain else "black" if state == env.goal_state else "white")
     for state, name in ((env.init_state, "start"), (env.goal_state, "goal")):
         cx, cy = _cell_center(env, state)
-        ax.text(cx, cy - 0.15, name, ha="center", va="center", fontsize=7.5,
+        ax.text(cx, cy - 0.5 + label_height, name, ha="center", va="center", fontsize=7.5,
                 fontweight="bold")
 
     handles = [Patch(facecolor=WALL_COLOR, label="wall: entering costs -1"),
@@ -294,7 +295,8 @@ def plot_model_coverage(env, model, ax=None):
     """The map with a black dot in every state the model knows, sized by how many of
     its actions have been tried there (1 to 4). Returns the axes."""
     known = ~np.isnan(np.asarray(model)[:, :, 0])
-    ax = plot_world(env, ax=ax, annotate_states=False)
+    # The start and goal labels go to the bottom of their cells, clear of the dots at the centres.
+    ax = plot_world(env, ax=ax, annotate_states=False, label_height=0.16)
     counts = known.sum(axis=1)
     states = np.flatnonzero(counts)
     centers = np.array([_cell_center(env, s) for s in states]).reshape(-1, 2)

@@ -275,11 +275,13 @@ class Explorer:
         self.last = {"k": k, "epsilon": epsilon, "title": title, "summary": summary,
                      "result": result, "png": png}
         self.timings.append((t1 - t0, t2 - t1))
+        # Lines break between the windows' numbers, never inside one ("Q-|learning").
+        windows = " · ".join(f'<span style="white-space: nowrap">{html.escape(text)}</span>' for text in summary)
         self.status.value = (
-            f"<b>k = {k}, ε = {epsilon:.2f}</b> · " + html.escape(" · ".join(summary))
-            + f"<br><small>{len(result.planning_steps) * self.n_experiments} agents × "
+            f'<div style="line-height: 1.5"><b>k = {k}, ε = {epsilon:.2f}</b> · {windows}'
+            f"<br><small>{len(result.planning_steps) * self.n_experiments} agents × "
             f"{self.n_episodes} episodes on the fast engine ({result.backend}): "
-            f"computed in {1000 * (t1 - t0):.0f} ms, drawn in {1000 * (t2 - t1):.0f} ms</small>")
+            f"computed in {1000 * (t1 - t0):.0f} ms, drawn in {1000 * (t2 - t1):.0f} ms</small></div>")
         return png
 
     # -------------------------------------------------------------- display
