@@ -85,8 +85,10 @@ def browser():
     reason = browser_unavailable()
     if reason:
         pytest.fail(f"DYNAQ_REQUIRE_BROWSER is set but {reason}")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Playwright's own 5 s default is short for a 2-core machine that runs kernels and other tests.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

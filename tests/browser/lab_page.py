@@ -2,7 +2,7 @@
 the kernel, Run All, find a cell, type into it, run it, read its output, save
 screenshots.
 
-Cells are found by text in their source (not by position), outputs are read
+Cells are found by text in their source (then held by position, so edits do not lose them); outputs are read
 from the page as the person sees them. Every wait has a time limit and fails
 with a message that says what was awaited.
 """
