@@ -32,6 +32,7 @@ from pathlib import Path
 SCRATCH_SOURCE = "/run/dynaq-scratch-source"   # the real notebook folder, read-only, inside the sandbox
 KERNEL_CONNECTION = "/tmp/.kernel-connection.json"
 PR_SET_NO_NEW_PRIVS = 38
+MNT_DETACH = 2
 
 # Environment the kernel gets from the grader's (everything else is dropped:
 # tokens or paths of the instructor's shell stay out of the sandbox).
@@ -202,6 +203,14 @@ def _fill_scratch(scratch: Path, uid: int, gid: int) -> None:
     os.chmod(scratch, 0o755)
 
 
+def _unmount(path: str) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.umount2(path.encode(), MNT_DETACH) != 0:
+        _fail(f"could not unmount {path} (errno {ctypes.get_errno()}); refusing to run student code")
+    if os.path.exists(path) and os.listdir(path):
+        _fail(f"{path} is still visible after unmounting; refusing to run student code")
+
+
 def _set_limits(limits: dict) -> None:
     for name, value in (("RLIMIT_AS", limits["memory_bytes"]), ("RLIMIT_CPU", limits["cpu_seconds"]),
                         ("RLIMIT_NPROC", limits["processes"]), ("RLIMIT_FSIZE", limits["file_bytes"]),
@@ -238,6 +247,7 @@ def inner(config_path: str, mode: str, args: list) -> None:
             os.chown(Path("/tmp", sub), uid, gid)
     if Path(SCRATCH_SOURCE).is_dir():
         _fill_scratch(Path(os.getcwd()), uid, gid)
+        _unmount(SCRATCH_SOURCE)  # the real folder (hidden tests in it) must not stay visible
     elif mode == "run" and as_root:  # the caller's fresh working folder: the sandbox user may write it
         for path in [Path(os.getcwd()), *Path(os.getcwd()).rglob("*")]:
             os.chown(path, uid, gid, follow_symlinks=False)

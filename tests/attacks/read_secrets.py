@@ -15,7 +15,7 @@ for _root, _dirs, _files in _os.walk("/"):
                     _data = _f.read()
             except Exception:
                 continue
-            if b"HIDDEN TESTS" in _data or b"_reference_" in _data or _name.endswith(".db"):
+            if b"HIDDEN" + b" TESTS" in _data or b"_refer" + b"ence_" in _data or _name.endswith(".db"):
                 _found.append((_path, _data))
 print("ATTACK secrets: files with secrets found:", len(_found), [p for p, _ in _found])
 for _path, _data in _found:
