@@ -123,7 +123,7 @@ def warm_up(backend: str | None = None, verbose: bool = False) -> float:
     seconds = time.perf_counter() - start
     _warm.add(backend)
     if verbose and seconds > 1.0:
-        print(f"Fast engine: compiled in {seconds:.1f} s (once; the result is saved for later sessions).")
+        print(f"Fast engine: ready in {seconds:.1f} s (compiled the first time on this machine, then loaded from disk).")
     return seconds
 
 
