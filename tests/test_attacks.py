@@ -286,7 +286,7 @@ def test_the_attacks_ran_and_were_stopped(graded):
     assert match and int(match.group(2)) < 128, out["fork_bomb"][-2000:]
     assert "ATTACK memory stopped at" in out["memory_hog"] and "MemoryError" in out["memory_hog"]
     stopped = re.findall(r"ATTACK huge file (\S+) stopped after (\d+) MiB", out["huge_file"])
-    assert len(stopped) == 2 and all(int(mib) <= 256 for _, mib in stopped), out["huge_file"][-2000:]
+    assert len(stopped) >= 2 and all(int(mib) <= 256 for _, mib in stopped), out["huge_file"][-2000:]
     assert "[grader: output of this cell over" in out["flood_output"]
     assert max(graded.notebook_bytes[_attack(graded, "flood_output").student].values()) < 20 * 1024 * 1024
     # (the exercise cell runs again where notebook 03 loads the model update from 02, hence >= 2)
