@@ -140,7 +140,8 @@ def graded(tmp_path_factory):
     plans = [e for e in entries if e.exercise == "dyna_q_planning" and e.name not in KERNEL_BREAKERS]
     n = max(len(models), len(plans))
     pairs = list(zip(itertools.islice(itertools.cycle(models), n), itertools.islice(itertools.cycle(plans), n)))
-    # A cell that breaks its kernel gets a submission of its own, with a correct partner: all of it gets 0.
+    # A cell that breaks its kernel gets a submission of its own, with a correct partner: its notebook gets 0
+    # (as a tamper cell), the partner's notebook (another kernel) full marks.
     pairs += [(models[0], e) for e in entries if e.name in KERNEL_BREAKERS]
     submissions = []
     for i, (model, plan) in enumerate(pairs):
@@ -191,8 +192,6 @@ def graded(tmp_path_factory):
 
 def _check(graded, sub: Submission):
     scores = graded["scores"].get(sub.student) or {grade_id: 0 for grade_id in CELLS}  # dropped: no points
-    if any(e.name in KERNEL_BREAKERS for e in sub.entries.values()):
-        return [] if not any(scores.values()) else [f"{sub.student} broke its kernel but got points: {scores}"]
     problems = []
     for grade_id, (notebook, exercise, points) in CELLS.items():
         entry = sub.entries[exercise]
