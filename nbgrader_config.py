@@ -26,6 +26,21 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# After the kernel has run a notebook, re-check the exercise test cells outside it: a
+# student's cell can rebind whatever a test cell calls. The re-check only ever turns a
+# pass into a fail. (`python -m dynaq_course.grade` replaces this list with its sandboxed
+# one and does the same re-check itself, with the student's code inside the sandbox.)
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "dynaq_course.grading.autograde_check.TrustedVerdicts",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # Feedback never shows hidden-test code (nbgrader's default feedback keeps it).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",

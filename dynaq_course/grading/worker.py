@@ -65,18 +65,23 @@ def prepare_sandbox(ws: Workspace, mode: str):
 
 def _config(ws: Workspace, job: Job, kernel):
     """nbgrader's configuration for this workspace, layered as `nbgrader autograde` layers it:
-    config files on the sandbox's JUPYTER_CONFIG_PATH, then the course's nbgrader_config.py,
+    the course's nbgrader_config.py, then config files on the sandbox's JUPYTER_CONFIG_PATH,
     then the command-line arguments (the sandbox's kernel name and transport)."""
     from traitlets.config import Config
     from traitlets.config.loader import KVArgParseConfigLoader, PyFileConfigLoader
 
     cfg = Config()
+    cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=str(ws.course)).load_config())
+    # The sandbox's config comes after the course's, so its output-capping Execute step
+    # replaces the course's autograde list whatever that list says.
     extra_dirs = [d for d in kernel.env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)
                   if d and d not in os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)]
     for folder in reversed(extra_dirs):  # the first folder on the path wins, as in Jupyter
         if (Path(folder) / "nbgrader_config.py").is_file():
             cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=folder).load_config())
-    cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=str(ws.course)).load_config())
+    # This command re-checks every submission itself, outside nbgrader and (when active) in the
+    # sandbox; the course config's in-process re-check would run student code unsandboxed.
+    cfg.TrustedVerdicts.enabled = False
     if kernel.nbgrader_args:
         cfg.merge(KVArgParseConfigLoader(argv=list(kernel.nbgrader_args)).load_config())
     # Whatever the course's config says, this run reads and writes only the workspace.
