@@ -1,0 +1,373 @@
+"""The fast engine for section 6: Dyna-Q+, prioritized sweeping and the slippery world.
+
+Same conventions as ``engine`` (read its docstring): backends ``"numba"``
+(compiled, cached on disk) and ``"python"`` (the same kernels run as plain
+Python), chosen by ``engine.choose_backend`` (argument, ``$DYNAQ_ENGINE``,
+numba when importable, and ``"python"`` while nbgrader runs a notebook); the
+tutorial's hyperparameters (epsilon 0.05, alpha 0.5, gamma 0.8) by default;
+``seed`` (int or ``SeedSequence``) makes a run repeatable on one backend;
+experiment ``e`` uses the same random stream for every setting of a sweep
+(common random numbers), experiments are independent. The kernels and their
+exact rules are in ``_further_kernels``.
+
+* ``simulate_dyna_plus``: Dyna-Q / Dyna-Q+ on the shortcut experiment with
+  NO demonstration (the door opens at ``door_episode``; nobody shows it).
+* ``simulate_uniform`` / ``simulate_prioritized``: uniform Dyna-Q and
+  prioritized sweeping in the closed world, counting value updates until the
+  greedy policy is first near-optimal (``greedy_paths.is_near_optimal``).
+* ``simulate_slippery``: Dyna-Q with the cached model or the counting model
+  (expected updates) in the slippery world.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import engine as _engine
+from . import world as _world
+from .greedy_paths import optimal_path_length
+
+P = _engine.TUTORIAL_PARAMS
+N_STATES, N_ACTIONS = _world.N_STATES, _world.N_ACTIONS
+N_PAIRS = N_STATES * N_ACTIONS
+DOOR_PAIR = _world.SHORTCUT_FROM * N_ACTIONS + _world.SHORTCUT_ACTION
+MODELS = ("cached", "counting")
+
+_numba = None
+_numba_error = None
+_warm = set()
+
+
+def _load_numba():
+    global _numba, _numba_error
+    if _numba is None and _numba_error is None:
+        try:
+            from . import _further_numba
+        except Exception as err:  # ImportError or a broken numba install
+            _numba_error = err
+        else:
+            _numba = _further_numba
+    return _numba
+
+
+def choose_backend(backend: str | None = None) -> str:
+    """As ``engine.choose_backend``; falls back to ``"python"`` if section 6's kernels fail to load."""
+    chosen = _engine.choose_backend(backend)
+    if chosen == "numba" and _load_numba() is None:
+        requested = backend if backend is not None else ""
+        if str(requested).lower() == "numba":
+            raise ImportError(f"The numba engine was requested but its kernels cannot be loaded "
+                              f"({_numba_error}). Use backend='python'.")
+        return "python"
+    return chosen
+
+
+def _kernels(backend: str):
+    if backend == "numba":
+        return _load_numba()
+    from . import _further_kernels
+    return _further_kernels
+
+
+def warm_up(backend: str | None = None) -> float:
+    """Load (or compile, the first time on this machine) the three kernels; returns seconds."""
+    backend = choose_backend(backend)
+    if backend in _warm:
+        return 0.0
+    start = time.perf_counter()
+    simulate_dyna_plus([0.01], 1, 2, door_episode=1, seed=0, backend=backend, progress=False)
+    simulate_uniform([1], 1, 1, seed=0, backend=backend, progress=False)
+    simulate_prioritized([1], 1, 1, seed=0, backend=backend, progress=False)
+    simulate_slippery([0.1], MODELS, k=1, n_experiments=1, n_episodes=1, seed=0, backend=backend,
+                      progress=False)
+    _warm.add(backend)
+    return time.perf_counter() - start
+
+
+# ------------------------------------------------------------------ helpers
+
+def _check_common(n_experiments, n_episodes, epsilon, alpha, gamma, max_steps):
+    return (_engine._integer(n_experiments, "n_experiments", 1),
+            _engine._integer(n_episodes, "n_episodes", 1),
+            _engine._real(epsilon, "epsilon", 0.0, 1.0),
+            _engine._real(alpha, "alpha", 0.0, 1.0, low_open=True),
+            _engine._real(gamma, "gamma", 0.0, 1.0),
+            _engine._integer(max_steps, "max_steps", 1))
+
+
+def _sequence(values, name, check) -> tuple:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        values = [values]
+    values = list(values)
+    if not values:
+        raise ValueError(f"{name} is empty: give at least one value.")
+    return tuple(check(v) for v in values)
+
+
+def _int_seeds(seed, n_experiments: int) -> list[int]:
+    return [int(s.generate_state(1, np.uint32)[0]) for s in _engine._seeds(seed, n_experiments)]
+
+
+def _tables(shortcut_open: bool | None):
+    """Flat (next, reward) tables; the terminal -1 becomes N_STATES. None: closed then open, concatenated."""
+    def flat(index):
+        nxt = _world.NEXT_STATE_TABLE[index].ravel().copy()
+        nxt[nxt < 0] = N_STATES
+        return nxt.astype(np.int64), _world.REWARD_TABLE[index].ravel().astype(np.float64)
+    if shortcut_open is None:
+        (n0, r0), (n1, r1) = flat(0), flat(1)
+        return np.concatenate([n0, n1]), np.concatenate([r0, r1])
+    return flat(int(shortcut_open))
+
+
+def _buffers(backend, specs):
+    """Work arrays: NumPy for numba, flat lists for plain Python. specs: [(length, dtype)]."""
+    if backend == "numba":
+        return [np.zeros(n, dtype) for n, dtype in specs]
+    return [[dtype(0)] * n for n, dtype in specs]
+
+
+def _as_backend(backend, *arrays):
+    return arrays if backend == "numba" else tuple(a.tolist() for a in arrays)
+
+
+def _progress(total, desc, progress):
+    return _engine._progress_bar(total, desc, progress)
+
+
+def _run_jobs(jobs, run_one, desc, progress, callback):
+    with _progress(len(jobs), desc, progress) as bar:
+        report = _engine._Report(bar, len(jobs), callback)
+        for job in jobs:
+            run_one(*job)
+            report.update(1)
+
+
+# ------------------------------------------------------------------ Dyna-Q+
+
+@dataclass
+class DynaPlusResult:
+    """``simulate_dyna_plus``'s result; arrays are indexed [kappa index, experiment, episode]."""
+    steps: np.ndarray
+    reward_sums: np.ndarray
+    door_used: np.ndarray        # bool: the episode took the shortcut (64 up to 74, after the door opened)
+    kappas: tuple
+    k: int
+    door_episode: int
+    backend: str
+    seconds: float
+
+    def first_use(self) -> np.ndarray:
+        """(n_kappa, n_experiments): episodes after the door opened until the first use (0: at once);
+        -1 when never."""
+        used = self.door_used[:, :, self.door_episode:]
+        return np.where(used.any(axis=2), used.argmax(axis=2), -1)
+
+    def found_fraction(self) -> np.ndarray:
+        """(n_kappa,) share of experiments that ever took the shortcut."""
+        return (self.first_use() >= 0).mean(axis=1)
+
+    def use_rate(self, start: int | None = None, stop: int | None = None) -> np.ndarray:
+        """(n_kappa,) share of episodes start..stop-1 (default: the last 100) that took the shortcut."""
+        n = self.steps.shape[2]
+        start = max(self.door_episode, n - 100) if start is None else start
+        stop = n if stop is None else stop
+        return self.door_used[:, :, start:stop].mean(axis=(1, 2))
+
+
+def simulate_dyna_plus(kappas=(0.0, 1e-3, 1e-2, 1e-1), n_experiments=20, n_episodes=400, *,
+                       door_episode=200, k=10, epsilon=P["epsilon"], alpha=P["alpha"],
+                       gamma=P["gamma"], max_steps=_engine.MAX_STEPS, seed=None, backend=None,
+                       progress=True, callback=None) -> DynaPlusResult:
+    """Dyna-Q+ (kappa > 0) and Dyna-Q (kappa = 0) on the shortcut experiment, without demonstration.
+
+    The door (64, up) opens at ``door_episode`` and nobody shows it to the
+    agent. In planning the reward is ``r + kappa * sqrt(tau)``, ``tau`` the real
+    steps since the pair was last tried.
+    """
+    n_experiments, n_episodes, epsilon, alpha, gamma, max_steps = _check_common(
+        n_experiments, n_episodes, epsilon, alpha, gamma, max_steps)
+    kappas = _sequence(kappas, "kappas", lambda v: _engine._real(v, "kappa", 0.0, 1e6))
+    k = _engine._integer(k, "k", 0, _engine.MAX_K)
+    door_episode = _engine._integer(door_episode, "door_episode", 0, n_episodes - 1)
+    backend = choose_backend(backend)
+    kern = _kernels(backend)
+    nxt, rew = _as_backend(backend, *_tables(None))
+    seeds = _int_seeds(seed, n_experiments)
+    shape = (len(kappas), n_experiments, n_episodes)
+    steps, rewards, door = np.zeros(shape), np.zeros(shape), np.zeros(shape, np.int64)
+    first = np.zeros(2, np.int64)
+    ints = np.int64 if backend == "numba" else int
+    floats = np.float64 if backend == "numba" else float
+
+    def one(i, e):
+        q, model_r, model_n, observed, seen, last = _buffers(
+            backend, [(N_PAIRS, floats), (N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints),
+                      (N_PAIRS, ints), (N_PAIRS, ints)])
+        kern.run_dyna(nxt, rew, N_STATES, _world.START_STATE, _world.GOAL_STATE, DOOR_PAIR, door_episode,
+                      k, kappas[i], epsilon, alpha, gamma, max_steps, n_episodes, seeds[e], 0,
+                      q, model_r, model_n, observed, seen, last,
+                      steps[i, e], rewards[i, e], door[i, e], first)
+
+    start = time.perf_counter()
+    _run_jobs([(i, e) for i in range(len(kappas)) for e in range(n_experiments)], one,
+              "Dyna-Q+", progress, callback)
+    return DynaPlusResult(steps, rewards, door.astype(bool), kappas, k, door_episode, backend,
+                          time.perf_counter() - start)
+
+
+# ------------------------------------------------------------------ prioritized sweeping vs uniform
+
+@dataclass
+class SweepResult:
+    """``simulate_uniform`` / ``simulate_prioritized``; arrays indexed [setting index, experiment, ...]."""
+    method: str                      # "uniform" (Dyna-Q) or "prioritized"
+    settings: tuple                  # k (uniform) or n (prioritized) of each row
+    steps: np.ndarray                # (n_settings, n_experiments, n_episodes)
+    reward_sums: np.ndarray
+    updates: np.ndarray              # value updates (real + planning) made up to the end of each episode
+    first_good_updates: np.ndarray   # (n_settings, n_experiments) updates when first near-optimal; -1 never
+    first_good_episode: np.ndarray   # same, the episode
+    theta: float | None
+    backend: str
+    seconds: float
+
+    def updates_to_good(self, fill=np.nan) -> np.ndarray:
+        """first_good_updates as floats, ``fill`` where never reached."""
+        out = self.first_good_updates.astype(float)
+        out[self.first_good_updates < 0] = fill
+        return out
+
+    def reached_fraction(self) -> np.ndarray:
+        return (self.first_good_updates >= 0).mean(axis=1)
+
+
+def _sweep(method, settings, n_experiments, n_episodes, theta, epsilon, alpha, gamma, max_steps,
+           seed, backend, progress, callback):
+    n_experiments, n_episodes, epsilon, alpha, gamma, max_steps = _check_common(
+        n_experiments, n_episodes, epsilon, alpha, gamma, max_steps)
+    what = "planning steps k" if method == "uniform" else "planning updates n"
+    settings = _sequence(settings, what, lambda v: _engine._integer(v, f"Each {what}", 0, _engine.MAX_K))
+    backend = choose_backend(backend)
+    kern = _kernels(backend)
+    nxt, rew = _as_backend(backend, *_tables(False))
+    good_len = optimal_path_length(False) + 1
+    seeds = _int_seeds(seed, n_experiments)
+    shape = (len(settings), n_experiments, n_episodes)
+    steps, rewards, updates = np.zeros(shape), np.zeros(shape), np.zeros(shape, np.int64)
+    first = np.zeros((len(settings), n_experiments, 2), np.int64)
+    ints = np.int64 if backend == "numba" else int
+    floats = np.float64 if backend == "numba" else float
+
+    def one(i, e):
+        if method == "uniform":
+            q, model_r, model_n, observed, seen, last = _buffers(
+                backend, [(N_PAIRS, floats), (N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints),
+                          (N_PAIRS, ints), (N_PAIRS, ints)])
+            door = np.zeros(n_episodes, np.int64)
+            kern.run_dyna(nxt, rew, N_STATES, _world.START_STATE, _world.GOAL_STATE, -1, -1,
+                          settings[i], 0.0, epsilon, alpha, gamma, max_steps, n_episodes, seeds[e],
+                          good_len, q, model_r, model_n, observed, seen, last,
+                          steps[i, e], rewards[i, e], door, first[i, e])
+            updates[i, e] = np.cumsum(steps[i, e]).astype(np.int64) * (settings[i] + 1)
+        else:
+            q, model_r, model_n, seen, preds, n_preds, prio, stamp, pos, queue = _buffers(
+                backend, [(N_PAIRS, floats), (N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints),
+                          (N_STATES * N_PAIRS, ints), (N_STATES, ints), (N_PAIRS, floats),
+                          (N_PAIRS, ints), (N_PAIRS, ints), (N_PAIRS, ints)])
+            kern.run_prioritized(nxt, rew, N_STATES, _world.START_STATE, _world.GOAL_STATE, settings[i],
+                                 theta, epsilon, alpha, gamma, max_steps, n_episodes, seeds[e], good_len,
+                                 q, model_r, model_n, seen, preds, n_preds, prio, stamp, pos, queue,
+                                 steps[i, e], rewards[i, e], updates[i, e], first[i, e])
+
+    start = time.perf_counter()
+    _run_jobs([(i, e) for i in range(len(settings)) for e in range(n_experiments)], one,
+              method, progress, callback)
+    return SweepResult(method, settings, steps, rewards, updates, first[..., 0].copy(), first[..., 1].copy(),
+                       theta, backend, time.perf_counter() - start)
+
+
+def simulate_uniform(planning_steps=(5,), n_experiments=20, n_episodes=50, *, epsilon=P["epsilon"],
+                     alpha=P["alpha"], gamma=P["gamma"], max_steps=_engine.MAX_STEPS, seed=None,
+                     backend=None, progress=True, callback=None) -> SweepResult:
+    """Uniform Dyna-Q (k planning updates per step, pairs drawn uniformly) in the closed world,
+    recording the value updates made when the greedy policy is first near-optimal."""
+    return _sweep("uniform", planning_steps, n_experiments, n_episodes, None, epsilon, alpha, gamma,
+                  max_steps, seed, backend, progress, callback)
+
+
+def simulate_prioritized(n_updates=(5,), n_experiments=20, n_episodes=50, *, theta=1e-4,
+                         epsilon=P["epsilon"], alpha=P["alpha"], gamma=P["gamma"],
+                         max_steps=_engine.MAX_STEPS, seed=None, backend=None, progress=True,
+                         callback=None) -> SweepResult:
+    """Prioritized sweeping (at most n updates per step from the queue, threshold theta) in the
+    closed world, recording the value updates made when the greedy policy is first near-optimal."""
+    theta = _engine._real(theta, "theta", 0.0, 1e6)
+    return _sweep("prioritized", n_updates, n_experiments, n_episodes, theta, epsilon, alpha, gamma,
+                  max_steps, seed, backend, progress, callback)
+
+
+# ------------------------------------------------------------------ slippery world
+
+@dataclass
+class SlipperyResult:
+    """``simulate_slippery``; arrays indexed [slip index, model index, experiment, ...]."""
+    slips: tuple
+    models: tuple                # ("cached", "counting") in the order asked
+    k: int
+    steps: np.ndarray            # (n_slip, n_model, n_experiments, n_episodes)
+    reward_sums: np.ndarray
+    values: np.ndarray           # (n_slip, n_model, n_experiments, n_states, n_actions) final values
+    tried: np.ndarray            # (n_slip, n_model, n_experiments, n_states, n_actions) real tries
+    gamma: float
+    backend: str
+    seconds: float
+
+
+def simulate_slippery(slips=(0.2,), models=MODELS, k=10, n_experiments=20, n_episodes=100, *,
+                      epsilon=P["epsilon"], alpha=P["alpha"], gamma=P["gamma"],
+                      max_steps=_engine.MAX_STEPS, seed=None, backend=None, progress=True,
+                      callback=None) -> SlipperyResult:
+    """Dyna-Q with the cached (last sample) model and/or the counting model (expected updates)
+    in the slippery world (shortcut closed): with probability ``slip`` the chosen action is
+    replaced by a uniformly random action."""
+    n_experiments, n_episodes, epsilon, alpha, gamma, max_steps = _check_common(
+        n_experiments, n_episodes, epsilon, alpha, gamma, max_steps)
+    slips = _sequence(slips, "slips", lambda v: _engine._real(v, "slip probability", 0.0, 1.0))
+
+    def check_model(m):
+        if m not in MODELS:
+            raise ValueError(f"models must be among {MODELS}, got {m!r}.")
+        return m
+    models = _sequence(models, "models", check_model)
+    k = _engine._integer(k, "k", 0, _engine.MAX_K)
+    backend = choose_backend(backend)
+    kern = _kernels(backend)
+    nxt, rew = _as_backend(backend, *_tables(False))
+    seeds = _int_seeds(seed, n_experiments)
+    shape = (len(slips), len(models), n_experiments)
+    steps, rewards = np.zeros(shape + (n_episodes,)), np.zeros(shape + (n_episodes,))
+    values = np.zeros(shape + (N_STATES, N_ACTIONS))
+    tried = np.zeros(shape + (N_STATES, N_ACTIONS), np.int64)
+    ints = np.int64 if backend == "numba" else int
+    floats = np.float64 if backend == "numba" else float
+
+    def one(i, m, e):
+        bufs = _buffers(backend, [(N_PAIRS, floats), (N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints),
+                                  (N_PAIRS, ints), (4 * N_PAIRS, ints), (4 * N_PAIRS, ints),
+                                  (4 * N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints)])
+        q, model_r, model_n, observed, seen, succ, succ_count, succ_rsum, n_succ, tries = bufs
+        kern.run_slippery(nxt, rew, N_STATES, _world.START_STATE, slips[i], models[m] == "counting", k,
+                          epsilon, alpha, gamma, max_steps, n_episodes, seeds[e],
+                          q, model_r, model_n, observed, seen, succ, succ_count, succ_rsum, n_succ, tries,
+                          steps[i, m, e], rewards[i, m, e])
+        values[i, m, e] = np.reshape(q, (N_STATES, N_ACTIONS))
+        tried[i, m, e] = np.reshape(tries, (N_STATES, N_ACTIONS))
+
+    start = time.perf_counter()
+    _run_jobs([(i, m, e) for i in range(len(slips)) for m in range(len(models)) for e in range(n_experiments)],
+              one, "slippery world", progress, callback)
+    return SlipperyResult(slips, models, k, steps, rewards, values, tried, gamma, backend,
+                          time.perf_counter() - start)
