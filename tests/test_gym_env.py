@@ -22,6 +22,10 @@ from dynaq_course.gym_env import ENV_ID, GYMNASIUM_PIN, QuentinWorldEnv
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# gym.make wraps the env in Gymnasium's PassiveEnvChecker, which warns about API slips on the
+# first reset/step/render: any warning fails these tests.
+pytestmark = pytest.mark.filterwarnings("error")
+
 
 def make(**kwargs):
     return gym.make(ENV_ID, **kwargs)
@@ -67,6 +71,7 @@ def test_make_registers_spaces_and_time_limit():
     assert env.spec.id == ENV_ID
     assert env.spec.max_episode_steps == engine.MAX_STEPS == experiments.MAX_STEPS
     assert isinstance(env.unwrapped, QuentinWorldEnv)
+    assert "PassiveEnvChecker" in str(env)
     assert env.observation_space == gym.spaces.Discrete(100)
     assert env.action_space == gym.spaces.Discrete(4)
     assert env.render_mode is None
