@@ -226,6 +226,24 @@ def test_P_is_a_distribution_over_the_course_outcomes(slip, shortcut_open):
                 assert outcomes == [(1.0, state if nxt is None else nxt, reward, nxt is None)]
 
 
+@pytest.mark.parametrize("slip", [0.0, 0.3])
+@pytest.mark.parametrize("shortcut_open", [False, True])
+def test_P_agrees_with_the_slippery_world_of_section_6(slip, shortcut_open):
+    """Same slip rule as dynaq_course.stochastic (section 6), written independently there."""
+    from dynaq_course.stochastic import transition_model
+
+    probs, expected_reward = transition_model(slip, shortcut_open=shortcut_open)
+    env = QuentinWorldEnv(slip=slip, shortcut_open=shortcut_open)
+    ended = probs.shape[2] - 1  # stochastic's column for "the episode ended"
+    for state, by_action in env.P.items():
+        for action, outcomes in by_action.items():
+            ours = np.zeros(probs.shape[2])
+            for p, nxt, _, terminated in outcomes:
+                ours[ended if terminated else nxt] += p
+            np.testing.assert_allclose(ours, probs[state, action], atol=1e-12)
+            assert sum(p * r for p, _, r, _ in outcomes) == pytest.approx(expected_reward[state, action])
+
+
 # ---------------------------------------------------------------------------
 # render
 # ---------------------------------------------------------------------------
