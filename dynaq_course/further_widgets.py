@@ -1,0 +1,174 @@
+"""Section 6's sliders: kappa (Dyna-Q+), planning updates (prioritized sweeping), slip probability.
+
+Each constructor returns a ``SliderFigure``: ipywidgets sliders over one
+image. Moving a slider (acting on release) re-runs the experiment on the fast
+engine (``further_engine``, warmed up when the explorer is built) with a fixed
+seed and redraws the picture (matplotlib ``Figure`` on an Agg canvas, PNG
+bytes into an ``ipywidgets.Image``: no pyplot figure piles up). Same rules as
+``widgets``: while nbgrader runs a notebook the constructors return a one-line
+``widgets.GradingNote``; while saved notebooks are built (``DYNAQ_NO_PROGRESS``)
+an explorer displays its first picture as a plain image.
+
+* ``kappa_explorer()``: share of runs taking the shortcut (no demonstration),
+  Dyna-Q against Dyna-Q+ with the chosen kappa and k.
+* ``planning_explorer()``: value updates until near-optimal, uniform Dyna-Q
+  (k) against prioritized sweeping (n = k).
+* ``slip_explorer()``: learned against true values in the slippery world,
+  cached against counting model, for the chosen slip and k.
+"""
+from __future__ import annotations
+
+import io
+import time
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from . import further_engine as fe
+from . import further_experiments as fx
+from . import further_plots as fp
+from .widgets import GradingNote, _grading_now, _static_build
+
+KAPPA_OPTIONS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+K_OPTIONS = (1, 2, 5, 10, 20, 50, 100)
+SLIP_MAX, SLIP_STEP = 0.5, 0.05
+
+
+class SliderFigure:
+    """Sliders over one picture; ``draw(figure, **values) -> status text`` draws it for the sliders' values."""
+
+    def __init__(self, sliders: dict, draw, width=7.6, height=4.6, dpi=90):
+        import ipywidgets as w
+        self.sliders = sliders
+        self._draw = draw
+        self.figure = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.image = w.Image(format="png", layout=w.Layout(width=f"{int(width * dpi)}px"))
+        self.status = w.HTML()
+        self.box = w.VBox([w.HBox(list(sliders.values())), self.image, self.status])
+        self.last = {}
+        self.timings = []
+        self.update()
+        for slider in sliders.values():
+            slider.observe(self.update, names="value")
+
+    def values(self) -> dict:
+        return {name: slider.value for name, slider in self.sliders.items()}
+
+    def update(self, *_):
+        start = time.perf_counter()
+        values = self.values()
+        self.figure.clear()
+        status = self._draw(self.figure, **values)
+        self.canvas.draw()
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png")
+        self.image.value = buffer.getvalue()
+        self.status.value = status
+        self.last = dict(values, png=self.image.value, status=status)
+        self.timings.append(time.perf_counter() - start)
+
+    def _ipython_display_(self):
+        from IPython.display import Image, Markdown, display
+        if _static_build():
+            display(Image(data=self.last["png"], format="png"))
+            shown = ", ".join(f"{k} = {v:g}" for k, v in self.values().items())
+            display(Markdown(f"*Run this notebook to move the sliders; this is the picture for {shown}.*"))
+        else:
+            display(self.box)
+
+
+def _style():
+    return {"description_width": "initial"}
+
+
+def kappa_explorer(kappa=1e-3, k=10, n_experiments=20, n_episodes=400, door_episode=200, seed=2024,
+                   backend=None):
+    """Sliders for kappa and k over the shortcut experiment without demonstration."""
+    if _grading_now():
+        return GradingNote()
+    import ipywidgets as w
+    fe.warm_up(backend)
+    sliders = {
+        "kappa": w.SelectionSlider(options=tuple(sorted(set(KAPPA_OPTIONS) | {float(kappa)})), value=float(kappa),
+                                   description="bonus κ", continuous_update=False, style=_style()),
+        "k": w.SelectionSlider(options=tuple(sorted(set(K_OPTIONS) | {int(k)})), value=int(k),
+                               description="planning steps k", continuous_update=False, style=_style()),
+    }
+
+    def draw(figure, kappa, k):
+        result = fe.simulate_dyna_plus((0.0, kappa) if kappa else (0.0,), n_experiments, n_episodes,
+                                       door_episode=door_episode, k=k, seed=seed, backend=backend,
+                                       progress=False)
+        fp.plot_shortcut_use(result, ax=figure.add_subplot())
+        found = result.found_fraction()
+        text = f"Dyna-Q found the shortcut in {found[0]:.0%} of {n_experiments} runs"
+        if kappa:
+            text += f"; Dyna-Q+ (κ = {kappa:g}) in {found[1]:.0%}"
+            text += (f". Steps per episode before the door opened: {result.steps[0, :, :door_episode].mean():.1f}"
+                     f" (Dyna-Q) and {result.steps[1, :, :door_episode].mean():.1f} (Dyna-Q+)")
+        return text + "."
+
+    return SliderFigure(sliders, draw)
+
+
+def planning_explorer(k=5, n_experiments=30, n_episodes=50, seed=2024, backend=None):
+    """A slider for the planning budget: uniform Dyna-Q (k) against prioritized sweeping (n = k)."""
+    if _grading_now():
+        return GradingNote()
+    import ipywidgets as w
+    fe.warm_up(backend)
+    sliders = {"k": w.SelectionSlider(options=tuple(sorted(set(K_OPTIONS) | {int(k)})), value=int(k),
+                                      description="planning updates per step (k = n)",
+                                      continuous_update=False, style=_style(), layout=w.Layout(width="60%"))}
+
+    def draw(figure, k):
+        uniform = fe.simulate_uniform([k], n_experiments, n_episodes, seed=seed, backend=backend, progress=False)
+        prio = fe.simulate_prioritized([k], n_experiments, n_episodes, seed=seed, backend=backend, progress=False)
+        ax = figure.add_subplot()
+        texts = []
+        data = [(uniform, fp.UNIFORM_COLOR, f"uniform Dyna-Q (k = {k})"),
+                (prio, fp.PRIORITIZED_COLOR, f"prioritized sweeping (n = {k})")]
+        finite = np.concatenate([r.updates_to_good()[0] for r, _, _ in data])
+        finite = finite[np.isfinite(finite)]
+        bins = np.linspace(0, finite.max() * 1.05, 30) if finite.size else 10
+        for result, color, label in data:
+            x = result.updates_to_good()[0]
+            x = x[np.isfinite(x)]
+            ax.hist(x, bins=bins, color=color, alpha=0.55, label=label)
+            texts.append(f"{label}: median {np.median(x):.0f} updates" if x.size else f"{label}: never")
+            texts[-1] += f" ({result.reached_fraction()[0]:.0%} of runs got there)"
+        ax.set(xlabel="value updates until the greedy path is near-optimal", ylabel="runs",
+               title=f"{n_experiments} runs of {n_episodes} episodes each")
+        ax.legend(fontsize=9)
+        return "; ".join(texts) + "."
+
+    return SliderFigure(sliders, draw)
+
+
+def slip_explorer(slip=0.2, k=10, n_experiments=10, n_episodes=100, seed=2024, backend=None):
+    """Sliders for the slip probability and k: cached against counting model, learned against true Q."""
+    if _grading_now():
+        return GradingNote()
+    import ipywidgets as w
+    fe.warm_up(backend)
+    sliders = {
+        "slip": w.FloatSlider(value=float(slip), min=0.0, max=SLIP_MAX, step=SLIP_STEP, readout_format=".2f",
+                              description="slip probability", continuous_update=False, style=_style()),
+        "k": w.SelectionSlider(options=tuple(sorted(set(K_OPTIONS) | {int(k)})), value=int(k),
+                               description="planning steps k", continuous_update=False, style=_style()),
+    }
+
+    def draw(figure, slip, k):
+        slip = round(float(slip), 4)
+        result = fe.simulate_slippery([slip], fe.MODELS, k=k, n_experiments=n_experiments,
+                                      n_episodes=n_episodes, seed=seed, backend=backend, progress=False)
+        scored = fx.score_slippery(result)
+        fp.plot_value_scatter(scored, slip=slip, ax=figure.add_subplot())
+        err = np.nanmean(scored.value_error[0], axis=1)
+        loss = scored.policy_loss[0].mean(axis=1)
+        return (f"Over {n_experiments} runs: mean |Q − Q*| cached {err[0]:.3f}, counting {err[1]:.3f}; "
+                f"policy loss at the start cached {loss[0]:.3f}, counting {loss[1]:.3f}.")
+
+    return SliderFigure(sliders, draw, width=6.4, height=5.6)
