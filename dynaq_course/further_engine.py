@@ -153,6 +153,7 @@ class DynaPlusResult:
     steps: np.ndarray
     reward_sums: np.ndarray
     door_used: np.ndarray        # bool: the episode took the shortcut (64 up to 74, after the door opened)
+    values: np.ndarray           # (n_kappa, n_experiments, n_states, n_actions) final values
     kappas: tuple
     k: int
     door_episode: int
@@ -198,6 +199,7 @@ def simulate_dyna_plus(kappas=(0.0, 1e-3, 1e-2, 1e-1), n_experiments=20, n_episo
     seeds = _int_seeds(seed, n_experiments)
     shape = (len(kappas), n_experiments, n_episodes)
     steps, rewards, door = np.zeros(shape), np.zeros(shape), np.zeros(shape, np.int64)
+    values = np.zeros(shape[:2] + (N_STATES, N_ACTIONS))
     first = np.zeros(2, np.int64)
     ints = np.int64 if backend == "numba" else int
     floats = np.float64 if backend == "numba" else float
@@ -210,11 +212,12 @@ def simulate_dyna_plus(kappas=(0.0, 1e-3, 1e-2, 1e-1), n_experiments=20, n_episo
                       k, kappas[i], epsilon, alpha, gamma, max_steps, n_episodes, seeds[e], 0,
                       q, model_r, model_n, observed, seen, last,
                       steps[i, e], rewards[i, e], door[i, e], first)
+        values[i, e] = np.reshape(q, (N_STATES, N_ACTIONS))
 
     start = time.perf_counter()
     _run_jobs([(i, e) for i in range(len(kappas)) for e in range(n_experiments)], one,
               "Dyna-Q+", progress, callback)
-    return DynaPlusResult(steps, rewards, door.astype(bool), kappas, k, door_episode, backend,
+    return DynaPlusResult(steps, rewards, door.astype(bool), values, kappas, k, door_episode, backend,
                           time.perf_counter() - start)
 
 
@@ -230,6 +233,7 @@ class SweepResult:
     updates: np.ndarray              # value updates (real + planning) made up to the end of each episode
     first_good_updates: np.ndarray   # (n_settings, n_experiments) updates when first near-optimal; -1 never
     first_good_episode: np.ndarray   # same, the episode
+    values: np.ndarray               # (n_settings, n_experiments, n_states, n_actions) final values
     theta: float | None
     backend: str
     seconds: float
@@ -258,6 +262,7 @@ def _sweep(method, settings, n_experiments, n_episodes, theta, epsilon, alpha, g
     shape = (len(settings), n_experiments, n_episodes)
     steps, rewards, updates = np.zeros(shape), np.zeros(shape), np.zeros(shape, np.int64)
     first = np.zeros((len(settings), n_experiments, 2), np.int64)
+    values = np.zeros((len(settings), n_experiments, N_STATES, N_ACTIONS))
     ints = np.int64 if backend == "numba" else int
     floats = np.float64 if backend == "numba" else float
 
@@ -272,6 +277,7 @@ def _sweep(method, settings, n_experiments, n_episodes, theta, epsilon, alpha, g
                           good_len, q, model_r, model_n, observed, seen, last,
                           steps[i, e], rewards[i, e], door, first[i, e])
             updates[i, e] = np.cumsum(steps[i, e]).astype(np.int64) * (settings[i] + 1)
+            values[i, e] = np.reshape(q, (N_STATES, N_ACTIONS))
         else:
             q, model_r, model_n, seen, preds, n_preds, prio, stamp, pos, queue = _buffers(
                 backend, [(N_PAIRS, floats), (N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints),
@@ -281,12 +287,13 @@ def _sweep(method, settings, n_experiments, n_episodes, theta, epsilon, alpha, g
                                  theta, epsilon, alpha, gamma, max_steps, n_episodes, seeds[e], good_len,
                                  q, model_r, model_n, seen, preds, n_preds, prio, stamp, pos, queue,
                                  steps[i, e], rewards[i, e], updates[i, e], first[i, e])
+        values[i, e] = np.reshape(q, (N_STATES, N_ACTIONS))
 
     start = time.perf_counter()
     _run_jobs([(i, e) for i in range(len(settings)) for e in range(n_experiments)], one,
               method, progress, callback)
     return SweepResult(method, settings, steps, rewards, updates, first[..., 0].copy(), first[..., 1].copy(),
-                       theta, backend, time.perf_counter() - start)
+                       values, theta, backend, time.perf_counter() - start)
 
 
 def simulate_uniform(planning_steps=(5,), n_experiments=20, n_episodes=50, *, epsilon=P["epsilon"],

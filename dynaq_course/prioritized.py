@@ -40,12 +40,12 @@ def _pair(pair) -> tuple[int, int]:
     if not isinstance(pair, tuple) or len(pair) != 2:
         raise ValueError(f"A queue entry must be a pair (state, action) as a tuple of two integers, "
                          f"got {pair!r}. Push e.g. queue.push((s_bar, a_bar), priority).")
-    state, action = pair
     for part in pair:
-        if isinstance(part, (bool, np.bool_)) or not isinstance(part, numbers.Integral):
-            if not (isinstance(part, numbers.Real) and float(part).is_integer()):
-                raise ValueError(f"A queue entry must be a pair (state, action) of integers, got {pair!r}.")
-    return int(state), int(action)
+        integral = isinstance(part, numbers.Integral) or (
+            isinstance(part, numbers.Real) and math.isfinite(part) and float(part).is_integer())
+        if isinstance(part, (bool, np.bool_)) or not integral or part < 0:
+            raise ValueError(f"A queue entry must be a pair (state, action) of integers >= 0, got {pair!r}.")
+    return int(pair[0]), int(pair[1])
 
 
 def _priority(priority) -> float:
