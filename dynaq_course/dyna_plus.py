@@ -20,6 +20,7 @@ many seeds. With ``kappa == 0`` both are plain Dyna-Q.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -75,10 +76,11 @@ def learn_dyna_q_plus(env, params, n_episodes, max_steps, bonus_reward, shortcut
                 s, a = observed[np.random.randint(len(observed))]
                 r, s_next = model[s, a]
                 planned = bonus_reward(r, float(now - last_tried[s, a]), kappa)
-                try:
-                    planned = float(planned)
-                except (TypeError, ValueError):
-                    raise TypeError(f"{who} must return a number, got {planned!r}.") from None
+                if isinstance(planned, np.ndarray) and planned.size == 1:
+                    planned = planned.reshape(())[()]
+                if isinstance(planned, (bool, np.bool_)) or not isinstance(planned, numbers.Real):
+                    raise TypeError(f"{who} must return a number (the planning reward), got {planned!r}.")
+                planned = float(planned)
                 if not math.isfinite(planned):
                     raise ValueError(f"{who}({r}, {now - last_tried[s, a]}, {kappa}) returned {planned}.")
                 value = q_learning(s, a, planned, None if np.isnan(s_next) else int(s_next), value, params)
