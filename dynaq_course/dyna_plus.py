@@ -5,7 +5,9 @@ not been tried in the real world for ``tau`` steps earns a bonus: planning
 learns from ``bonus_reward(reward, tau, kappa)`` (the section's exercise:
 ``r + kappa * sqrt(tau)``) instead of the model's reward. Real steps learn
 from the real reward. ``tau`` counts real steps (over all episodes) since the
-pair was last tried; a pair tried in this very step has ``tau == 0``.
+pair was last tried; a pair tried in this very step has ``tau == 0``. Planning
+draws only pairs tried at least once (the book's footnote variant, which also
+plans untried actions as "stay put, reward 0", is not used).
 
 The experiment is the tutorial's shortcut experiment, except that nobody shows
 the agent the new path: the tutorial's ``learn_environment`` runs (64, up)

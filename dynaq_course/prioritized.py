@@ -49,6 +49,8 @@ def _pair(pair) -> tuple[int, int]:
 
 
 def _priority(priority) -> float:
+    if isinstance(priority, np.ndarray) and priority.size == 1 and priority.dtype.kind in "iuf":
+        priority = priority.reshape(())[()]          # e.g. a 0-d array from np.abs
     if isinstance(priority, (bool, np.bool_)) or not isinstance(priority, numbers.Real):
         raise ValueError(f"A priority must be a number, got {priority!r}.")
     value = float(priority)

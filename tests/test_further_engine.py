@@ -107,7 +107,7 @@ def test_dyna_plus_negative_control_wrong_kappa_is_rejected(plain_dyna_plus):
     assert max(abs(v) for v in z) > Z_MAX, z
 
 
-SLIPPERY = dict(slip=0.2, k=3, n_episodes=10)
+SLIPPERY = dict(slip=0.2, k=3, n_episodes=8)
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +115,7 @@ def plain_slippery():
     out = {}
     for model in fe.MODELS:
         runs = []
-        for i in range(20):
+        for i in range(16):
             np.random.seed(300 + i)
             params = dict(epsilon=0.05, alpha=0.5, gamma=0.8, k=SLIPPERY["k"])
             value, rewards, steps = learn_slippery(SlipperyWorld(SLIPPERY["slip"]), params, SLIPPERY["n_episodes"],

@@ -52,7 +52,7 @@ def test_pop_matches_a_sorted_list_on_random_pushes():
 
 def test_items_is_a_copy_priority_of_contains_and_clear():
     q = PriorityQueue()
-    q.push((np.int64(7), 2.0), np.float64(0.25))      # numpy ints / integral floats are accepted
+    q.push((np.int64(7), 2.0), np.array(0.25))        # numpy ints, integral floats, 0-d arrays are accepted
     items = q.items()
     assert items == {(7, 2): 0.25} and all(type(v) is int for v in next(iter(items)))
     items[(1, 1)] = 9.0
