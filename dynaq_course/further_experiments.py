@@ -168,3 +168,38 @@ def slippery_comparison(slips=SLIPS, k=10, n_experiments=50, n_episodes=200, see
     result = fe.simulate_slippery(slips, fe.MODELS, k=k, n_experiments=n_experiments, n_episodes=n_episodes,
                                   seed=seed, backend=backend, progress=progress)
     return score_slippery(result)
+
+
+# ------------------------------------------------------------------ a student's function against the engine
+
+@dataclass
+class ExactComparison:
+    """``compare_push_predecessors``' result: the plain loop with the given function against the engine."""
+    match: bool
+    steps: np.ndarray            # the plain loop's steps per episode
+    engine_steps: np.ndarray
+    updates: np.ndarray          # value updates up to the end of each episode
+    engine_updates: np.ndarray
+    max_value_difference: float
+
+    def __str__(self) -> str:
+        if self.match:
+            return (f"Same run as the fast engine: {len(self.steps)} episodes, steps {self.steps.astype(int).tolist()}, "
+                    f"{int(self.updates[-1])} value updates, identical values.")
+        return (f"Not the engine's run. Steps per episode: yours {self.steps.astype(int).tolist()}, engine "
+                f"{self.engine_steps.astype(int).tolist()}; updates: yours {self.updates.tolist()}, engine "
+                f"{self.engine_updates.tolist()}; largest value difference {self.max_value_difference:.3g}.")
+
+
+def compare_push_predecessors(push_predecessors, n_episodes=6, n=5, theta=1e-4) -> ExactComparison:
+    """Run ``prioritized.prioritized_sweeping`` with ``push_predecessors`` and epsilon = 0 (no random
+    numbers at all: the run is determined by the algorithm) and compare it with the fast engine's run of
+    the same settings, which must be identical step for step (about a second)."""
+    from .prioritized import PARAMS, prioritized_sweeping
+    from .world import QuentinsWorld
+    params = dict(PARAMS, epsilon=0.0, n=int(n), theta=float(theta))
+    value, _, steps, updates = prioritized_sweeping(QuentinsWorld(), params, n_episodes, 1000, push_predecessors)
+    ref = fe.simulate_prioritized([int(n)], 1, n_episodes, theta=theta, epsilon=0.0, seed=0, progress=False)
+    diff = float(np.max(np.abs(ref.values[0, 0] - value)))
+    match = (np.array_equal(ref.steps[0, 0], steps) and np.array_equal(ref.updates[0, 0], updates) and diff == 0.0)
+    return ExactComparison(match, steps, ref.steps[0, 0], updates, ref.updates[0, 0], diff)

@@ -133,3 +133,19 @@ def test_missing_params_and_non_function_are_refused():
                              push_predecessors)
     with pytest.raises(TypeError, match="function"):
         prioritized_sweeping(QuentinsWorld(), PARAMS, 1, 10, "push_predecessors")
+
+
+def test_compare_push_predecessors_recognises_the_engines_run_and_a_wrong_one():
+    from dynaq_course.further_experiments import compare_push_predecessors
+    ok = compare_push_predecessors(push_predecessors)
+    assert ok.match and "Same run" in str(ok)
+
+    def uses_the_mean(model, value, queue, state, params):          # mean instead of max over next actions
+        best = np.mean(value[state])
+        for s_bar, a_bar in np.argwhere(model[:, :, 1] == state):
+            p = abs(model[s_bar, a_bar, 0] + params["gamma"] * best - value[s_bar, a_bar])
+            if p > params["theta"]:
+                queue.push((int(s_bar), int(a_bar)), p)
+        return queue
+    wrong = compare_push_predecessors(uses_the_mean)
+    assert not wrong.match and "Not the engine's run" in str(wrong)
