@@ -1,4 +1,4 @@
-"""The self-checks students run on the two exercises.
+"""The self-checks students run on the exercises (Sections 2-3, and the bonus exercises of Section 6).
 
 Nothing here is a solution: the checks look at properties every correct answer
 has (see ``grading.diagnose``) on the cases of ``grading.probes``. A failure
@@ -28,7 +28,7 @@ import numpy as np
 from .grading import diagnose as _diagnose_module
 from .grading import probes as _probes_module
 from .grading import verify as _verify_module
-from .grading.messages import MODEL, PLANNING, ExerciseCheckFailed
+from .grading.messages import MODEL, PLANNING, PLUS_REWARD, PUSH, ExerciseCheckFailed
 
 N_STATES, N_ACTIONS = 100, 4
 TUTORIAL_PARAMS = dict(_probes_module.TUTORIAL)
@@ -45,7 +45,8 @@ _GRADING_AT_IMPORT = grading_now()
 _probes_for, _call_all = _probes_module.probes_for, _probes_module.call_all
 _diagnose, _assert_passes = _diagnose_module.diagnose, _verify_module.assert_exercise_passes
 
-__all__ = ["ExerciseCheckFailed", "empty_model", "self_check_model_update", "self_check_planning", "check_in_kernel"]
+__all__ = ["ExerciseCheckFailed", "empty_model", "self_check_model_update", "self_check_planning",
+           "self_check_dyna_q_plus_reward", "self_check_push_predecessors", "check_in_kernel"]
 
 
 def empty_model() -> np.ndarray:
@@ -77,3 +78,13 @@ def self_check_model_update(fn) -> None:
 def self_check_planning(fn) -> None:
     """The visible check of Exercise 3: one remembered transition (k = 0, 1, 3, ...) and a few pairs."""
     _self_check(PLANNING, fn)
+
+
+def self_check_dyna_q_plus_reward(fn) -> None:
+    """The visible check of the Dyna-Q+ bonus reward (Section 6): single numbers and arrays."""
+    _self_check(PLUS_REWARD, fn)
+
+
+def self_check_push_predecessors(fn) -> None:
+    """The visible check of the predecessor step of prioritized sweeping (Section 6): three small cases."""
+    _self_check(PUSH, fn)

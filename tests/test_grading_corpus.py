@@ -29,31 +29,48 @@ from dynaq_course.grading import verify
 from dynaq_course.grading.messages import CATALOGUE, mistake_code
 
 ROOT = editions.course_root()
-RELEASE = ROOT / "release" / editions.ASSIGNMENT
-SOURCE = ROOT / "source" / editions.ASSIGNMENT
 ENTRIES = grading_corpus.entries()
 IDS = [e.name for e in ENTRIES]
-# Names the set-up cells of notebooks 02 and 03 give an exercise cell.
+# Names the set-up cells of notebooks 02 and 03 (dyna_q) and 06 (going_further) give an exercise cell.
 SETUP = "import numpy as np\nfrom dynaq_course import QuentinsWorld, new_model, q_learning, epsilon_greedy\n"
+SETUP_06 = "import numpy as np\nfrom dynaq_course.prioritized import PriorityQueue\n"
+
+
+def _release(entry) -> Path:
+    return editions.edition_folder(ROOT, "release", grading_corpus.ASSIGNMENTS[entry.exercise])
+
+
+def _source(entry) -> Path:
+    return ROOT / "source" / grading_corpus.ASSIGNMENTS[entry.exercise]
 
 
 def test_corpus_is_big_enough_and_its_codes_exist():
     count = Counter((e.exercise, e.correct) for e in ENTRIES if not e.tamper)
     assert count[("dyna_q_model_update", True)] >= 12 and count[("dyna_q_model_update", False)] >= 15
     assert count[("dyna_q_planning", True)] >= 15 and count[("dyna_q_planning", False)] >= 20
-    assert sum(e.tamper for e in ENTRIES) >= 5
+    assert count[("dyna_q_plus_reward", True)] >= 12 and count[("dyna_q_plus_reward", False)] >= 15
+    assert count[("push_predecessors", True)] >= 12 and count[("push_predecessors", False)] >= 15
+    assert sum(e.tamper for e in ENTRIES) >= 9
     assert {e.expect for e in ENTRIES if e.expect} <= set(CATALOGUE)
+
+
+def test_every_mistake_of_the_bonus_exercises_is_in_the_corpus():
+    """Each plus-/push- code of the catalogue is expected by at least one corpus cell."""
+    expected = {e.expect for e in ENTRIES if e.expect}
+    bonus = {code for code in CATALOGUE if code.startswith(("plus-", "push-"))}
+    assert not bonus - expected - {"push-wrong", "push-wrong-priority"}, sorted(bonus - expected)
 
 
 @pytest.fixture(scope="module")
 def fresh_process(tmp_path_factory):
     """{entry name: {"hidden": Verdict, "visible": Verdict}} from one child per entry, 4 at a time."""
     base = tmp_path_factory.mktemp("corpus")
-    references = verify.reference_sources(SOURCE)
+    references = {**verify.reference_sources(ROOT / "source" / "dyna_q"),
+                  **verify.reference_sources(ROOT / "source" / "going_further")}
 
     def grade(i_entry):
         i, entry = i_entry
-        notebook = grading_corpus.write_notebook(RELEASE, entry, base / f"{i:03d}")
+        notebook = grading_corpus.write_notebook(_release(entry), entry, base / f"{i:03d}")
         child = verify.run_child(notebook, entry.exercise, "hidden")
         return entry.name, {
             "hidden": verify.judge(entry.exercise, "hidden", child, references[entry.exercise]),
@@ -67,11 +84,14 @@ def fresh_process(tmp_path_factory):
     right = [e for e in ENTRIES if e.correct]
     print(f"\ncorpus through the fresh-process verifier: {len(ENTRIES)} cells, "
           f"child mean {sum(r['seconds'] for r in results.values()) / len(results):.2f} s")
-    print(f"  correct accepted {sum(results[e.name]['hidden'].passed for e in right)}/{len(right)}")
-    print(f"  mistakes caught  {sum(not results[e.name]['hidden'].passed for e in wrong)}/{len(wrong)}")
-    print(f"  messages right   {sum(results[e.name]['hidden'].code == e.expect for e in wrong)}/{len(wrong)}")
-    print(f"  visible check catches {sum(not results[e.name]['visible'].passed for e in wrong)}/{len(wrong)} "
-          "of the wrong ones")
+    for label, exercises in [("dyna_q", ("dyna_q_model_update", "dyna_q_planning")),
+                             ("going_further", ("dyna_q_plus_reward", "push_predecessors"))]:
+        r = [e for e in right if e.exercise in exercises]
+        w = [e for e in wrong if e.exercise in exercises]
+        print(f"  {label}: correct accepted {sum(results[e.name]['hidden'].passed for e in r)}/{len(r)}, "
+              f"mistakes caught {sum(not results[e.name]['hidden'].passed for e in w)}/{len(w)}, "
+              f"messages right {sum(results[e.name]['hidden'].code == e.expect for e in w)}/{len(w)}, "
+              f"visible check catches {sum(not results[e.name]['visible'].passed for e in w)}/{len(w)}")
     return results
 
 
@@ -92,7 +112,8 @@ def test_visible_verdict_passes_correct_cells(fresh_process, entry):
 
 def _in_kernel(entry) -> str | None:
     namespace = {}
-    exec(SETUP + entry.source, namespace)
+    setup = SETUP_06 if grading_corpus.ASSIGNMENTS[entry.exercise] == "going_further" else SETUP
+    exec(setup + entry.source, namespace)
     try:
         check_in_kernel(entry.exercise, namespace[entry.exercise])
     except ExerciseCheckFailed as err:
@@ -117,6 +138,7 @@ TAMPER_SCRIPT = textwrap.dedent("""
     import numpy as np
     import numpy.random, numpy.testing  # as a kernel that ran the set-up cell has them
     from dynaq_course import QuentinsWorld, new_model, q_learning, epsilon_greedy
+    from dynaq_course.prioritized import PriorityQueue
     from dynaq_course.checks import ExerciseCheckFailed, check_in_kernel, self_check_model_update, self_check_planning
     from dynaq_course.grading.messages import mistake_code
     exercise, source = sys.argv[1], open(sys.argv[2]).read()

@@ -44,22 +44,24 @@ class TrustedVerdicts(Preprocessor):
 
     def preprocess(self, nb, resources):
         name = (resources.get("nbgrader", {}) or {}).get("notebook") or resources.get("unique_key", "")
-        exercise = next((ex for ex, nb_name in verify.NOTEBOOKS.items() if Path(nb_name).stem == name), None)
-        if exercise is None:
+        exercises = [ex for ex, nb_name in verify.NOTEBOOKS.items() if Path(nb_name).stem == name]
+        if not exercises:
             return nb, resources
         assignment = resources.get("nbgrader", {}).get("assignment", "")
         source = Path(self.source_root or Path.cwd()) / "source" / assignment
         with tempfile.TemporaryDirectory(prefix="dynaq-trusted-") as work:
-            path = Path(work) / verify.NOTEBOOKS[exercise]
+            path = Path(work) / verify.NOTEBOOKS[exercises[0]]
             nbformat.write(nb, path)
-            child = verify.run_child(path, exercise, "hidden", timeout=self.timeout)
+            children = {exercise: verify.run_child(path, exercise, "hidden", timeout=self.timeout)
+                        for exercise in exercises}
         references = verify.reference_sources(source)
         for cell in nb.cells:
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-            if grade_id not in verify.TEST_CELLS or verify.TEST_CELLS[grade_id][0] != exercise:
+            if grade_id not in verify.ALL_TEST_CELLS or verify.ALL_TEST_CELLS[grade_id][0] not in exercises:
                 continue
-            level = verify.TEST_CELLS[grade_id][1]
-            verdict = verify.judge(exercise, level, child, references[exercise] if level == "hidden" else None)
+            exercise, level = verify.ALL_TEST_CELLS[grade_id]
+            verdict = verify.judge(exercise, level, children[exercise],
+                                   references[exercise] if level == "hidden" else None)
             kernel_failed = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
             if not verdict.passed and not kernel_failed:
                 self.log.warning("%s %s: the kernel passed it, the trusted check did not (%s)",

@@ -30,12 +30,14 @@ import numpy as np
 import numpy.testing
 
 from .. import agent, checks, exercises, world
-from . import diagnose, messages, probes, verify
+from . import diagnose, further_diagnose, further_probes, messages, probes, verify
 
 WATCHED = {"builtins": builtins, "numpy": np, "numpy.testing": numpy.testing, "numpy.random": np.random,
            "dynaq_course.agent": agent, "dynaq_course.checks": checks, "dynaq_course.world": world,
            "dynaq_course.exercises": exercises, "dynaq_course.grading.diagnose": diagnose,
            "dynaq_course.grading.messages": messages, "dynaq_course.grading.probes": probes,
+           "dynaq_course.grading.further_probes": further_probes,
+           "dynaq_course.grading.further_diagnose": further_diagnose,
            "dynaq_course.grading.verify": verify}
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 MODEL = "dyna_q_model_update"
 PLANNING = "dyna_q_planning"
+PLUS_REWARD = "dyna_q_plus_reward"       # assignment going_further (notebook 06)
+PUSH = "push_predecessors"               # assignment going_further (notebook 06)
 
 # code -> message. ``{fn}`` is the function name; other fields are filled in by the caller.
 CATALOGUE: dict[str, str] = {
@@ -99,6 +101,79 @@ CATALOGUE: dict[str, str] = {
     "planning-wrong": "The values after {fn} are wrong. Planning should make params['k'] Q-learning updates "
                       "of remembered pairs, using params['alpha'] and params['gamma'] (and treat a NaN next "
                       "state as the end of the episode).",
+    # ---------------------------------------------------------------- Dyna-Q+ bonus reward (notebook 06)
+    "plus-returns-none": "{fn} returned None: it must return the reward used in planning, "
+                         "reward + bonus (`return ...`).",
+    "plus-wrong-shape": "{fn} returned something of shape {shape} when called with {case}: it must work "
+                        "elementwise, so its result has the shape of reward and tau (a single number for "
+                        "single numbers).",
+    "plus-scalars-only": "{fn} works on single numbers but not on NumPy arrays (with arrays it {what}). The "
+                         "exercise asks for a function that works elementwise on arrays too: use NumPy's "
+                         "operations (np.sqrt, **) rather than math.sqrt, float(...) or `if` on the values.",
+    "plus-modifies-input": "{fn} changed the reward or tau array it was given (an in-place operation such as "
+                           "`reward += ...`). Those arrays may be the model's own table: compute a new "
+                           "value and return it instead.",
+    "plus-reward-missing": "{fn} returns only the exploration bonus: Dyna-Q+ plans with the model's reward "
+                           "PLUS the bonus.",
+    "plus-minus": "{fn} subtracts the bonus: Dyna-Q+ ADDS kappa * sqrt(tau), so that long-untried pairs "
+                  "look more attractive, not less.",
+    "plus-linear-tau": "{fn} grows the bonus in proportion to tau: in Dyna-Q+ it grows with the square root "
+                       "of tau (kappa * sqrt(tau)), so it keeps growing, but more and more slowly.",
+    "plus-sqrt-of-product": "{fn} takes the square root of kappa * tau: only tau is under the square root, "
+                            "kappa multiplies the result (kappa * sqrt(tau)).",
+    "plus-kappa-squared": "{fn} squares kappa: the bonus is kappa (not kappa squared) times sqrt(tau).",
+    "plus-sqrt-on-kappa": "{fn} puts the square root on kappa instead of tau: the bonus is kappa * sqrt(tau).",
+    "plus-tau-plus-one": "{fn} uses sqrt(tau + 1): tau is already the number of steps since the pair was last "
+                         "tried, and a pair tried on the last step gets no bonus (sqrt(0) = 0).",
+    "plus-times-reward": "{fn} multiplies the reward by the bonus: Dyna-Q+ adds the bonus to the reward.",
+    "plus-hardcoded-kappa": "{fn} does not use its kappa argument (the result is the same whatever kappa "
+                            "is): the bonus is kappa * sqrt(tau) with the kappa it is given.",
+    "plus-wrong": "{fn} does not return reward + kappa * sqrt(tau) (e.g. when called with {case}). Check the "
+                  "formula of the bonus reward in the text above the exercise.",
+    # ---------------------------------------------------------------- prioritized sweeping (notebook 06)
+    "push-returns-none": "{fn} returned None: it must return the queue it was given (`return queue`), "
+                         "after pushing into it.",
+    "push-not-queue": "{fn} returned a {what}, not the priority queue: end it with `return queue`.",
+    "push-new-queue": "{fn} returned another queue than the one it was given, without the pairs that were "
+                      "already waiting in it: push into the queue argument and return it.",
+    "push-nothing": "{fn} pushed nothing, although some predecessors of the state have a priority above "
+                    "params['theta']: call queue.push((s_bar, a_bar), P) for each of them.",
+    "push-modifies-inputs": "{fn} changed the model or the value table: the predecessor step only reads them "
+                            "and pushes into the queue (the planning loop makes the updates).",
+    "push-successors": "{fn} pushes the pairs that start in `state` (its successors): prioritized sweeping "
+                       "pushes its PREDECESSORS, the pairs (s_bar, a_bar) the model predicts lead INTO state "
+                       "(model[s_bar, a_bar, 1] == state).",
+    "push-all-actions": "{fn} pushes every action of a predecessor state: only the pairs (s_bar, a_bar) "
+                        "whose remembered next state is `state` are predecessors.",
+    "push-pair-swapped": "{fn} pushes pairs in the order (action, state): a pair is (s_bar, a_bar), state "
+                         "first, as in value[s_bar, a_bar].",
+    "push-unseen-pairs": "{fn} treats never-tried pairs (NaN in the model) as predecessors: a NaN next state "
+                         "is not state 0 (e.g. np.nan_to_num turns it into 0). Only pairs the model has seen "
+                         "lead anywhere.",
+    "push-terminal-pairs": "{fn} treats pairs whose step ended the episode (next state NaN) as predecessors: "
+                           "their NaN next state is not a state number (np.nan_to_num makes it 0), so they "
+                           "lead nowhere.",
+    "push-ignores-theta": "{fn} pushes pairs whose priority is not above params['theta']: push a pair only "
+                          "when P > params['theta'] (that is what keeps the queue short).",
+    "push-hardcoded-theta": "{fn} compares the priority with a fixed number, not with params['theta']: use "
+                            "the threshold it is given.",
+    "push-no-abs": "{fn} does not take the absolute value of the prediction error: a large NEGATIVE error "
+                   "(the pair is valued too high) is just as urgent, so P = |r_bar + gamma * max_a "
+                   "value[state, a] - value[s_bar, a_bar]|.",
+    "push-no-max": "{fn} uses value[state, a_bar] where the target needs the best value of the state it "
+                   "leads to: max over a of value[state, a].",
+    "push-max-of-predecessor": "{fn} uses the best value of the predecessor state (value[s_bar].max()) where "
+                               "the error needs the value of the pair itself, value[s_bar, a_bar].",
+    "push-no-gamma": "{fn} does not discount the state's value: the target is r_bar + params['gamma'] * "
+                     "max_a value[state, a].",
+    "push-hardcoded-gamma": "{fn} does not use params['gamma'] (the priorities fit a fixed discount): use the "
+                            "discount it is given.",
+    "push-reward-missing": "{fn} leaves out the remembered reward r_bar = model[s_bar, a_bar, 0]: the target "
+                           "is r_bar + gamma * max_a value[state, a].",
+    "push-wrong-priority": "{fn} pushes the right pairs, but with priorities that are not |r_bar + gamma * "
+                           "max_a value[state, a] - value[s_bar, a_bar]| (e.g. with {case}).",
+    "push-wrong": "The queue after {fn} is not right (e.g. with {case}): push each predecessor (s_bar, a_bar) "
+                  "of `state` whose priority P is above params['theta'], with priority P.",
 }
 
 class ExerciseCheckFailed(AssertionError):

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..world import GOAL_STATE, QuentinsWorld
-from .messages import MODEL, PLANNING
+from . import further_probes
+from .messages import MODEL, PLANNING, PLUS_REWARD, PUSH
 
 N_STATES, N_ACTIONS = 100, 4
 TUTORIAL = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8}
@@ -202,6 +203,8 @@ def probes_for(exercise: str, level: str) -> list[Probe]:
         return model_update_probes(level)
     if exercise == PLANNING:
         return planning_probes(level)
+    if exercise in (PLUS_REWARD, PUSH):
+        return further_probes.further_probes_for(exercise, level)
     raise ValueError(f"unknown exercise {exercise!r}")
 
 
@@ -219,7 +222,8 @@ def call_probe(fn, probe: Probe, index: int) -> dict:
     except Exception:  # noqa: BLE001 - patched builtins break the random module; the check goes on
         pass
     args = probe.args()
-    record = {"returned": "array", "out": None, "etype": "", "evalue": "", "model_after": None, "name": ""}
+    record = {"returned": "array", "out": None, "etype": "", "evalue": "", "model_after": None, "name": "",
+              "arrays": {}}
     try:
         result = fn(*args)
     except NameError as err:
@@ -229,6 +233,8 @@ def call_probe(fn, probe: Probe, index: int) -> dict:
     except Exception as err:  # noqa: BLE001 - any exception is an outcome to report
         record.update(returned="error", etype=type(err).__name__, evalue=str(err)[:500])
         return record
+    if probe.exercise in (PLUS_REWARD, PUSH):
+        return further_probes.record_result(probe, args, result, record)
     if probe.exercise == PLANNING:
         record["model_after"] = np.array(args[0], dtype=float, copy=True)
     if result is None:
@@ -264,6 +270,8 @@ def outcomes_to_arrays(outcomes: list[dict], extra: dict | None = None) -> dict:
             arrays[f"{i}_out"] = rec["out"]
         if rec["model_after"] is not None:
             arrays[f"{i}_model"] = rec["model_after"]
+        for name, array in (rec.get("arrays") or {}).items():
+            arrays[f"{i}_a_{name}"] = array
     for key, text in (extra or {}).items():
         arrays[f"x_{key}"] = np.array(str(text))
     return arrays
@@ -275,6 +283,7 @@ def arrays_to_outcomes(data) -> tuple[list[dict], dict]:
         returned, etype, evalue, name = (str(x) for x in data[f"{i}_meta"])
         outcomes.append({"returned": returned, "etype": etype, "evalue": evalue, "name": name,
                          "out": data[f"{i}_out"] if f"{i}_out" in data else None,
-                         "model_after": data[f"{i}_model"] if f"{i}_model" in data else None})
+                         "model_after": data[f"{i}_model"] if f"{i}_model" in data else None,
+                         "arrays": {k[len(f"{i}_a_"):]: data[k] for k in data.files if k.startswith(f"{i}_a_")}})
     extra = {k[2:]: str(data[k]) for k in data.files if k.startswith("x_")}
     return outcomes, extra

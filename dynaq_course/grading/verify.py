@@ -31,12 +31,14 @@ Three ways in:
                        run_prefix: Sequence[str] = (), timeout: float = 20,
                        scratch: Path | None = None) -> dict[str, Verdict]
 
-  maps each test cell grade_id (test_model_update_visible,
-  test_model_update_hidden, test_planning_visible, test_planning_hidden) to
-  ``Verdict(passed, code, message)``. The reference solutions are read from the
-  hidden-test regions of the notebooks in ``source_assignment_dir`` (the
-  instructor's source/<assignment>). One child per notebook runs both levels'
-  cases; the two children run at the same time. ``run_prefix`` is prepended to
+  maps each test cell grade_id of the exercises whose notebook is in
+  ``source_assignment_dir`` (the instructor's source/<assignment>) to
+  ``Verdict(passed, code, message)``: for dyna_q test_model_update_visible,
+  test_model_update_hidden, test_planning_visible, test_planning_hidden; for
+  going_further test_dyna_q_plus_reward_visible/hidden and
+  test_push_predecessors_visible/hidden. The reference solutions are read from
+  the hidden-test regions of those notebooks. One child per exercise runs both
+  levels' cases; the children run at the same time. ``run_prefix`` is prepended to
   the child's command (e.g. a bubblewrap/prlimit sandbox); the child must be able
   to read the submission's notebooks and write its results file, which lives in
   a fresh folder made inside ``scratch`` (default: the system's temp folder).
@@ -65,18 +67,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from .messages import MODEL, PLANNING, ExerciseCheckFailed, Verdict, failed
+from .messages import MODEL, PLANNING, PLUS_REWARD, PUSH, ExerciseCheckFailed, Verdict, failed
 
 CHILD_TIMEOUT = 20.0
 OUTPUT_LIMIT = 4000
-NOTEBOOKS = {MODEL: "02_model_update.ipynb", PLANNING: "03_planning.ipynb"}
-HIDDEN_CELLS = {MODEL: "test_model_update_hidden", PLANNING: "test_planning_hidden"}
+FURTHER_NOTEBOOK = "06_going_further.ipynb"   # assignment going_further: two exercises in one notebook
+NOTEBOOKS = {MODEL: "02_model_update.ipynb", PLANNING: "03_planning.ipynb",
+             PLUS_REWARD: FURTHER_NOTEBOOK, PUSH: FURTHER_NOTEBOOK}
+HIDDEN_CELLS = {MODEL: "test_model_update_hidden", PLANNING: "test_planning_hidden",
+                PLUS_REWARD: "test_dyna_q_plus_reward_hidden", PUSH: "test_push_predecessors_hidden"}
+# The test cells of the main assignment (dyna_q) ...
 TEST_CELLS = {
     "test_model_update_visible": (MODEL, "visible"),
     "test_model_update_hidden": (MODEL, "hidden"),
     "test_planning_visible": (PLANNING, "visible"),
     "test_planning_hidden": (PLANNING, "hidden"),
 }
+# ... and of the bonus assignment going_further.
+FURTHER_TEST_CELLS = {
+    "test_dyna_q_plus_reward_visible": (PLUS_REWARD, "visible"),
+    "test_dyna_q_plus_reward_hidden": (PLUS_REWARD, "hidden"),
+    "test_push_predecessors_visible": (PUSH, "visible"),
+    "test_push_predecessors_hidden": (PUSH, "hidden"),
+}
+ALL_TEST_CELLS = {**TEST_CELLS, **FURTHER_TEST_CELLS}
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
 # Bound when the module is imported (before a student's cell runs in the same kernel).
@@ -189,10 +203,23 @@ def reference_function(source: str):
     return namespace[names[0]]
 
 
+def exercises_in(source_assignment_dir: Path) -> list[str]:
+    """The exercises whose notebook is in ``source_assignment_dir`` (e.g. source/dyna_q: the two of dyna_q)."""
+    return [exercise for exercise, notebook in NOTEBOOKS.items() if (Path(source_assignment_dir) / notebook).exists()]
+
+
 def reference_sources(source_assignment_dir: Path) -> dict[str, str]:
-    """The ``_reference_*`` functions of the hidden-test regions of the source notebooks, as text."""
+    """The ``_reference_*`` functions of the hidden-test regions of the source notebooks, as text.
+
+    One per exercise whose notebook is in ``source_assignment_dir``; none there is an error.
+    """
     sources = {}
-    for exercise, notebook in NOTEBOOKS.items():
+    present = exercises_in(source_assignment_dir)
+    if not present:
+        raise FileNotFoundError(f"no exercise notebook ({', '.join(sorted(set(NOTEBOOKS.values())))}) "
+                                f"in {source_assignment_dir}")
+    for exercise in present:
+        notebook = NOTEBOOKS[exercise]
         nb = json.loads((Path(source_assignment_dir) / notebook).read_text(encoding="utf-8"))
         cell = next(c for c in nb["cells"]
                     if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == HIDDEN_CELLS[exercise])
@@ -250,13 +277,15 @@ def trusted_verdicts(submission_dir: Path, source_assignment_dir: Path, run_pref
         bad = failed("grader-error", fn="the exercises", detail=f"no reference solutions in "
                                                                 f"{source_assignment_dir}: {exc}")
         return {grade_id: bad for grade_id in TEST_CELLS}
-    with ThreadPoolExecutor(max_workers=len(NOTEBOOKS)) as pool:
-        runs = {exercise: pool.submit(run_child, submission_dir / notebook, exercise, "hidden", run_prefix,
-                                      timeout, scratch)
-                for exercise, notebook in NOTEBOOKS.items()}
+    with ThreadPoolExecutor(max_workers=len(references)) as pool:
+        runs = {exercise: pool.submit(run_child, submission_dir / NOTEBOOKS[exercise], exercise, "hidden",
+                                      run_prefix, timeout, scratch)
+                for exercise in references}
         runs = {exercise: future.result() for exercise, future in runs.items()}
     result = {}
-    for grade_id, (exercise, level) in TEST_CELLS.items():
+    for grade_id, (exercise, level) in ALL_TEST_CELLS.items():
+        if exercise not in references:
+            continue
         reference = references[exercise] if level == "hidden" else None
         result[grade_id] = judge(exercise, level, runs[exercise], reference, NOTEBOOKS[exercise])
     return result

@@ -1,6 +1,8 @@
 """The grading corpus: exercise cells as students write them, each with the verdict it must get.
 
-One file per exercise cell, in ``model_update/`` or ``planning/``. The first line
+One file per exercise cell, in ``model_update/`` or ``planning/`` (assignment
+dyna_q), ``plus_reward/`` or ``push_predecessors/`` (the bonus exercises of
+assignment going_further, notebook 06). The first line
 says what the hidden test must conclude::
 
     # expect: pass
@@ -21,8 +23,12 @@ from pathlib import Path
 import nbformat
 
 FOLDER = Path(__file__).parent
-EXERCISES = {"model_update": "dyna_q_model_update", "planning": "dyna_q_planning"}
-NOTEBOOKS = {"dyna_q_model_update": "02_model_update.ipynb", "dyna_q_planning": "03_planning.ipynb"}
+EXERCISES = {"model_update": "dyna_q_model_update", "planning": "dyna_q_planning",
+             "plus_reward": "dyna_q_plus_reward", "push_predecessors": "push_predecessors"}
+NOTEBOOKS = {"dyna_q_model_update": "02_model_update.ipynb", "dyna_q_planning": "03_planning.ipynb",
+             "dyna_q_plus_reward": "06_going_further.ipynb", "push_predecessors": "06_going_further.ipynb"}
+ASSIGNMENTS = {"dyna_q_model_update": "dyna_q", "dyna_q_planning": "dyna_q",
+               "dyna_q_plus_reward": "going_further", "push_predecessors": "going_further"}
 
 
 @dataclass(frozen=True)
@@ -53,10 +59,12 @@ def _parse(path: Path, exercise: str) -> Entry:
     return Entry(f"{path.parent.name}/{path.stem}", exercise, expect, visible_code, text)
 
 
-def entries() -> list[Entry]:
+def entries(assignment: str | None = None) -> list[Entry]:
+    """The corpus, or the part of it for one assignment ("dyna_q" or "going_further")."""
     found = []
     for folder, exercise in EXERCISES.items():
-        found += [_parse(p, exercise) for p in sorted((FOLDER / folder).glob("*.py"))]
+        if assignment is None or ASSIGNMENTS[exercise] == assignment:
+            found += [_parse(p, exercise) for p in sorted((FOLDER / folder).glob("*.py"))]
     return found
 
 

@@ -1,0 +1,3 @@
+# expect: pass
+def dyna_q_plus_reward(reward, tau, kappa):
+    return reward + kappa * np.emath.sqrt(tau)

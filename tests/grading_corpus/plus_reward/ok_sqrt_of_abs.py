@@ -1,0 +1,3 @@
+# expect: pass
+def dyna_q_plus_reward(reward, tau, kappa):
+    return kappa * np.sqrt(np.abs(tau)) + reward

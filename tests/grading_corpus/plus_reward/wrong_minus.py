@@ -1,0 +1,3 @@
+# expect: fail plus-minus
+def dyna_q_plus_reward(reward, tau, kappa):
+    return reward - kappa * np.sqrt(tau)

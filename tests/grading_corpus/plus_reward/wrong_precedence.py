@@ -1,0 +1,3 @@
+# expect: fail plus-wrong
+def dyna_q_plus_reward(reward, tau, kappa):
+    return (reward + kappa) * np.sqrt(tau)

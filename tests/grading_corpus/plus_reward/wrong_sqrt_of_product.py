@@ -1,0 +1,3 @@
+# expect: fail plus-sqrt-of-product
+def dyna_q_plus_reward(reward, tau, kappa):
+    return reward + np.sqrt(kappa * tau)

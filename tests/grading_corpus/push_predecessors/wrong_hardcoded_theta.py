@@ -1,0 +1,7 @@
+# expect: fail push-hardcoded-theta
+def push_predecessors(model, value, queue, state, params):
+    for s_bar, a_bar in np.argwhere(model[:, :, 1] == state):
+        p = abs(model[s_bar, a_bar, 0] + params["gamma"] * value[state].max() - value[s_bar, a_bar])
+        if p > 0.0001:
+            queue.push((s_bar, a_bar), p)
+    return queue

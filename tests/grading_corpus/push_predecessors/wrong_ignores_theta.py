@@ -1,0 +1,6 @@
+# expect: fail push-ignores-theta
+def push_predecessors(model, value, queue, state, params):
+    for s_bar, a_bar in np.argwhere(model[:, :, 1] == state):
+        p = abs(model[s_bar, a_bar, 0] + params["gamma"] * value[state].max() - value[s_bar, a_bar])
+        queue.push((s_bar, a_bar), p)
+    return queue

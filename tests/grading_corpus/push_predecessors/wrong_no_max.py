@@ -1,0 +1,7 @@
+# expect: fail push-no-max
+def push_predecessors(model, value, queue, state, params):
+    for s_bar, a_bar in np.argwhere(model[:, :, 1] == state):
+        p = abs(model[s_bar, a_bar, 0] + params["gamma"] * value[state, a_bar] - value[s_bar, a_bar])
+        if p > params["theta"]:
+            queue.push((s_bar, a_bar), p)
+    return queue

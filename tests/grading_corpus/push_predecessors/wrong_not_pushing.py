@@ -1,0 +1,8 @@
+# expect: fail push-nothing
+def push_predecessors(model, value, queue, state, params):
+    priorities = {}
+    for s_bar, a_bar in np.argwhere(model[:, :, 1] == state):
+        p = abs(model[s_bar, a_bar, 0] + params["gamma"] * value[state].max() - value[s_bar, a_bar])
+        if p > params["theta"]:
+            priorities[(s_bar, a_bar)] = p
+    return queue

@@ -1,0 +1,7 @@
+# expect: fail push-reward-missing
+def push_predecessors(model, value, queue, state, params):
+    for s_bar, a_bar in np.argwhere(model[:, :, 1] == state):
+        p = abs(params["gamma"] * value[state].max() - value[s_bar, a_bar])
+        if p > params["theta"]:
+            queue.push((s_bar, a_bar), p)
+    return queue
