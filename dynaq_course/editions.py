@@ -1,9 +1,17 @@
 """Build the three editions of the course from ``source/`` with one command.
 
-    python -m dynaq_course.editions            # release/, solutions/, notebooks/
+    python -m dynaq_course.editions            # release/, solutions/, notebooks/ of every assignment
     python -m dynaq_course.editions --only notebooks
+    python -m dynaq_course.editions --assignment going_further
 
-* ``release/``   the student edition: ``nbgrader generate_assignment --force``.
+Every folder of ``source/`` holding notebooks is an nbgrader assignment:
+``dyna_q`` (``ASSIGNMENT``, the course's main one, Sections 1-5) and
+``going_further`` (the optional Section 6). The main assignment's solutions
+and self-learner notebooks sit at the top of ``solutions/`` and ``notebooks/``;
+any other assignment's in a subfolder of its name (``solutions/going_further/``,
+``notebooks/going_further/``); ``release/<assignment>/`` for all.
+
+* ``release/``   the student edition: ``nbgrader generate_assignment <assignment> --force``.
 * ``solutions/`` worked solutions: solution markers and hidden tests removed,
   nbgrader metadata stripped, executed top to bottom (figures included).
 * ``notebooks/`` the self-learner edition: runs without nbgrader; exercises are
@@ -51,8 +59,23 @@ def course_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
-def source_notebooks(root: Path) -> list[Path]:
-    return sorted((root / "source" / ASSIGNMENT).glob("*.ipynb"))
+def assignments(root: Path) -> list[str]:
+    """The assignments under ``root/source``: ``ASSIGNMENT`` first, then the others by name."""
+    found = sorted(p.name for p in (Path(root) / "source").iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+    return sorted(found, key=lambda name: (name != ASSIGNMENT, name))
+
+
+def source_notebooks(root: Path, assignment: str = ASSIGNMENT) -> list[Path]:
+    return sorted((Path(root) / "source" / assignment).glob("*.ipynb"))
+
+
+def edition_folder(root: Path, edition: str, assignment: str = ASSIGNMENT) -> Path:
+    """Where ``edition`` of ``assignment`` lives (see the module docstring)."""
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}; choose from {', '.join(EDITIONS)}")
+    if edition == "release" or assignment != ASSIGNMENT:
+        return Path(root) / edition / assignment
+    return Path(root) / edition
 
 
 def _nbgrader(cell) -> dict:
@@ -216,46 +239,55 @@ def _write(nb, path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def build_solutions(root: Path, target: Path, execute: bool = True) -> None:
-    if target.exists():
-        shutil.rmtree(target)
-    for path in source_notebooks(root):
+def _clear_notebooks(target: Path) -> None:
+    """Remove the notebooks of ``target`` (not its subfolders: other assignments live there)."""
+    for path in Path(target).glob("*.ipynb"):
+        path.unlink()
+
+
+def build_solutions(root: Path, target: Path, execute: bool = True, assignment: str = ASSIGNMENT) -> None:
+    _clear_notebooks(target)
+    for path in source_notebooks(root, assignment):
         _write(make_solution_notebook(nbformat.read(path, as_version=4)), target / path.name)
     if execute:
         execute_folder(target)
 
 
-def build_notebooks(root: Path, target: Path) -> None:
-    if target.exists():
-        shutil.rmtree(target)
-    for path in source_notebooks(root):
+def build_notebooks(root: Path, target: Path, assignment: str = ASSIGNMENT) -> None:
+    _clear_notebooks(target)
+    for path in source_notebooks(root, assignment):
         _write(make_self_learner_notebook(nbformat.read(path, as_version=4)), target / path.name)
 
 
-def build_release(root: Path) -> None:
-    """``nbgrader generate_assignment --force`` in ``root`` (writes root/release/)."""
+def build_release(root: Path, assignment: str = ASSIGNMENT) -> None:
+    """``nbgrader generate_assignment <assignment> --force`` in ``root`` (writes root/release/<assignment>/)."""
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")  # nbgrader runs alembic
     result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--force"],
+        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
         cwd=root, env=env, capture_output=True, text=True)
     if result.returncode != 0:
-        raise RuntimeError(f"nbgrader generate_assignment failed:\n{result.stdout}\n{result.stderr}")
+        raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result.stdout}\n{result.stderr}")
 
 
-def build(root: Path | None = None, only=EDITIONS, execute: bool = True) -> None:
+def build(root: Path | None = None, only=EDITIONS, execute: bool = True, assignments_to_build=None) -> None:
     root = Path(root or course_root())
     if not source_notebooks(root):
         raise FileNotFoundError(f"No notebooks in {root / 'source' / ASSIGNMENT}.")
-    if "release" in only:
-        print("release/    <- nbgrader generate_assignment", flush=True)
-        build_release(root)
-    if "notebooks" in only:
-        print("notebooks/  <- self-learner edition", flush=True)
-        build_notebooks(root, root / "notebooks")
-    if "solutions" in only:
-        print("solutions/  <- worked solutions (executing, about a minute)", flush=True)
-        build_solutions(root, root / "solutions", execute=execute)
+    for assignment in assignments_to_build or assignments(root):
+        if not source_notebooks(root, assignment):
+            raise FileNotFoundError(f"No notebooks in {root / 'source' / assignment}.")
+        where = {edition: edition_folder(root, edition, assignment).relative_to(root) for edition in EDITIONS}
+        if "release" in only:
+            print(f"{where['release']}/  <- nbgrader generate_assignment {assignment}", flush=True)
+            build_release(root, assignment)
+        if "notebooks" in only:
+            print(f"{where['notebooks']}/  <- self-learner edition of {assignment}", flush=True)
+            build_notebooks(root, root / where["notebooks"], assignment)
+        if "solutions" in only:
+            print(f"{where['solutions']}/  <- worked solutions of {assignment} (executing, about a minute)",
+                  flush=True)
+            build_solutions(root, root / where["solutions"], execute=execute, assignment=assignment)
 
 
 def main(argv=None) -> int:
@@ -263,12 +295,19 @@ def main(argv=None) -> int:
     parser.add_argument("--course-dir", type=Path, default=None, help="course directory (default: this repo)")
     parser.add_argument("--only", default=",".join(EDITIONS),
                         help="comma-separated subset of: " + ", ".join(EDITIONS))
+    parser.add_argument("--assignment", action="append", default=None,
+                        help="build only this assignment (repeat for several; default: every folder of source/)")
     args = parser.parse_args(argv)
     only = [part.strip() for part in args.only.split(",") if part.strip()]
     unknown = set(only) - set(EDITIONS)
     if unknown:
         parser.error(f"unknown edition(s) {sorted(unknown)}; choose from {', '.join(EDITIONS)}")
-    build(args.course_dir, only)
+    if args.assignment:
+        known = assignments(Path(args.course_dir or course_root()))
+        missing = [a for a in args.assignment if a not in known]
+        if missing:
+            parser.error(f"no notebooks in source/{missing[0]}; assignments: {', '.join(known)}")
+    build(args.course_dir, only, assignments_to_build=args.assignment)
     print("done")
     return 0
 

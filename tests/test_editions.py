@@ -2,7 +2,8 @@
 
 release/, solutions/ and notebooks/ are committed so that students and
 self-learners get them with a plain clone; these tests regenerate each one
-into a temporary folder and compare it cell by cell with what is committed.
+into a temporary folder and compare it cell by cell with what is committed,
+for every assignment of source/ (dyna_q, and the bonus going_further).
 Rebuild with `python -m dynaq_course.editions` when a test here fails.
 """
 import shutil
@@ -15,6 +16,10 @@ from dynaq_course import editions
 
 ROOT = editions.course_root()
 NAMES = [p.name for p in editions.source_notebooks(ROOT)]
+ASSIGNMENTS = editions.assignments(ROOT)
+# (assignment, notebook name) of every source notebook; test ids like "going_further/06_going_further.ipynb"
+ALL = [(a, p.name) for a in ASSIGNMENTS for p in editions.source_notebooks(ROOT, a)]
+ALL_IDS = [f"{a}/{name}" for a, name in ALL]
 REBUILD = "Rebuild the editions: python -m dynaq_course.editions"
 
 
@@ -37,56 +42,81 @@ def test_five_section_notebooks():
                      "04_how_much_to_plan.ipynb", "05_when_the_world_changes.ipynb"]
 
 
+def test_the_bonus_assignment_is_one_more_notebook():
+    assert ASSIGNMENTS == [editions.ASSIGNMENT, "going_further"]
+    assert [p.name for p in editions.source_notebooks(ROOT, "going_further")] == ["06_going_further.ipynb"]
+    assert editions.edition_folder(ROOT, "solutions") == ROOT / "solutions"
+    assert editions.edition_folder(ROOT, "notebooks", "going_further") == ROOT / "notebooks" / "going_further"
+    assert editions.edition_folder(ROOT, "release", "going_further") == ROOT / "release" / "going_further"
+
+
 @pytest.fixture(scope="module")
 def regenerated_release(tmp_path_factory):
     course = tmp_path_factory.mktemp("course")
     shutil.copytree(ROOT / "source", course / "source")
     shutil.copy(ROOT / "nbgrader_config.py", course)
-    editions.build_release(course)
-    return course / "release" / editions.ASSIGNMENT
+    for assignment in ASSIGNMENTS:
+        editions.build_release(course, assignment)
+    return course / "release"
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_release_matches_source(regenerated_release, name):
-    _assert_same_cells(regenerated_release / name, ROOT / "release" / editions.ASSIGNMENT / name)
+@pytest.mark.parametrize("assignment, name", ALL, ids=ALL_IDS)
+def test_release_matches_source(regenerated_release, assignment, name):
+    _assert_same_cells(regenerated_release / assignment / name,
+                       editions.edition_folder(ROOT, "release", assignment) / name)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_self_learner_edition_matches_source(tmp_path, name):
+@pytest.mark.parametrize("assignment, name", ALL, ids=ALL_IDS)
+def test_self_learner_edition_matches_source(tmp_path, assignment, name):
+    editions.build_notebooks(ROOT, tmp_path, assignment)
+    _assert_same_cells(tmp_path / name, editions.edition_folder(ROOT, "notebooks", assignment) / name)
+
+
+@pytest.mark.parametrize("assignment, name", ALL, ids=ALL_IDS)
+def test_solutions_match_source(tmp_path, assignment, name):
+    editions.build_solutions(ROOT, tmp_path, execute=False, assignment=assignment)
+    _assert_same_cells(tmp_path / name, editions.edition_folder(ROOT, "solutions", assignment) / name)
+
+
+def test_building_one_assignment_keeps_the_others(tmp_path):
+    """The main assignment's notebooks sit at the top of notebooks/: rebuilding them keeps notebooks/going_further/."""
+    other = tmp_path / "going_further"
+    editions.build_notebooks(ROOT, other, "going_further")
     editions.build_notebooks(ROOT, tmp_path)
-    _assert_same_cells(tmp_path / name, ROOT / "notebooks" / name)
+    assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == NAMES
+    assert [p.name for p in other.glob("*.ipynb")] == ["06_going_further.ipynb"]
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_solutions_match_source(tmp_path, name):
-    editions.build_solutions(ROOT, tmp_path, execute=False)
-    _assert_same_cells(tmp_path / name, ROOT / "solutions" / name)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_committed_solutions_were_run_without_error(name):
-    nb = nbformat.read(ROOT / "solutions" / name, as_version=4)
+@pytest.mark.parametrize("assignment, name", ALL, ids=ALL_IDS)
+def test_committed_solutions_were_run_without_error(assignment, name):
+    folder = editions.edition_folder(ROOT, "solutions", assignment)
+    nb = nbformat.read(folder / name, as_version=4)
+    where = folder.relative_to(ROOT) / name
     for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
-        assert cell.execution_count is not None, f"solutions/{name}: code cell {i} was not run. {REBUILD}"
+        assert cell.execution_count is not None, f"{where}: code cell {i} was not run. {REBUILD}"
         errors = [o for o in cell.outputs if o.output_type == "error"]
-        assert not errors, f"solutions/{name}: code cell {i} raised {errors[0].ename}"
+        assert not errors, f"{where}: code cell {i} raised {errors[0].ename}"
 
 
 def test_solutions_show_figures():
-    for name in ["01_the_world.ipynb", "03_planning.ipynb", "04_how_much_to_plan.ipynb",
-                 "05_when_the_world_changes.ipynb"]:
-        nb = nbformat.read(ROOT / "solutions" / name, as_version=4)
+    for path in [ROOT / "solutions" / name for name in ["01_the_world.ipynb", "03_planning.ipynb",
+                                                        "04_how_much_to_plan.ipynb",
+                                                        "05_when_the_world_changes.ipynb"]] + \
+            [editions.edition_folder(ROOT, "solutions", "going_further") / "06_going_further.ipynb"]:
+        nb = nbformat.read(path, as_version=4)
         images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
                   if "image/png" in o.get("data", {})]
-        assert images, f"solutions/{name} has no figure"
+        assert images, f"{path.relative_to(ROOT)} has no figure"
 
 
 # ------------------------------------------------------------------ leaks
 
+SOURCE_NOTEBOOKS = [ROOT / "source" / a / name for a, name in ALL]  # what may leak comes from every assignment
+
 def _region_lines(begin: str, end: str) -> set[str]:
     """Every substantive line inside begin/end regions of source/ (comments and short lines skipped)."""
     lines = set()
-    for path in editions.source_notebooks(ROOT):
+    for path in SOURCE_NOTEBOOKS:
         for cell in nbformat.read(path, as_version=4).cells:
             inside = False
             for line in cell.source.split("\n"):
@@ -103,7 +133,7 @@ def _region_lines(begin: str, end: str) -> set[str]:
 
 def _answer_texts() -> set[str]:
     texts = set()
-    for path in editions.source_notebooks(ROOT):
+    for path in SOURCE_NOTEBOOKS:
         for cell in nbformat.read(path, as_version=4).cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "markdown" and meta.get("solution"):
@@ -114,7 +144,7 @@ def _answer_texts() -> set[str]:
 def _lesson_lines() -> set[str]:
     """Lines source/ shows outside every solution and hidden-test region (hints, lesson code)."""
     lines = set()
-    for path in editions.source_notebooks(ROOT):
+    for path in SOURCE_NOTEBOOKS:
         for cell in nbformat.read(path, as_version=4).cells:
             if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "markdown":
                 continue
@@ -137,6 +167,11 @@ MODEL_ANSWERS = _answer_texts()
 
 def test_leak_check_has_something_to_look_for():
     assert len(SOLUTION_LINES) >= 6 and len(HIDDEN_LINES) >= 6 and len(MODEL_ANSWERS) >= 5
+    bonus = ROOT / "source" / "going_further" / "06_going_further.ipynb"
+    text = nbformat.read(bonus, as_version=4)
+    hidden = {ln.strip() for c in text.cells if editions.BEGIN_HIDDEN in c.source for ln in c.source.split("\n")}
+    assert len(hidden & HIDDEN_LINES) >= 4, "the leak check does not look for notebook 06's hidden tests"
+    assert any("Dyna-Q+ changes the reward" in answer for answer in MODEL_ANSWERS)
 
 
 def _notebook_text(path: Path, skip_reveals: bool = False) -> str:
@@ -150,27 +185,28 @@ def _notebook_text(path: Path, skip_reveals: bool = False) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_release_has_no_solution_hidden_test_or_model_answer(name):
-    text = _notebook_text(ROOT / "release" / editions.ASSIGNMENT / name)
+@pytest.mark.parametrize("assignment, name", ALL, ids=ALL_IDS)
+def test_release_has_no_solution_hidden_test_or_model_answer(assignment, name):
+    text = _notebook_text(ROOT / "release" / assignment / name)
     leaked = [ln for ln in SOLUTION_LINES | HIDDEN_LINES | MODEL_ANSWERS if ln in text]
-    assert not leaked, f"release/{name} leaks: {leaked[:3]}"
+    assert not leaked, f"release/{assignment}/{name} leaks: {leaked[:3]}"
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_self_learner_edition_hides_answers_behind_reveals(name):
-    path = ROOT / "notebooks" / name
+@pytest.mark.parametrize("assignment, name", ALL, ids=ALL_IDS)
+def test_self_learner_edition_hides_answers_behind_reveals(assignment, name):
+    path = editions.edition_folder(ROOT, "notebooks", assignment) / name
+    where = path.relative_to(ROOT)
     outside = _notebook_text(path, skip_reveals=True)
     leaked = [ln for ln in SOLUTION_LINES | HIDDEN_LINES | MODEL_ANSWERS if ln in outside]
-    assert not leaked, f"notebooks/{name} shows outside a reveal cell: {leaked[:3]}"
+    assert not leaked, f"{where} shows outside a reveal cell: {leaked[:3]}"
     everything = _notebook_text(path)
     hidden_only = HIDDEN_LINES - SOLUTION_LINES
-    assert not [ln for ln in hidden_only if ln in everything], f"notebooks/{name} carries hidden tests"
+    assert not [ln for ln in hidden_only if ln in everything], f"{where} carries hidden tests"
     assert "nbgrader" not in nbformat.read(path, as_version=4).metadata
 
 
 def test_self_learner_edition_reveals_every_solution():
-    text = "\n".join(_notebook_text(ROOT / "notebooks" / n) for n in NAMES)
+    text = "\n".join(_notebook_text(editions.edition_folder(ROOT, "notebooks", a) / n) for a, n in ALL)
     assert all(line in text for line in SOLUTION_LINES)
     assert all(line in text for line in MODEL_ANSWERS)
