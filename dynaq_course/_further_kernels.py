@@ -141,15 +141,15 @@ def run_dyna(nxt, rew, n_states, start, goal, door_pair, door_episode, k, kappa,
 
 def run_prioritized(nxt, rew, n_states, start, goal, n_plan, theta, epsilon, alpha, gamma,
                     max_steps, n_episodes, seed, good_len,
-                    q, model_r, model_n, seen, preds, n_preds, prio, stamp, pos, queue,
+                    q, model_r, model_n, seen, preds, n_preds, prio, pos, queue,
                     steps_out, reward_out, updates_out, first_out):
     """Prioritized sweeping (Sutton & Barto, 2nd ed., section 8.4), deterministic model.
 
     Each real step: the model remembers (reward, next state) of the pair; the
     pair enters the queue when its error ``|r + gamma max Q(s') - Q(s, a)|``
     exceeds ``theta``; then up to ``n_plan`` times, while the queue is not empty:
-    pop the pair of highest priority (ties: the one whose priority was set
-    first), update it from the model, and push every predecessor of its state
+    pop the pair of highest priority (ties: the smallest pair, as
+    ``prioritized.PriorityQueue``), update it from the model, and push every predecessor of its state
     whose error exceeds ``theta``. A push keeps the higher of the old and new
     priority. Values change only in those updates (as in the book's box).
     ``preds[state * 4 * n_states + i]``: the pairs the model predicts lead to
@@ -166,7 +166,6 @@ def run_prioritized(nxt, rew, n_states, start, goal, n_plan, theta, epsilon, alp
     for i in range(n_states):
         n_preds[i] = 0
     n_queue = 0
-    counter = 0
     updates = 0
     first_out[0] = -1
     first_out[1] = -1
@@ -218,15 +217,11 @@ def run_prioritized(nxt, rew, n_states, start, goal, n_plan, theta, epsilon, alp
                 if pos[p] >= 0:
                     if priority > prio[p]:
                         prio[p] = priority
-                        stamp[p] = counter
-                        counter += 1
                 else:
                     pos[p] = n_queue
                     queue[n_queue] = p
                     n_queue += 1
                     prio[p] = priority
-                    stamp[p] = counter
-                    counter += 1
             for _ in range(n_plan):
                 if n_queue == 0:
                     break
@@ -234,7 +229,7 @@ def run_prioritized(nxt, rew, n_states, start, goal, n_plan, theta, epsilon, alp
                 for i in range(1, n_queue):
                     c = queue[i]
                     b = queue[at]
-                    if prio[c] > prio[b] or (prio[c] == prio[b] and stamp[c] < stamp[b]):
+                    if prio[c] > prio[b] or (prio[c] == prio[b] and c < b):
                         at = i
                 pp = queue[at]
                 last = queue[n_queue - 1]
@@ -263,15 +258,11 @@ def run_prioritized(nxt, rew, n_states, start, goal, n_plan, theta, epsilon, alp
                         if pos[bar] >= 0:
                             if priority > prio[bar]:
                                 prio[bar] = priority
-                                stamp[bar] = counter
-                                counter += 1
                         else:
                             pos[bar] = n_queue
                             queue[n_queue] = bar
                             n_queue += 1
                             prio[bar] = priority
-                            stamp[bar] = counter
-                            counter += 1
             if good_len > 0 and first_out[0] < 0:
                 s = start
                 for m in range(good_len):

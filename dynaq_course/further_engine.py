@@ -279,13 +279,13 @@ def _sweep(method, settings, n_experiments, n_episodes, theta, epsilon, alpha, g
             updates[i, e] = np.cumsum(steps[i, e]).astype(np.int64) * (settings[i] + 1)
             values[i, e] = np.reshape(q, (N_STATES, N_ACTIONS))
         else:
-            q, model_r, model_n, seen, preds, n_preds, prio, stamp, pos, queue = _buffers(
+            q, model_r, model_n, seen, preds, n_preds, prio, pos, queue = _buffers(
                 backend, [(N_PAIRS, floats), (N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints),
                           (N_STATES * N_PAIRS, ints), (N_STATES, ints), (N_PAIRS, floats),
-                          (N_PAIRS, ints), (N_PAIRS, ints), (N_PAIRS, ints)])
+                          (N_PAIRS, ints), (N_PAIRS, ints)])
             kern.run_prioritized(nxt, rew, N_STATES, _world.START_STATE, _world.GOAL_STATE, settings[i],
                                  theta, epsilon, alpha, gamma, max_steps, n_episodes, seeds[e], good_len,
-                                 q, model_r, model_n, seen, preds, n_preds, prio, stamp, pos, queue,
+                                 q, model_r, model_n, seen, preds, n_preds, prio, pos, queue,
                                  steps[i, e], rewards[i, e], updates[i, e], first[i, e])
         values[i, e] = np.reshape(q, (N_STATES, N_ACTIONS))
 

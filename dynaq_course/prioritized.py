@@ -25,7 +25,6 @@ the same algorithm, compiled.
 from __future__ import annotations
 
 import heapq
-import itertools
 import math
 import numbers
 
@@ -64,36 +63,33 @@ class PriorityQueue:
 
     * ``push(pair, priority)``: add the pair, or raise its priority; pushing a
       pair again with a lower (or equal) priority leaves it as it is.
-    * ``pop()``: remove and return ``(pair, priority)`` of the highest priority
-      (among equal priorities, the one whose priority was set first).
+    * ``pop()``: remove and return ``(pair, priority)`` of the highest priority;
+      among equal priorities, the smallest pair (by state, then action). So what
+      comes out depends only on what is in the queue, never on the order of
+      the pushes.
     * ``len(queue)``, ``pair in queue``, ``priority_of(pair)`` (None if absent),
       ``items()`` (a dict copy {pair: priority}), ``clear()``.
 
-    Pairs are tuples ``(state, action)`` of two integers (stored as Python ints);
-    priorities are finite numbers >= 0.
+    Pairs are tuples ``(state, action)`` of two integers >= 0 (stored as Python
+    ints); priorities are finite numbers >= 0.
     """
 
     def __init__(self):
         self._priority = {}                 # pair -> priority
-        self._stamp = {}                    # pair -> counter of its live heap entry
-        self._heap = []                     # (-priority, counter, pair); stale entries are skipped
-        self._counter = itertools.count()
+        self._heap = []                     # (-priority, pair); entries that no longer match are skipped
 
     def push(self, pair, priority) -> None:
         pair, priority = _pair(pair), _priority(priority)
         old = self._priority.get(pair)
         if old is not None and priority <= old:
             return
-        stamp = next(self._counter)
         self._priority[pair] = priority
-        self._stamp[pair] = stamp
-        heapq.heappush(self._heap, (-priority, stamp, pair))
+        heapq.heappush(self._heap, (-priority, pair))
 
     def pop(self) -> tuple[tuple[int, int], float]:
         while self._heap:
-            neg, stamp, pair = heapq.heappop(self._heap)
-            if self._stamp.get(pair) == stamp:
-                del self._stamp[pair]
+            neg, pair = heapq.heappop(self._heap)
+            if self._priority.get(pair) == -neg:
                 return pair, self._priority.pop(pair)
         raise IndexError("pop from an empty PriorityQueue (check len(queue) first).")
 
@@ -105,7 +101,6 @@ class PriorityQueue:
 
     def clear(self) -> None:
         self._priority.clear()
-        self._stamp.clear()
         self._heap.clear()
 
     def __len__(self) -> int:
@@ -115,7 +110,7 @@ class PriorityQueue:
         return _pair(pair) in self._priority
 
     def __repr__(self) -> str:
-        top = sorted(self._priority.items(), key=lambda kv: -kv[1])[:3]
+        top = sorted(self._priority.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
         shown = ", ".join(f"{p}: {v:.3g}" for p, v in top)
         more = f", ... ({len(self)} pairs)" if len(self) > 3 else ""
         return f"PriorityQueue({{{shown}{more}}})"

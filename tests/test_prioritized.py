@@ -24,15 +24,27 @@ def test_push_keeps_the_highest_priority_per_pair():
     assert len(q) == 0
 
 
-def test_pop_returns_pairs_by_decreasing_priority_ties_first_set_first():
+def test_pop_returns_pairs_by_decreasing_priority_ties_smallest_pair_first():
     q = PriorityQueue()
-    entries = [((0, 0), 0.1), ((1, 2), 0.7), ((2, 3), 0.3), ((4, 0), 0.7), ((5, 1), 0.05)]
+    entries = [((0, 0), 0.1), ((4, 0), 0.7), ((2, 3), 0.3), ((1, 2), 0.7), ((5, 1), 0.05), ((1, 3), 0.7)]
     for pair, p in entries:
         q.push(pair, p)
-    q.push((0, 0), 0.8)          # raised after the others: it now comes first
-    q.push((2, 3), 0.3)          # equal: no change (keeps its place among ties)
+    q.push((0, 0), 0.8)          # raised: it now comes first
+    q.push((2, 3), 0.3)          # equal: no change
     out = [q.pop() for _ in range(len(q))]
-    assert out == [((0, 0), 0.8), ((1, 2), 0.7), ((4, 0), 0.7), ((2, 3), 0.3), ((5, 1), 0.05)]
+    assert out == [((0, 0), 0.8), ((1, 2), 0.7), ((1, 3), 0.7), ((4, 0), 0.7), ((2, 3), 0.3), ((5, 1), 0.05)]
+
+
+def test_what_comes_out_does_not_depend_on_the_order_of_the_pushes():
+    rng = np.random.default_rng(1)
+    pushes = [((int(rng.integers(10)), int(rng.integers(4))), float(rng.integers(0, 5)) / 4) for _ in range(200)]
+    queues = []
+    for order in (pushes, pushes[::-1], [pushes[i] for i in rng.permutation(len(pushes))]):
+        q = PriorityQueue()
+        for pair, p in order:
+            q.push(pair, p)
+        queues.append([q.pop() for _ in range(len(q))])
+    assert queues[0] == queues[1] == queues[2]
 
 
 def test_pop_matches_a_sorted_list_on_random_pushes():
@@ -139,6 +151,15 @@ def test_compare_push_predecessors_recognises_the_engines_run_and_a_wrong_one():
     from dynaq_course.further_experiments import compare_push_predecessors
     ok = compare_push_predecessors(push_predecessors)
     assert ok.match and "Same run" in str(ok)
+
+    def backwards(model, value, queue, state, params):              # same pushes, the other way round
+        best = np.max(value[state])
+        for s_bar, a_bar in np.argwhere(model[:, :, 1] == state)[::-1]:
+            p = abs(model[s_bar, a_bar, 0] + params["gamma"] * best - value[s_bar, a_bar])
+            if p > params["theta"]:
+                queue.push((int(s_bar), int(a_bar)), p)
+        return queue
+    assert compare_push_predecessors(backwards).match
 
     def uses_the_mean(model, value, queue, state, params):          # mean instead of max over next actions
         best = np.mean(value[state])
