@@ -24,6 +24,7 @@ import time
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image as PILImage
 
 from . import further_engine as fe
 from . import further_experiments as fx
@@ -61,9 +62,10 @@ class SliderFigure:
         values = self.values()
         self.figure.clear()
         status = self._draw(self.figure, **values)
-        self.canvas.draw()
+        self.canvas.draw()                       # one draw; the PNG is made from its pixels
+        rgba = np.asarray(self.canvas.buffer_rgba())
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
+        PILImage.fromarray(rgba[:, :, :3]).save(buffer, format="png", compress_level=1)
         self.image.value = buffer.getvalue()
         self.status.value = status
         self.last = dict(values, png=self.image.value, status=status)

@@ -83,3 +83,11 @@ def test_sliders_rerun_and_redraw():
 def test_warm_up_is_paid_once():
     fe.warm_up("python")
     assert fe.warm_up("python") == 0.0
+
+
+def test_saved_notebook_builds_show_the_first_picture(monkeypatch, capsys):
+    explorer = fw.slip_explorer(slip=0.1, k=2, n_experiments=2, n_episodes=5, backend="python")
+    monkeypatch.setenv("DYNAQ_NO_PROGRESS", "1")
+    explorer._ipython_display_()               # outside IPython, display() prints the objects' reprs
+    out = capsys.readouterr().out
+    assert "Image" in out and "Markdown" in out
