@@ -166,6 +166,19 @@ class DynaPlusResult:
         used = self.door_used[:, :, self.door_episode:]
         return np.where(used.any(axis=2), used.argmax(axis=2), -1)
 
+    def adoption(self, window: int = 10, share: float = 0.8) -> np.ndarray:
+        """(n_kappa, n_experiments): episodes after the door opened until the agent has adopted the
+        shortcut: the first episode that takes it and from which at least ``share`` of ``window``
+        episodes (it and the next ones) take it; -1 when never (within the run)."""
+        used = self.door_used[:, :, self.door_episode:].astype(float)
+        n = used.shape[2]
+        if n < window:
+            return np.full(used.shape[:2], -1)
+        counts = np.cumsum(np.concatenate([np.zeros(used.shape[:2] + (1,)), used], axis=2), axis=2)
+        ok = (counts[:, :, window:] - counts[:, :, :-window]) >= share * window - 1e-9
+        ok &= used[:, :, :n - window + 1] > 0          # and the adoption episode itself takes it
+        return np.where(ok.any(axis=2), ok.argmax(axis=2), -1)
+
     def found_fraction(self) -> np.ndarray:
         """(n_kappa,) share of experiments that ever took the shortcut."""
         return (self.first_use() >= 0).mean(axis=1)

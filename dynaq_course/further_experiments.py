@@ -56,17 +56,22 @@ def shortcut_discovery(kappas=KAPPAS, n_experiments=100, n_episodes=400, door_ep
 
 def discovery_table(result: fe.DynaPlusResult) -> str:
     """One line per kappa: share of seeds that ever took the shortcut, median episodes until the
-    first time, share of the last 100 episodes that took it, mean steps and reward per episode
-    before the door opened."""
+    first time; share that adopted it (8 of 10 consecutive episodes through the door) and the median
+    episodes until then; share of the last 100 episodes that took it; mean steps and reward per
+    episode before the door opened."""
     first = result.first_use()
+    adopt = result.adoption()
     lines = [f"Shortcut without demonstration: door opens at episode {result.door_episode}, k = {result.k}, "
              f"{result.steps.shape[1]} seeds",
-             f"{'kappa':>7} {'found':>6} {'median wait':>12} {'use (last 100)':>15} "
-             f"{'steps/ep before':>16} {'reward/ep before':>17}"]
+             f"{'kappa':>7} {'found':>6} {'median wait':>12} {'adopted':>8} {'median adopt':>13} "
+             f"{'use (last 100)':>15} {'steps/ep before':>16} {'reward/ep before':>17}"]
     for i, kappa in enumerate(result.kappas):
         found = first[i] >= 0
         wait = _median(first[i][found]) if found.any() else float("nan")
-        lines.append(f"{kappa:7g} {found.mean():6.0%} {wait:12.0f} {result.use_rate()[i]:15.0%} "
+        adopted = adopt[i] >= 0
+        when = _median(adopt[i][adopted]) if adopted.any() else float("nan")
+        lines.append(f"{kappa:7g} {found.mean():6.0%} {wait:12.0f} {adopted.mean():8.0%} {when:13.0f} "
+                     f"{result.use_rate()[i]:15.0%} "
                      f"{result.steps[i, :, :result.door_episode].mean():16.1f} "
                      f"{result.reward_sums[i, :, :result.door_episode].mean():17.2f}")
     return "\n".join(lines)

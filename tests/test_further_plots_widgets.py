@@ -91,3 +91,14 @@ def test_saved_notebook_builds_show_the_first_picture(monkeypatch, capsys):
     explorer._ipython_display_()               # outside IPython, display() prints the objects' reprs
     out = capsys.readouterr().out
     assert "Image" in out and "Markdown" in out
+
+
+def test_first_use_and_adoption_on_a_hand_made_result():
+    used = np.zeros((1, 3, 30), bool)
+    used[0, 0, 12:] = True                        # door at 5: first use 7 episodes later, adopted at once
+    used[0, 1, 8] = True                          # a lucky try at +3, then a habit from +10 (8 in a row)
+    used[0, 1, 15:23] = True
+    result = fe.DynaPlusResult(np.zeros((1, 3, 30)), np.zeros((1, 3, 30)), used, None, (0.0,), 10, 5, "x", 0.0)
+    assert result.first_use().tolist() == [[7, 3, -1]]
+    assert result.adoption().tolist() == [[7, 10, -1]]
+    assert result.found_fraction().tolist() == [2 / 3]
