@@ -4,6 +4,7 @@
     episode 200 of 400, k = 10, 80 seeds):
     A1 plain Dyna-Q rarely finds the shortcut on its own (<= 15% of seeds; measured ~4%);
     A2 Dyna-Q+ with kappa = 1e-3 finds it in >= 60% of seeds (measured ~87%), >= 45 points more;
+    A2b and adopts it (8 of 10 episodes through the door) in >= 60% of seeds, Dyna-Q in <= 15%;
     A3 a larger bonus finds it sooner: median wait with kappa = 1e-2 < half that with 1e-3;
     A4 the bonus costs exploration before the door opens: steps/episode grow with kappa (x1.2 each).
 (b) Prioritized sweeping against uniform Dyna-Q (closed world, 60 seeds, 50 episodes),
@@ -60,6 +61,10 @@ def dyna_plus_claims(result) -> dict:
         "A1 Dyna-Q rarely finds it": (found[i0] <= 0.15, f"found {found[i0]:.2f}"),
         "A2 Dyna-Q+ 1e-3 finds it": (found[i3] >= 0.6 and found[i3] - found[i0] >= 0.45,
                                      f"found {found[i3]:.2f} vs {found[i0]:.2f}"),
+        "A2b Dyna-Q+ 1e-3 adopts it": ((result.adoption()[i3] >= 0).mean() >= 0.6
+                                       and (result.adoption()[i0] >= 0).mean() <= 0.15,
+                                       f"adopted {(result.adoption()[i3] >= 0).mean():.2f} vs "
+                                       f"{(result.adoption()[i0] >= 0).mean():.2f}"),
         "A3 larger kappa sooner": (wait[i2] < 0.5 * wait[i3], f"median wait {wait[i2]} vs {wait[i3]}"),
         "A4 exploration cost": (before[i3] > 1.2 * before[i0] and before[i2] > 1.2 * before[i3],
                                 f"steps/episode before {before[i0]:.1f}, {before[i3]:.1f}, {before[i2]:.1f}"),
@@ -86,6 +91,7 @@ def test_dyna_plus_negative_control_an_agent_that_ignores_kappa(dyna_plus):
         door_used=np.repeat(dyna_plus.door_used[:1], 3, axis=0))
     claims = dyna_plus_claims(ignoring)
     assert not claims["A2 Dyna-Q+ 1e-3 finds it"][0]
+    assert not claims["A2b Dyna-Q+ 1e-3 adopts it"][0]
     assert not claims["A4 exploration cost"][0]
 
 
