@@ -1,0 +1,162 @@
+"""End to end for the bonus assignment going_further (Section 6, notebook 06).
+
+On a throwaway copy of the course: ``nbgrader generate_assignment going_further``,
+submissions of test students made from the release notebook, ``nbgrader
+autograde going_further`` of the WHOLE notebook (every lesson cell runs, the
+experiments shortened as under any grading), then the grades from the gradebook:
+
+* a correct submission (the instructor's solutions) and one in another style
+  get all 7 automatic points (visible + hidden: 1 + 2 + 1 + 3);
+* a wrong bonus reward loses exactly its two cells (3 points), a wrong
+  predecessor step exactly its two (4 points), and the failing hidden cell names
+  the mistake;
+* the main assignment dyna_q is untouched by all this (not in the gradebook's
+  going_further rows, and the other way round).
+
+Two nbgrader processes (two course copies) grade at the same time.
+
+    pytest -q -s tests/test_going_further_pipeline.py    # -s prints the times
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_copy import answer_question, fill_exercise, make_course_copy, nbgrader, nbgrader_env
+from dynaq_course import editions
+from dynaq_course.grading.messages import mistake_code
+
+ROOT = editions.course_root()
+ASSIGNMENT = "going_further"
+NOTEBOOK = "06_going_further.ipynb"
+CELLS = {"test_dyna_q_plus_reward_visible": 1, "test_dyna_q_plus_reward_hidden": 2,
+         "test_push_predecessors_visible": 1, "test_push_predecessors_hidden": 3}
+PLUS, PUSH = "dyna_q_plus_reward", "push_predecessors"
+
+
+def _solution(grade_id: str) -> str:
+    nb = nbformat.read(ROOT / "source" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return editions.solution_region(cell.source)
+
+
+PLUS_OTHER_STYLE = """
+bonus = kappa * tau ** 0.5
+return reward + bonus
+"""
+PUSH_OTHER_STYLE = """
+s_bars, a_bars = np.nonzero(model[:, :, 1] == state)
+priorities = np.abs(model[s_bars, a_bars, 0] + params["gamma"] * np.max(value[state]) - value[s_bars, a_bars])
+for s_bar, a_bar, priority in zip(s_bars, a_bars, priorities):
+    if priority > params["theta"]:
+        queue.push((s_bar, a_bar), priority)
+return queue
+"""
+PLUS_LINEAR_TAU = """
+return reward + kappa * tau
+"""
+PUSH_NO_ABS = """
+for s_bar, a_bar in np.argwhere(model[:, :, 1] == state):
+    error = model[s_bar, a_bar, 0] + params["gamma"] * value[state].max() - value[s_bar, a_bar]
+    if error > params["theta"]:
+        queue.push((s_bar, a_bar), error)
+return queue
+"""
+
+# student -> (bonus reward body, predecessor step body, expected points per test cell, expected mistake codes)
+STUDENTS = {
+    "all_right": (_solution(PLUS), _solution(PUSH), dict(CELLS), {}),
+    "other_style": (PLUS_OTHER_STYLE, PUSH_OTHER_STYLE, dict(CELLS), {}),
+    "wrong_bonus": (PLUS_LINEAR_TAU, PUSH_OTHER_STYLE,
+                    {**CELLS, "test_dyna_q_plus_reward_visible": 0, "test_dyna_q_plus_reward_hidden": 0},
+                    {"test_dyna_q_plus_reward_hidden": "plus-linear-tau"}),
+    "wrong_push": (PLUS_OTHER_STYLE, PUSH_NO_ABS,
+                   {**CELLS, "test_push_predecessors_visible": 0, "test_push_predecessors_hidden": 0},
+                   {"test_push_predecessors_hidden": "push-no-abs"}),
+}
+
+
+def _submit(course: Path, student: str) -> None:
+    plus, push, _, _ = STUDENTS[student]
+    nb = nbformat.read(course / "release" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    fill_exercise(nb, PLUS, plus)
+    fill_exercise(nb, PUSH, push)
+    answer_question(nb, "question_going_further", f"My answer ({student}): Dyna-Q+ explores, sweeping focuses.")
+    folder = course / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / NOTEBOOK)
+    (folder / "timestamp.txt").write_text("2025-03-01 12:00:00.000000 UTC")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    base = tmp_path_factory.mktemp("going_further")
+    env = nbgrader_env(base / "exchange", base / "jupyter_config")
+    courses = [make_course_copy(base / f"course{i}") for i in range(2)]
+    for course in courses:
+        nbgrader(course, env, "generate_assignment", ASSIGNMENT, "--force")
+    for i, student in enumerate(STUDENTS):
+        _submit(courses[i % 2], student)
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda c: nbgrader(c, env, "autograde", ASSIGNMENT, timeout=900), courses))
+    seconds = time.perf_counter() - start
+    print(f"\ngoing_further: {len(STUDENTS)} submissions of the whole notebook 06 autograded by two nbgrader "
+          f"processes in {seconds:.0f} s (" + ", ".join(f"{r.seconds:.0f} s" for r in runs) + ")")
+    from nbgrader.api import Gradebook
+
+    scores, assignments = {}, set()
+    for course in courses:
+        with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
+            assignments |= {a.name for a in gb.assignments}
+            for sub in gb.assignment_submissions(ASSIGNMENT):
+                scores[sub.student.id] = {g.name: g.score for nb in sub.notebooks for g in nb.grades}
+    return {"courses": courses, "scores": scores, "assignments": assignments}
+
+
+def _course_of(graded, student: str) -> Path:
+    return graded["courses"][list(STUDENTS).index(student) % 2]
+
+
+def _error(graded, student: str, grade_id: str) -> str:
+    path = _course_of(graded, student) / "autograded" / student / ASSIGNMENT / NOTEBOOK
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return "\n".join(o.evalue for o in cell.outputs if o.output_type == "error")
+
+
+def test_the_gradebook_knows_going_further_alone(graded):
+    assert graded["assignments"] == {ASSIGNMENT}
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_each_test_cell_gets_exactly_its_points(graded, student):
+    expected = STUDENTS[student][2]
+    got = {cell: graded["scores"][student][cell] for cell in CELLS}
+    assert got == expected
+    assert graded["scores"][student]["question_going_further"] is None or \
+        graded["scores"][student]["question_going_further"] == 0  # manual: not graded automatically
+
+
+@pytest.mark.parametrize("student", [s for s in STUDENTS if STUDENTS[s][3]])
+def test_the_failing_hidden_cell_names_the_mistake(graded, student):
+    for grade_id, code in STUDENTS[student][3].items():
+        assert mistake_code(_error(graded, student, grade_id)) == code
+
+
+def test_every_lesson_cell_ran_without_error_for_a_correct_submission(graded):
+    path = _course_of(graded, "all_right") / "autograded" / "all_right" / ASSIGNMENT / NOTEBOOK
+    nb = nbformat.read(path, as_version=4)
+    errors = [(c.get("id"), o.ename, o.evalue[:200]) for c in nb.cells if c.cell_type == "code"
+              for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    text = "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
+                     for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert text.count("is shortened to a few short runs") == 3   # the three experiments ran shortened
+    assert text.count("the sliders are not built") == 3            # and no slider was built
+    assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
