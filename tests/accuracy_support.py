@@ -1,0 +1,169 @@
+"""Shared by the grader-accuracy suites (tests/test_grading_accuracy*.py): throwaway courses,
+submissions written from corpus cells, nbgrader autograde runs, scores and hidden-test errors
+read back from the gradebook and autograded/."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+import grading_corpus
+from course_copy import ASSIGNMENT, make_course_copy
+from dynaq_course.grading.messages import mistake_code
+
+
+KEEP = ["02_model_update.ipynb", "03_planning.ipynb"]
+CELLS = {  # grade_id -> (notebook, exercise, points)
+    "test_model_update_visible": ("02_model_update", "dyna_q_model_update", 1),
+    "test_model_update_hidden": ("02_model_update", "dyna_q_model_update", 2),
+    "test_planning_visible": ("03_planning", "dyna_q_planning", 1),
+    "test_planning_hidden": ("03_planning", "dyna_q_planning", 3),
+}
+TRUSTED_CONFIG = """
+# The accuracy suite grades with the trusted re-check after the kernel (see dynaq_course/grading/autograde_check.py).
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "dynaq_course.grading.autograde_check.TrustedVerdicts",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+"""
+EDITED = "edited_tests"
+KERNEL_BREAKERS = {"planning/tamper_builtins"}
+RERUN = 3  # submissions autograded twice
+
+
+@dataclass
+class Submission:
+    student: str
+    course: Path
+    entries: dict  # exercise -> corpus Entry (None: edited-test-cells submission)
+
+
+def _course(base: Path) -> Path:
+    course = make_course_copy(base)
+    for path in (course / "source" / ASSIGNMENT).glob("*.ipynb"):
+        if path.name not in KEEP:
+            path.unlink()
+    with open(course / "nbgrader_config.py", "a") as f:
+        f.write(TRUSTED_CONFIG)
+    return course
+
+
+# ------------------------------------------------------------------ going_further (notebook 06)
+
+FURTHER = "going_further"
+FURTHER_RERUN = 2  # submissions autograded twice
+FURTHER_NB = "06_going_further.ipynb"
+FURTHER_CELLS = {  # grade_id -> (notebook, exercise, points)
+    "test_dyna_q_plus_reward_visible": ("06_going_further", "dyna_q_plus_reward", 1),
+    "test_dyna_q_plus_reward_hidden": ("06_going_further", "dyna_q_plus_reward", 2),
+    "test_push_predecessors_visible": ("06_going_further", "push_predecessors", 1),
+    "test_push_predecessors_hidden": ("06_going_further", "push_predecessors", 3),
+}
+
+
+LESSON_ONLY_IMPORTS = ("matplotlib", "dynaq_course.further_experiments", "dynaq_course.further_plots",
+                       "dynaq_course.further_widgets")
+
+
+def _further_course(base: Path) -> Path:
+    """A course copy whose notebook 06 keeps the set-up cell (without the imports only the lesson's experiments,
+    figures and sliders use: a second or more per kernel) and the graded cells only."""
+    course = make_course_copy(base)
+    path = course / "source" / FURTHER / FURTHER_NB
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if "setup" in c.metadata.get("tags", []) or c.metadata.get("nbgrader")]
+    for cell in nb.cells:
+        if "setup" in cell.metadata.get("tags", []):
+            tree = ast.parse(cell.source)
+            kept = [node for node in tree.body if not (isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (getattr(node, "module", None) or alias.name).startswith(LESSON_ONLY_IMPORTS) for alias in node.names))]
+            cell.source = "\n".join(ast.get_source_segment(cell.source, node) for node in kept)
+    assert "self_check_push_predecessors" in nb.cells[0].source and "PriorityQueue" in nb.cells[0].source
+    nbformat.write(nb, path)
+    with open(course / "nbgrader_config.py", "a") as f:
+        f.write(TRUSTED_CONFIG)
+    return course
+
+
+def _write(release: Path, folder: Path, cells: dict, edit_tests: bool = False, keep=KEEP, test_cells=CELLS) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in keep:
+        nb = nbformat.read(release / name, as_version=4)
+        for exercise, source in cells.items():
+            if grading_corpus.NOTEBOOKS[exercise] == name:
+                grading_corpus.set_exercise_cell(nb, exercise, source)
+        if edit_tests:  # 02 (and 06's visible cells): test cells say `pass`; 03 (and 06's hidden cells): deleted
+            tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") in test_cells]
+            for cell in tests:
+                if name.startswith("02") or (name == FURTHER_NB and
+                                             cell.metadata["nbgrader"]["grade_id"].endswith("visible")):
+                    cell.source = "pass"
+                else:
+                    nb.cells.remove(cell)
+        nbformat.write(nb, folder / name)
+    (folder / "timestamp.txt").write_text("2025-03-01 12:00:00.000000 UTC")
+
+
+def _autograde(course: Path, env: dict, *args: str, assignment: str = ASSIGNMENT) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", assignment,
+                             *args], cwd=course, env=env, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+
+
+def _timed(proc: subprocess.Popen, start: float) -> tuple[str, list]:
+    lines = [(time.perf_counter() - start, line.rstrip("\n")) for line in proc.stdout]
+    proc.wait()
+    return "\n".join(line for _, line in lines), lines
+
+
+def _scores(course: Path, assignment: str = ASSIGNMENT, cells=CELLS) -> dict:
+    from nbgrader.api import Gradebook
+
+    scores = {}
+    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
+        for sub in gb.assignment_submissions(assignment):
+            scores[sub.student.id] = {g.name: g.score for nb in sub.notebooks for g in nb.grades
+                                      if g.name in cells}
+    return scores
+
+
+def _hidden_error(course: Path, student: str, grade_id: str, assignment: str = ASSIGNMENT) -> str | None:
+    notebook = {**CELLS, **FURTHER_CELLS}[grade_id][0]
+    if not (course / "autograded" / student / assignment / f"{notebook}.ipynb").exists():
+        return None  # nbgrader dropped the submission (its kernel broke)
+    nb = nbformat.read(course / "autograded" / student / assignment / f"{notebook}.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    errors = [o for o in cell.outputs if o.output_type == "error"]
+    return errors[0].evalue if errors else None
+
+
+def _check(graded, sub: Submission, cells=CELLS, assignment=ASSIGNMENT):
+    scores = graded["scores"].get(sub.student) or {grade_id: 0 for grade_id in cells}  # dropped: no points
+    problems = []
+    for grade_id, (notebook, exercise, points) in cells.items():
+        entry = sub.entries[exercise]
+        got = scores[grade_id]
+        if entry.correct and got != points:
+            problems.append(f"{entry.name} correct but {grade_id} got {got}/{points}: "
+                            f"{_hidden_error(sub.course, sub.student, grade_id, assignment)}")
+        if not entry.correct and grade_id.endswith("hidden"):
+            if got != 0:
+                problems.append(f"{entry.name} wrong but {grade_id} got {got}/{points}")
+            elif not entry.tamper:
+                code = mistake_code(_hidden_error(sub.course, sub.student, grade_id, assignment) or "")
+                if code != entry.expect:
+                    problems.append(f"{entry.name}: {grade_id} says [{code}], expected [{entry.expect}]")
+        if entry.tamper and got != 0:
+            problems.append(f"{entry.name} tampers but {grade_id} got {got}/{points}")
+    return problems

@@ -1,0 +1,105 @@
+"""The grader-accuracy suite for the bonus assignment going_further (Section 6).
+
+The bonus assignment going_further gets the same treatment (``further`` fixture):
+two throwaway courses whose notebook 06 keeps only what grading reads (the
+set-up cell, the two exercise cells, their four test cells and the question;
+the lesson's experiments are left out: they are not graded, and
+tests/test_going_further_pipeline.py autogrades the whole notebook), one
+submission per pairing (dyna_q_plus_reward cell i + push_predecessors cell i),
+a submission with edited/deleted test cells, both courses autograded at once.
+
+    pytest -q -s -m accuracy tests/test_grading_accuracy_further.py
+"""
+from __future__ import annotations
+
+import itertools
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import grading_corpus
+from accuracy_support import (EDITED, FURTHER, FURTHER_CELLS, FURTHER_NB, FURTHER_RERUN, Submission, _autograde, _check,
+                              _further_course, _hidden_error, _scores, _timed, _write)
+from course_copy import nbgrader, nbgrader_env, seconds_per_student
+from dynaq_course.grading.messages import mistake_code
+
+pytestmark = pytest.mark.accuracy
+
+
+@pytest.fixture(scope="module")
+def further(tmp_path_factory):
+    """Every bonus-exercise corpus cell through nbgrader autograde of going_further, two courses at once."""
+    base = tmp_path_factory.mktemp("accuracy_further")
+    env = nbgrader_env(base / "exchange", base / "jupyter_config")
+    courses = [_further_course(base / f"course{i}") for i in range(2)]
+    for course in courses:
+        nbgrader(course, env, "generate_assignment", FURTHER, "--force")
+    entries = grading_corpus.entries(FURTHER)
+    bonuses = [e for e in entries if e.exercise == "dyna_q_plus_reward"]
+    pushes = [e for e in entries if e.exercise == "push_predecessors"]
+    n = max(len(bonuses), len(pushes))
+    pairs = list(zip(itertools.islice(itertools.cycle(bonuses), n), itertools.islice(itertools.cycle(pushes), n)))
+    submissions = []
+    for i, (bonus, push) in enumerate(pairs):
+        course = courses[i % 2]
+        student = f"f{i:03d}"
+        _write(course / "release" / FURTHER, course / "submitted" / student / FURTHER,
+               {bonus.exercise: bonus.source, push.exercise: push.source}, keep=[FURTHER_NB], test_cells=FURTHER_CELLS)
+        submissions.append(Submission(student, course, {bonus.exercise: bonus, push.exercise: push}))
+    wrong_bonus = next(e for e in bonuses if e.name.endswith("wrong_linear_tau"))
+    wrong_push = next(e for e in pushes if e.name.endswith("wrong_no_abs"))
+    _write(courses[1] / "release" / FURTHER, courses[1] / "submitted" / EDITED / FURTHER,
+           {wrong_bonus.exercise: wrong_bonus.source, wrong_push.exercise: wrong_push.source}, edit_tests=True,
+           keep=[FURTHER_NB], test_cells=FURTHER_CELLS)
+    submissions.append(Submission(EDITED, courses[1], {}))
+
+    start = time.perf_counter()
+    procs = [_autograde(course, env, assignment=FURTHER) for course in courses]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        logs = list(pool.map(_timed, procs, [start] * len(procs)))
+    total = time.perf_counter() - start
+    for proc, (text, _) in zip(procs, logs):
+        assert proc.returncode == 0, text[-4000:]
+    per_student = {}
+    for _, lines in logs:
+        per_student.update(seconds_per_student(lines, FURTHER, lines[-1][0] if lines else total))
+    first = {s: v for course in courses for s, v in _scores(course, FURTHER, FURTHER_CELLS).items()}
+    again = [s.student for s in submissions if s.course == courses[0]][:FURTHER_RERUN]
+    assert all(s.startswith("f00") for s in again)
+    nbgrader(courses[0], env, "autograde", FURTHER, "--force", f"--student=f00[{''.join(s[-1] for s in again)}]",
+             check=False)
+    second = _scores(courses[0], FURTHER, FURTHER_CELLS)
+    times = sorted(per_student.values())
+    print(f"\naccuracy suite, going_further: {len(submissions)} submissions (notebook 06) autograded by two "
+          f"nbgrader processes at once in {total:.0f} s; per submission median {times[len(times) // 2]:.1f} s, "
+          f"max {times[-1]:.1f} s")
+    return {"submissions": submissions, "scores": first, "again": {s: second[s] for s in again},
+            "first_again": {s: first[s] for s in again}}
+
+
+def test_every_going_further_submission_is_graded_as_the_corpus_says(further):
+    subs = [s for s in further["submissions"] if s.entries]
+    problems = [p for s in subs for p in _check(further, s, FURTHER_CELLS, FURTHER)]
+    hidden = {"dyna_q_plus_reward": "test_dyna_q_plus_reward_hidden", "push_predecessors": "test_push_predecessors_hidden"}
+    exercises = [(s, e) for s in subs for e in s.entries.values()]
+    right = [(s, e) for s, e in exercises if e.correct]
+    wrong = [(s, e) for s, e in exercises if not e.correct]
+    accepted = [(s, e) for s, e in right if all(further["scores"][s.student][g] == p
+                                                 for g, (_, ex, p) in FURTHER_CELLS.items() if ex == e.exercise)]
+    caught = [(s, e) for s, e in wrong if further["scores"][s.student][hidden[e.exercise]] == 0]
+    named = [(s, e) for s, e in wrong if not e.tamper and mistake_code(
+        _hidden_error(s.course, s.student, hidden[e.exercise], FURTHER) or "") == e.expect]
+    print(f"\ngoing_further through nbgrader autograde: correct accepted {len(accepted)}/{len(right)}, "
+          f"mistakes caught {len(caught)}/{len(wrong)}, messages right {len(named)}/"
+          f"{sum(not e.tamper for _, e in wrong)}, tampering cases caught {sum(1 for _, e in caught if e.tamper)}/"
+          f"{sum(e.tamper for _, e in wrong)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_going_further_edited_or_deleted_test_cells_are_restored(further):
+    assert further["scores"][EDITED] == {grade_id: 0 for grade_id in FURTHER_CELLS}
+
+
+def test_going_further_autograding_again_gives_the_same_scores(further):
+    assert further["again"] == further["first_again"]
