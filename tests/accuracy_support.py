@@ -24,19 +24,6 @@ CELLS = {  # grade_id -> (notebook, exercise, points)
     "test_planning_visible": ("03_planning", "dyna_q_planning", 1),
     "test_planning_hidden": ("03_planning", "dyna_q_planning", 3),
 }
-TRUSTED_CONFIG = """
-# The accuracy suite grades with the trusted re-check after the kernel (see dynaq_course/grading/autograde_check.py).
-c.Autograde.autograde_preprocessors = [
-    "nbgrader.preprocessors.Execute",
-    "dynaq_course.grading.autograde_check.TrustedVerdicts",
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
-"""
 EDITED = "edited_tests"
 KERNEL_BREAKERS = {"planning/tamper_builtins"}
 RERUN = 3  # submissions autograded twice
@@ -49,13 +36,19 @@ class Submission:
     entries: dict  # exercise -> corpus Entry (None: edited-test-cells submission)
 
 
+def _require_trusted_verdicts(course: Path) -> None:
+    """The suite measures grading as the course configures it: with the trusted re-check after the kernel."""
+    config = (course / "nbgrader_config.py").read_text()
+    assert "dynaq_course.grading.autograde_check.TrustedVerdicts" in config, \
+        "nbgrader_config.py no longer re-checks test cells outside the kernel (TrustedVerdicts)"
+
+
 def _course(base: Path) -> Path:
     course = make_course_copy(base)
     for path in (course / "source" / ASSIGNMENT).glob("*.ipynb"):
         if path.name not in KEEP:
             path.unlink()
-    with open(course / "nbgrader_config.py", "a") as f:
-        f.write(TRUSTED_CONFIG)
+    _require_trusted_verdicts(course)
     return course
 
 
@@ -91,8 +84,7 @@ def _further_course(base: Path) -> Path:
             cell.source = "\n".join(ast.get_source_segment(cell.source, node) for node in kept)
     assert "self_check_push_predecessors" in nb.cells[0].source and "PriorityQueue" in nb.cells[0].source
     nbformat.write(nb, path)
-    with open(course / "nbgrader_config.py", "a") as f:
-        f.write(TRUSTED_CONFIG)
+    _require_trusted_verdicts(course)
     return course
 
 

@@ -1,7 +1,7 @@
 """The grader-accuracy suite: every corpus cell through the real pipeline.
 
 Two throwaway courses whose assignment holds only notebooks 02 and 03 (with the
-``TrustedVerdicts`` autograde preprocessor enabled, as nbgrader_config.py should),
+``TrustedVerdicts`` autograde preprocessor enabled by the course's nbgrader_config.py),
 ``nbgrader generate_assignment``, one submission per pairing (model-update cell
 i + planning cell i, the shorter list cycled), plus a submission whose test
 cells were edited to ``pass`` or deleted; both courses autograded at the same
