@@ -224,11 +224,7 @@ def _call_problem(exercise, probe, rec):
     """Problems of the call itself (exception, None, not an array, wrong shape): (code, fields) or None."""
     prefix = "model" if exercise == MODEL else "planning"
     if rec["returned"] == "error":
-        if rec["etype"] == "NotImplementedError":
-            return ("not-implemented", {})
-        if rec["etype"] == "NameError" and rec.get("name"):
-            return ("uses-outside-name", {"name": rec["name"]})
-        return ("crash", {"etype": rec["etype"], "evalue": rec["evalue"], "case": probe.describe()})
+        return msg.exception_problem(probe, rec)
     if rec["returned"] == "none":
         return (f"{prefix}-returns-none", {})
     expected_shape = probe.model.shape if exercise == MODEL else probe.value.shape

@@ -221,11 +221,7 @@ def _call_problem(exercise, probe, rec):
     if rec["returned"] == "error":
         if exercise == PUSH and rec["etype"] == "ValueError" and _NEGATIVE_PRIORITY.search(rec["evalue"]):
             return ("explain", {"options": {"push-no-abs"}, "case": probe.describe()})  # the queue refused P < 0
-        if rec["etype"] == "NotImplementedError":
-            return ("not-implemented", {})
-        if rec["etype"] == "NameError" and rec.get("name"):
-            return ("uses-outside-name", {"name": rec["name"]})
-        return ("crash", {"etype": rec["etype"], "evalue": rec["evalue"], "case": probe.describe()})
+        return msg.exception_problem(probe, rec)
     if rec["returned"] == "none":
         return ("plus-returns-none" if exercise == PLUS_REWARD else "push-returns-none", {})
     if rec["returned"] == "not-array":

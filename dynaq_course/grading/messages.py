@@ -229,3 +229,12 @@ def mistake_code(text: str) -> str | None:
         return None
     match = _TAG.search(text.strip())
     return match.group(1) if match else None
+
+
+def exception_problem(probe, rec):
+    """The problem of a call that raised (any exercise): not implemented, a name from outside, or a crash."""
+    if rec["etype"] == "NotImplementedError":
+        return ("not-implemented", {})
+    if rec["etype"] == "NameError" and rec.get("name"):
+        return ("uses-outside-name", {"name": rec["name"]})
+    return ("crash", {"etype": rec["etype"], "evalue": rec["evalue"], "case": probe.describe()})
