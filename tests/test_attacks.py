@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
 import socket
 import sqlite3
@@ -156,9 +157,32 @@ def output_text(nb) -> str:
     return "\n".join(parts)
 
 
+def adopt_orphans(on: bool) -> None:
+    """Make this test process the subreaper of what it starts: a process the grader leaves
+    behind is re-parented here (not to init), so it still counts as ours below."""
+    import ctypes
+    PR_SET_CHILD_SUBREAPER = 36
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)
+
+
 def sandbox_processes() -> list:
-    ps = subprocess.run(["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout
-    return [line for line in ps.splitlines() if line.split() and UID_RANGE[0] <= int(line.split()[0]) < UID_RANGE[1]]
+    """Live sandbox-uid processes descended from this test process.
+
+    Other test files grade with sandboxed kernels at the same time (the test command
+    runs files on several cores), so only this process's descendants are this run's."""
+    ps = subprocess.run(["ps", "-eo", "uid=,pid=,ppid=,stat=,args="], capture_output=True, text=True).stdout
+    rows = [line.split(None, 4) for line in ps.splitlines() if len(line.split()) >= 4]
+    parent = {int(r[1]): int(r[2]) for r in rows}
+
+    def ours(pid: int) -> bool:
+        while pid > 1:
+            pid = parent.get(pid, 0)
+            if pid == os.getpid():
+                return True
+        return False
+
+    return [" ".join(r) for r in rows
+            if UID_RANGE[0] <= int(r[0]) < UID_RANGE[1] and not r[3].startswith("Z") and ours(int(r[1]))]
 
 
 @dataclass
@@ -185,6 +209,7 @@ def graded(tmp_path_factory) -> Graded:
     template, env = mini_course_template(tmp_path_factory)
     course = copy_course(template, tmp_path_factory.mktemp("attacks") / "course")
     server = CountingServer()
+    adopt_orphans(True)
     try:
         attacks = load_attacks(server.port)
         for student, kind in HONEST.items():
@@ -198,10 +223,12 @@ def graded(tmp_path_factory) -> Graded:
         before_files, before_db = file_hashes(course), gradebook_dump(course)
         proc = grade_cli(course, env, "--sandbox", "require")
         nbgrader(course, env, "generate_feedback", ASSIGNMENT, check=False)
+        leftover = sandbox_processes()
     finally:
         server.close()
+        adopt_orphans(False)
     result = Graded(course, attacks, proc, before_files, before_db, gradebook_rows(course),
-                    connections=server.connections, leftover=sandbox_processes())
+                    connections=server.connections, leftover=leftover)
     for student in list(HONEST) + [a.student for a in attacks]:
         result.outputs[student], result.notebook_bytes[student] = {}, {}
         for path in sorted((course / "autograded" / student / ASSIGNMENT).glob("*.ipynb")):
