@@ -3,7 +3,6 @@ submissions written from corpus cells, nbgrader autograde runs, scores and hidde
 read back from the gradebook and autograded/."""
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 import nbformat
 
 import grading_corpus
-from course_copy import ASSIGNMENT, make_course_copy
+from course_copy import ASSIGNMENT, keep_graded_cells_only, make_course_copy
 from dynaq_course.grading.messages import mistake_code
 
 
@@ -26,6 +25,7 @@ CELLS = {  # grade_id -> (notebook, exercise, points)
 }
 EDITED = "edited_tests"
 KERNEL_BREAKERS = {"planning/tamper_builtins"}
+KERNEL_BREAKER_COST = 9  # ordinary submissions' time (measured: 75 s against 8.4 s)
 RERUN = 3  # submissions autograded twice
 
 
@@ -48,6 +48,7 @@ def _course(base: Path) -> Path:
     for path in (course / "source" / ASSIGNMENT).glob("*.ipynb"):
         if path.name not in KEEP:
             path.unlink()
+    keep_graded_cells_only(course, ASSIGNMENT)
     _require_trusted_verdicts(course)
     return course
 
@@ -65,25 +66,11 @@ FURTHER_CELLS = {  # grade_id -> (notebook, exercise, points)
 }
 
 
-LESSON_ONLY_IMPORTS = ("matplotlib", "dynaq_course.further_experiments", "dynaq_course.further_plots",
-                       "dynaq_course.further_widgets")
-
-
 def _further_course(base: Path) -> Path:
-    """A course copy whose notebook 06 keeps the set-up cell (without the imports only the lesson's experiments,
-    figures and sliders use: a second or more per kernel) and the graded cells only."""
     course = make_course_copy(base)
-    path = course / "source" / FURTHER / FURTHER_NB
-    nb = nbformat.read(path, as_version=4)
-    nb.cells = [c for c in nb.cells if "setup" in c.metadata.get("tags", []) or c.metadata.get("nbgrader")]
-    for cell in nb.cells:
-        if "setup" in cell.metadata.get("tags", []):
-            tree = ast.parse(cell.source)
-            kept = [node for node in tree.body if not (isinstance(node, (ast.Import, ast.ImportFrom)) and any(
-                (getattr(node, "module", None) or alias.name).startswith(LESSON_ONLY_IMPORTS) for alias in node.names))]
-            cell.source = "\n".join(ast.get_source_segment(cell.source, node) for node in kept)
+    keep_graded_cells_only(course, FURTHER)
+    nb = nbformat.read(course / "source" / FURTHER / FURTHER_NB, as_version=4)
     assert "self_check_push_predecessors" in nb.cells[0].source and "PriorityQueue" in nb.cells[0].source
-    nbformat.write(nb, path)
     _require_trusted_verdicts(course)
     return course
 

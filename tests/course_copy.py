@@ -39,6 +39,37 @@ def make_course_copy(dest: Path) -> Path:
     return dest
 
 
+# Imports only the lesson's experiments, figures and sliders use (a second or more per kernel).
+LESSON_ONLY_IMPORTS = ("matplotlib", "dynaq_course.plots", "dynaq_course.experiments", "dynaq_course.widgets",
+                       "dynaq_course.further_experiments", "dynaq_course.further_plots",
+                       "dynaq_course.further_widgets")
+
+
+def keep_graded_cells_only(course: Path, assignment: str) -> None:
+    """Cut the source notebooks of ``assignment`` down to what grading needs.
+
+    Kept: the set-up cell (without the lesson-only imports), every nbgrader cell, and
+    the cells that load an exercise from another notebook (``load_exercise``). Dropped:
+    the experiments and figures, which nbgrader runs but never scores; the tests that
+    use this measure grading, and tests/test_pipeline.py runs the full notebooks.
+    """
+    import ast
+
+    for path in sorted((course / "source" / assignment).glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        nb.cells = [c for c in nb.cells if "setup" in c.metadata.get("tags", []) or c.metadata.get("nbgrader")
+                    or (c.cell_type == "code" and "load_exercise(" in c.source)]
+        for cell in nb.cells:
+            if "setup" in cell.metadata.get("tags", []):
+                tree = ast.parse(cell.source)
+                kept = [node for node in tree.body if not (
+                    isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                        (getattr(node, "module", None) or alias.name).startswith(LESSON_ONLY_IMPORTS)
+                        for alias in node.names))]
+                cell.source = "\n".join(ast.get_source_segment(cell.source, node) for node in kept)
+        nbformat.write(nb, path)
+
+
 def nbgrader_env(exchange: Path, jupyter_config_dir: Path) -> dict:
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")

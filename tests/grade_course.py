@@ -1,5 +1,5 @@
-"""Helpers for the grading-command tests: a mini course (notebooks 02 and 03 only,
-generated once per test module) and submissions of test students, including broken ones."""
+"""Helpers for the grading-command tests: a mini course (notebooks 02 and 03 only, cut to
+the cells grading needs, generated once per test session) and submissions of test students, including broken ones."""
 from __future__ import annotations
 
 import shutil
@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 
 from course_copy import (ASSIGNMENT, MODEL_UPDATE_NB, PLANNING_NB, QUESTIONS, _cell, answer_question,
-                         fill_exercise, make_course_copy, nbgrader, nbgrader_env, student_work)
+                         fill_exercise, keep_graded_cells_only, make_course_copy, nbgrader, nbgrader_env, student_work)
 
 MINI_NOTEBOOKS = [MODEL_UPDATE_NB, PLANNING_NB]
 TIMESTAMP = "2025-03-01 12:00:00.000000 UTC"
@@ -22,11 +22,12 @@ EXPECTED_AUTO = {"all_right": 7, "right_other_style": 7, "untouched": 0, "wrong_
 
 
 def make_mini_course(base: Path) -> tuple[Path, dict]:
-    """A course copy whose assignment has only notebooks 02 and 03, after generate_assignment."""
+    """A course copy whose assignment has only notebooks 02 and 03 (their graded cells), after generate_assignment."""
     course = make_course_copy(base / "course")
     for nb in (course / "source" / ASSIGNMENT).glob("*.ipynb"):
         if nb.name not in MINI_NOTEBOOKS:
             nb.unlink()
+    keep_graded_cells_only(course, ASSIGNMENT)
     env = nbgrader_env(base / "exchange", base / "jupyter_config")
     nbgrader(course, env, "generate_assignment", ASSIGNMENT, "--force")
     return course, env

@@ -1,6 +1,7 @@
 """The grader-accuracy suite: every corpus cell through the real pipeline.
 
-Two throwaway courses whose assignment holds only notebooks 02 and 03 (with the
+Two throwaway courses whose assignment holds only notebooks 02 and 03, cut to the
+cells grading needs (``course_copy.keep_graded_cells_only``; with the
 ``TrustedVerdicts`` autograde preprocessor enabled by the course's nbgrader_config.py),
 ``nbgrader generate_assignment``, one submission per pairing (model-update cell
 i + planning cell i, the shorter list cycled), plus a submission whose test
@@ -24,8 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 import grading_corpus
-from accuracy_support import (ASSIGNMENT, CELLS, EDITED, KERNEL_BREAKERS, RERUN, Submission, _autograde, _check, _course,
-                              _hidden_error, _scores, _timed, _write)
+from accuracy_support import (ASSIGNMENT, CELLS, EDITED, KERNEL_BREAKER_COST, KERNEL_BREAKERS, RERUN, Submission,
+                              _autograde, _check, _course, _hidden_error, _scores, _timed, _write)
 from course_copy import nbgrader, nbgrader_env, seconds_per_student
 from dynaq_course.grading.messages import mistake_code
 
@@ -37,8 +38,8 @@ def graded(tmp_path_factory):
     base = tmp_path_factory.mktemp("accuracy")
     env = nbgrader_env(base / "exchange", base / "jupyter_config")
     courses = [_course(base / f"course{i}") for i in range(2)]
-    for course in courses:
-        nbgrader(course, env, "generate_assignment", ASSIGNMENT, "--force")
+    with ThreadPoolExecutor(max_workers=2) as pool:  # one per core
+        list(pool.map(lambda course: nbgrader(course, env, "generate_assignment", ASSIGNMENT, "--force"), courses))
     entries = grading_corpus.entries(ASSIGNMENT)
     models = [e for e in entries if e.exercise == "dyna_q_model_update"]
     plans = [e for e in entries if e.exercise == "dyna_q_planning" and e.name not in KERNEL_BREAKERS]
@@ -47,9 +48,16 @@ def graded(tmp_path_factory):
     # A cell that breaks its kernel gets a submission of its own, with a correct partner: its notebook gets 0
     # (as a tamper cell), the partner's notebook (another kernel) full marks.
     pairs += [(models[0], e) for e in entries if e.name in KERNEL_BREAKERS]
+    # Balance the two autograde processes: a kernel breaker costs the per-cell timeout (60 s),
+    # about as much as KERNEL_BREAKER_COST ordinary submissions; the rest alternate.
+    load = [0.0, 0.0]
+    where = {}
+    for i, (model, plan) in sorted(enumerate(pairs), key=lambda ip: ip[1][1].name not in KERNEL_BREAKERS):
+        where[i] = min((0, 1), key=lambda c: load[c])
+        load[where[i]] += KERNEL_BREAKER_COST if plan.name in KERNEL_BREAKERS else 1
     submissions = []
     for i, (model, plan) in enumerate(pairs):
-        course = courses[i % 2]
+        course = courses[where[i]]
         student = f"s{i:03d}"
         _write(course / "release" / ASSIGNMENT, course / "submitted" / student / ASSIGNMENT,
                {model.exercise: model.source, plan.exercise: plan.source})
@@ -76,12 +84,12 @@ def graded(tmp_path_factory):
         per_student.update(seconds_per_student(lines, ASSIGNMENT, lines[-1][0] if lines else total))
     first = {s: v for course in courses for s, v in _scores(course).items()}
 
-    # Determinism: the first few submissions of course 0 again, forced.
-    again = [s.student for s in submissions if s.course == courses[0]][:RERUN]
+    # Determinism: the first few submissions of course 1 (no kernel breaker there) again, forced.
+    again = [s.student for s in submissions if s.course == courses[1]][:RERUN]
     assert all(s.startswith("s00") for s in again)  # one nbgrader run, by a student-id glob
-    nbgrader(courses[0], env, "autograde", ASSIGNMENT, "--force", f"--student=s00[{''.join(s[-1] for s in again)}]",
+    nbgrader(courses[1], env, "autograde", ASSIGNMENT, "--force", f"--student=s00[{''.join(s[-1] for s in again)}]",
              check=False)
-    second = _scores(courses[0])
+    second = _scores(courses[1])
     times = sorted(per_student.values())
     print(f"\naccuracy suite: {len(submissions)} submissions (2 notebooks each) autograded by two nbgrader "
           f"processes at once in {total:.0f} s; per submission median {times[len(times) // 2]:.1f} s, "

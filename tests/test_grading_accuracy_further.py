@@ -33,8 +33,8 @@ def further(tmp_path_factory):
     base = tmp_path_factory.mktemp("accuracy_further")
     env = nbgrader_env(base / "exchange", base / "jupyter_config")
     courses = [_further_course(base / f"course{i}") for i in range(2)]
-    for course in courses:
-        nbgrader(course, env, "generate_assignment", FURTHER, "--force")
+    with ThreadPoolExecutor(max_workers=2) as pool:  # one per core
+        list(pool.map(lambda course: nbgrader(course, env, "generate_assignment", FURTHER, "--force"), courses))
     entries = grading_corpus.entries(FURTHER)
     bonuses = [e for e in entries if e.exercise == "dyna_q_plus_reward"]
     pushes = [e for e in entries if e.exercise == "push_predecessors"]
