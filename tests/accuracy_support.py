@@ -3,16 +3,18 @@ submissions written from corpus cells, nbgrader autograde runs, scores and hidde
 read back from the gradebook and autograded/."""
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
 import grading_corpus
-from course_copy import ASSIGNMENT, keep_graded_cells_only, make_course_copy
+from course_copy import ASSIGNMENT, keep_graded_cells_only, make_course_copy, nbgrader, nbgrader_env
 from dynaq_course.grading.messages import mistake_code
 
 
@@ -73,6 +75,21 @@ def _further_course(base: Path) -> Path:
     assert "self_check_push_predecessors" in nb.cells[0].source and "PriorityQueue" in nb.cells[0].source
     _require_trusted_verdicts(course)
     return course
+
+
+def _generated_courses(base: Path, make_course, assignment: str) -> tuple[list, dict]:
+    """Two throwaway courses made by ``make_course``, the assignment generated in both at once (one per core)."""
+    env = nbgrader_env(base / "exchange", base / "jupyter_config")
+    courses = [make_course(base / f"course{i}") for i in range(2)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda course: nbgrader(course, env, "generate_assignment", assignment, "--force"), courses))
+    return courses, env
+
+
+def _paired(first: list, second: list) -> list:
+    """Cell i of one exercise with cell i of the other, the shorter list cycled: every cell in some submission."""
+    n = max(len(first), len(second))
+    return list(zip(itertools.islice(itertools.cycle(first), n), itertools.islice(itertools.cycle(second), n)))
 
 
 def _write(release: Path, folder: Path, cells: dict, edit_tests: bool = False, keep=KEEP, test_cells=CELLS) -> None:

@@ -17,7 +17,6 @@ same scores.
 """
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,8 +25,9 @@ import pytest
 
 import grading_corpus
 from accuracy_support import (ASSIGNMENT, CELLS, EDITED, KERNEL_BREAKER_COST, KERNEL_BREAKERS, RERUN, Submission,
-                              _autograde, _check, _course, _hidden_error, _scores, _timed, _write)
-from course_copy import nbgrader, nbgrader_env, seconds_per_student
+                              _autograde, _check, _course, _generated_courses, _hidden_error, _paired, _scores,
+                              _timed, _write)
+from course_copy import nbgrader, seconds_per_student
 from dynaq_course.grading.messages import mistake_code
 
 pytestmark = pytest.mark.accuracy
@@ -36,15 +36,11 @@ pytestmark = pytest.mark.accuracy
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     base = tmp_path_factory.mktemp("accuracy")
-    env = nbgrader_env(base / "exchange", base / "jupyter_config")
-    courses = [_course(base / f"course{i}") for i in range(2)]
-    with ThreadPoolExecutor(max_workers=2) as pool:  # one per core
-        list(pool.map(lambda course: nbgrader(course, env, "generate_assignment", ASSIGNMENT, "--force"), courses))
+    courses, env = _generated_courses(base, _course, ASSIGNMENT)
     entries = grading_corpus.entries(ASSIGNMENT)
     models = [e for e in entries if e.exercise == "dyna_q_model_update"]
     plans = [e for e in entries if e.exercise == "dyna_q_planning" and e.name not in KERNEL_BREAKERS]
-    n = max(len(models), len(plans))
-    pairs = list(zip(itertools.islice(itertools.cycle(models), n), itertools.islice(itertools.cycle(plans), n)))
+    pairs = _paired(models, plans)
     # A cell that breaks its kernel gets a submission of its own, with a correct partner: its notebook gets 0
     # (as a tamper cell), the partner's notebook (another kernel) full marks.
     pairs += [(models[0], e) for e in entries if e.name in KERNEL_BREAKERS]

@@ -12,7 +12,6 @@ a submission with edited/deleted test cells, both courses autograded at once.
 """
 from __future__ import annotations
 
-import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -20,8 +19,9 @@ import pytest
 
 import grading_corpus
 from accuracy_support import (EDITED, FURTHER, FURTHER_CELLS, FURTHER_NB, FURTHER_RERUN, Submission, _autograde, _check,
-                              _further_course, _hidden_error, _scores, _timed, _write)
-from course_copy import nbgrader, nbgrader_env, seconds_per_student
+                              _further_course, _generated_courses, _hidden_error, _paired, _scores, _timed,
+                              _write)
+from course_copy import nbgrader, seconds_per_student
 from dynaq_course.grading.messages import mistake_code
 
 pytestmark = pytest.mark.accuracy
@@ -31,15 +31,11 @@ pytestmark = pytest.mark.accuracy
 def further(tmp_path_factory):
     """Every bonus-exercise corpus cell through nbgrader autograde of going_further, two courses at once."""
     base = tmp_path_factory.mktemp("accuracy_further")
-    env = nbgrader_env(base / "exchange", base / "jupyter_config")
-    courses = [_further_course(base / f"course{i}") for i in range(2)]
-    with ThreadPoolExecutor(max_workers=2) as pool:  # one per core
-        list(pool.map(lambda course: nbgrader(course, env, "generate_assignment", FURTHER, "--force"), courses))
+    courses, env = _generated_courses(base, _further_course, FURTHER)
     entries = grading_corpus.entries(FURTHER)
     bonuses = [e for e in entries if e.exercise == "dyna_q_plus_reward"]
     pushes = [e for e in entries if e.exercise == "push_predecessors"]
-    n = max(len(bonuses), len(pushes))
-    pairs = list(zip(itertools.islice(itertools.cycle(bonuses), n), itertools.islice(itertools.cycle(pushes), n)))
+    pairs = _paired(bonuses, pushes)
     submissions = []
     for i, (bonus, push) in enumerate(pairs):
         course = courses[i % 2]
