@@ -57,6 +57,18 @@ def _shorten_for_grading(n_experiments: int, n_episodes: int) -> tuple[int, int]
     return GRADING_SIZE["n_experiments"], min(n_episodes, GRADING_SIZE["n_episodes"])
 
 
+def episodes_to_run(n_episodes: int) -> int:
+    """How many episodes a lesson cell should run: ``n_episodes``, or a few while nbgrader runs the notebook.
+
+    For loops written out in a notebook (Section 3's Dyna-Q loop) that cannot be
+    shortened inside the package: nothing in them is graded, so under nbgrader
+    they run ``GRADING_SIZE['n_episodes']`` episodes and say so.
+    """
+    if not isinstance(n_episodes, (int, np.integer)) or n_episodes < 1:
+        raise ValueError(f"n_episodes must be a whole number of at least 1, got {n_episodes!r}.")
+    return _shorten_for_grading(1, int(n_episodes))[1]
+
+
 def _validated(planning_steps, n_experiments, n_episodes):
     ks = [int(k) for k in planning_steps]
     if any(k < 0 for k in ks):
