@@ -1,38 +1,53 @@
-"""Benchmark: the tutorial's loop against the fast engine, in one process and one run.
+"""Benchmark: the tutorial's loop against the fast engine, in one process, repeated and interleaved.
 
-    python benchmarks/bench_engine.py                  # about 4 minutes; most of it is the loops
-    python benchmarks/bench_engine.py --skip-course-loop --skip-notebook
+    python benchmarks/bench_engine.py --repeats 3       # about 6 minutes on 2 cores; most of it is the loops
+    python benchmarks/bench_engine.py --repeats 1 --skip-course-loop --notebook-runs 0   # about 1 minute
 
-Measures, one after the other in this process:
+Everything runs in this one process (the Run All of Section 4 in kernels it
+starts), so a ratio compares two timings taken minutes apart on the same
+machine, under the same load. Each repeat does, in this order:
 
-1. the fast engine's warm-up (loading the cached numba kernel, or compiling it);
-2. the tutorial's k sweep (k in {0, 1, 10, 100}, 10 experiments of 100 episodes)
-   with the tutorial's own loop, re-implemented operation for operation in
-   ``tutorial_loop.py``; then the same sweep with the course's loop
-   (``agent.learn_environment`` and the reference solutions, what the notebooks
-   run with a learner's functions);
-3. the same sweep on the fast engine: numba (median of 20 runs) and the
-   plain-Python fallback (median of 3);
-4. the tutorial's shortcut experiment (k = 0 and 10, one run each, 400
-   episodes, door at 200) with the tutorial's loop and on both engines;
-5. one slider move of the k-sweep explorer at k = 100, epsilon = 0.05 (10
-   experiments x 100 episodes): compute + redraw, median of 30 moves;
-6. Section 4's notebook, Run All in a fresh kernel (kernel start included),
-   against a tenth of the tutorial's sweep.
+1. the fast engine on the tutorial's k sweep (k in {0, 1, 10, 100}, 10
+   experiments x 100 episodes): a block of numba runs;
+2. the tutorial's loop on the same sweep (``tutorial_loop.k_sweep``: the
+   tutorial's own code, re-implemented operation for operation, seed 1);
+3. a second block of numba runs, then a block of plain-Python engine runs;
+4. the course's loop on the same sweep (``run_k_sweep`` with the reference
+   solutions: what the notebooks run with a learner's functions), unless
+   ``--skip-course-loop``;
+5. the tutorial's shortcut experiment (k = 0 and 10, one run each, 400
+   episodes, door at 200): numba block, tutorial's loop, numba block, Python block,
+   and the course's loop.
+
+Every run of a kind does the same work: the loops always start from
+``np.random.seed(1)`` (the tutorial's seed) and the engine always runs with
+``seed=1``, so the spread between repeats is the machine's noise, not the
+agents' luck. A repeat's engine time is the median of its runs; the ratio of a
+repeat is its loop time over its engine time; the headline ratio is the median
+loop time over the median engine time. Then, once: a slider move of the k-sweep
+explorer (compute + redraw) and, unless ``--notebook-runs 0``, Section 4's
+worked-solutions notebook (``solutions/04_how_much_to_plan.ipynb``) run top to
+bottom in fresh kernels.
 
 Every time is wall-clock (``time.perf_counter``). Cost per Q-update: seconds
-divided by the number of Q-learning updates the run made (one per real step,
-k per planning call, one per shortcut demonstration).
+divided by the number of Q-learning updates the run made (one per real step, k
+per planning call, one per shortcut demonstration). The machine, the versions
+and the load average (before and after) are printed first and last: on a shared
+machine the load is part of the result.
 """
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import platform
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -41,57 +56,104 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ["DYNAQ_NO_PROGRESS"] = "1"          # no progress bars in the timings
 
 import tutorial_loop  # noqa: E402
 
 from dynaq_course import engine  # noqa: E402
 
 SWEEP_KS = (0, 1, 10, 100)
+SHORTCUT_KS = (0, 10)
+SWEEP = dict(planning_steps=SWEEP_KS, n_experiments=10, n_episodes=100)
+SHORTCUT = dict(planning_steps=SHORTCUT_KS, n_experiments=1, n_episodes=400, shortcut_episode=200)
+SEED = 1
+GOALS = {"numba": 1000.0, "python": 40.0, "shortcut": 300.0, "slider_s": 0.150,
+         "run_all_fraction": 0.1, "run_all_s": 4.0}
 
+
+# ------------------------------------------------------------------ the machine
 
 def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (the same string on every core)."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        for text in Path("/proc/cpuinfo").read_text().splitlines():
+            if text.startswith("model name"):
+                return text.split(":", 1)[1].strip()
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
 
 
-def updates(steps: np.ndarray, ks, shortcut: bool = False) -> int:
-    """Q-learning updates made by runs with these steps per episode (axis 0 = k)."""
+def load_average() -> str:
+    """The 1-, 5- and 15-minute load averages: how busy the shared machine was."""
+    try:
+        return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def git_commit() -> str:
+    """The checkout's commit, marked if files differ from it (benchmarks of uncommitted code say so)."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + (" (with uncommitted changes)" if dirty else "")
+
+
+def machine_lines() -> list[str]:
+    """What the timings were taken on: date, CPU, core count, versions, commit, load."""
+    import numba
+
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return [f"date: {now}; commit {git_commit()}",
+            f"machine: {os.cpu_count()} CPUs (usable here: {len(os.sched_getaffinity(0))}), {cpu_model()}",
+            f"versions: Python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}",
+            f"load average (1, 5, 15 min): {load_average()}"]
+
+
+# ------------------------------------------------------------------ statistics
+
+@dataclass
+class Spread:
+    """Median, smallest and largest of some timings (seconds) or ratios."""
+    median: float
+    low: float
+    high: float
+    n: int
+
+    @classmethod
+    def of(cls, values) -> "Spread":
+        values = [float(v) for v in values]
+        if not values:
+            raise ValueError("no values to summarise")
+        return cls(statistics.median(values), min(values), max(values), len(values))
+
+
+def seconds_text(seconds: float) -> str:
+    """Seconds in the unit that reads best: ms below 10 s."""
+    return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.2f} s"
+
+
+def spread_text(spread: Spread, of: str = "runs") -> str:
+    """'median (median of n <of>; low to high)', or just the value when there is one."""
+    if spread.n == 1:
+        return f"{seconds_text(spread.median)} (n = 1)"
+    return (f"{seconds_text(spread.median)} (median of {spread.n} {of}; "
+            f"{seconds_text(spread.low)} to {seconds_text(spread.high)})")
+
+
+def count_updates(steps, ks, shortcut: bool = False) -> int:
+    """Q-learning updates made by runs with these steps per episode (axis 0 indexes k)."""
     steps = np.asarray(steps)
+    if steps.shape[0] != len(ks):
+        raise ValueError(f"steps has {steps.shape[0]} rows, one per k expected ({len(ks)})")
     per_k = steps.reshape(len(ks), -1).sum(axis=1)
     runs = steps.reshape(len(ks), -1, steps.shape[-1]).shape[1]
-    return int(sum(int(n) * (k + 1) for n, k in zip(per_k, ks)) + (len(ks) * runs if shortcut else 0))
-
-
-def timed(function, repeats: int = 1):
-    """(median seconds, last result, all seconds, all results)."""
-    times, results = [], []
-    for i in range(repeats):
-        start = time.perf_counter()
-        results.append(function(i))
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), results[-1], times, results
-
-
-def engine_timed(repeats: int, **settings):
-    """Median seconds, median ns per Q-update and the median Q-update count of engine runs."""
-    median, _, times, results = timed(lambda i: engine.simulate(seed=i, progress=False, **settings), repeats)
-    ns = statistics.median(1e9 * t / r.q_updates for t, r in zip(times, results))
-    return median, ns, int(statistics.median(r.q_updates for r in results))
-
-
-def line(label: str, seconds: float, n_updates: int | None = None, ns: float | None = None) -> str:
-    text = f"  {label:<56s} {seconds * 1000:10.1f} ms" if seconds < 10 else f"  {label:<56s} {seconds:10.2f} s "
-    if n_updates:
-        ns = 1e9 * seconds / n_updates if ns is None else ns
-        text += f"   {n_updates / 1e6:5.2f} M Q-updates, {ns:9.1f} ns each"
-    return text
+    total = sum(int(n) * (k + 1) for n, k in zip(per_k, ks))
+    return int(total + (len(ks) * runs if shortcut else 0))
 
 
 def verdict(value: float, goal: float, above: bool = True) -> str:
@@ -99,166 +161,272 @@ def verdict(value: float, goal: float, above: bool = True) -> str:
     return "meets the goal" if ok else "MISSES the goal"
 
 
-def run_notebook(name: str) -> tuple[float, float]:
-    """Run a worked-solutions notebook in a fresh kernel: (start -> last cell done, incl. shutdown)."""
+# ------------------------------------------------------------------ timing
+
+def timed(function):
+    """(seconds, result) of one call."""
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+def engine_runs(backend: str, runs: int, settings: dict) -> tuple[list[float], int]:
+    """Seconds of ``runs`` identical engine runs (seed 1), and their Q-update count."""
+    times, n_updates = [], None
+    for _ in range(runs):
+        seconds, result = timed(lambda: engine.simulate(seed=SEED, backend=backend, progress=False, **settings))
+        times.append(seconds)
+        n_updates = result.q_updates
+    return times, n_updates
+
+
+@dataclass
+class Series:
+    """The timings of one kind of run across repeats (engine kinds: one block median per repeat)."""
+    label: str
+    per_repeat: list
+    all_runs: list
+    q_updates: int = 0
+
+    def add(self, times: list[float], q_updates: int) -> float:
+        self.all_runs.extend(times)
+        self.per_repeat.append(statistics.median(times))
+        self.q_updates = q_updates
+        return self.per_repeat[-1]
+
+
+def new_series(label: str) -> Series:
+    return Series(label, [], [])
+
+
+def course_functions():
+    """The reference solutions of the two exercises, read from source/ like a learner's notebook."""
+    from dynaq_course.editions import ASSIGNMENT
+    from dynaq_course.exercises import load_exercise
+
+    source = ROOT / "source" / ASSIGNMENT
+    return (load_exercise("dyna_q_model_update", source, verbose=False),
+            load_exercise("dyna_q_planning", source, verbose=False))
+
+
+def course_k_sweep(update, planning):
+    from dynaq_course.experiments import run_k_sweep
+
+    np.random.seed(SEED)
+    return run_k_sweep(update, planning, progress=False)
+
+
+def course_shortcut(update, planning):
+    from dynaq_course.experiments import run_shortcut_experiment
+
+    np.random.seed(SEED)
+    return run_shortcut_experiment(update, planning, progress=False)
+
+
+def one_repeat(index: int, series: dict, engine_runs_per_block: int, python_runs: int, course) -> None:
+    """One interleaved round: engine, loop, engine, Python engine, course's loop; sweep then shortcut."""
+    print(f"repeat {index + 1} (load average {load_average()})", flush=True)
+    for name, settings, ks, loop, course_loop, shortcut in (
+            ("sweep", SWEEP, SWEEP_KS, tutorial_loop.k_sweep, course_k_sweep, False),
+            ("shortcut", SHORTCUT, SHORTCUT_KS, tutorial_loop.shortcut_experiment, course_shortcut, True)):
+        before, n_engine = engine_runs("numba", engine_runs_per_block, settings)
+        seconds, steps = timed(loop)
+        steps = steps[:, None, :] if shortcut else steps
+        after, _ = engine_runs("numba", engine_runs_per_block, settings)
+        t_numba = series[f"{name} numba"].add(before + after, n_engine)
+        t_loop = series[f"{name} tutorial"].add([seconds], count_updates(steps, ks, shortcut))
+        python, n_python = engine_runs("python", python_runs, settings)
+        t_python = series[f"{name} python"].add(python, n_python)
+        text = (f"  {name:8s} tutorial's loop {seconds_text(t_loop):>10s}   numba {seconds_text(t_numba):>9s} "
+                f"(median of {len(before + after)})   Python engine {seconds_text(t_python):>9s}   "
+                f"loop/numba {t_loop / t_numba:6.0f}x   loop/Python {t_loop / t_python:5.1f}x")
+        if course is not None:
+            seconds, steps = timed(lambda: course_loop(*course))
+            series[f"{name} course"].add([seconds], count_updates(steps, ks, shortcut))
+            text += f"   course's loop {seconds_text(seconds)}"
+        print(text, flush=True)
+
+
+# ------------------------------------------------------------------ slider and notebook
+
+def slider_moves(backend: str, moves: int) -> dict:
+    """Compute and redraw seconds of ``moves`` slider moves at k = 100, epsilon = 0.05 (fresh seeds)."""
+    from dynaq_course.widgets import Explorer
+
+    explorer = Explorer("k_sweep", k=100, epsilon=0.05, backend=backend)
+    explorer.timings.clear()
+    for i in range(moves):
+        explorer.seed = 1000 + i            # a fresh run each time, as a move to a new setting
+        explorer.update()
+    return {"compute": Spread.of(c for c, _ in explorer.timings),
+            "redraw": Spread.of(d for _, d in explorer.timings),
+            "total": Spread.of(c + d for c, d in explorer.timings),
+            "q_updates": explorer.last["result"].q_updates}
+
+
+def run_notebook(name: str = "04_how_much_to_plan.ipynb") -> float:
+    """Seconds from starting a fresh kernel to the last cell of a worked-solutions notebook done.
+
+    The notebooks of solutions/ are copied to a scratch folder (Section 4 reads
+    the learner's functions from the notebooks of Sections 2 and 3 next to it)
+    and run as a learner runs them: progress bars on, inline figures.
+    """
     import nbformat
     from nbclient import NotebookClient
 
-    from dynaq_course.editions import build_solutions, course_root
-
+    saved = {key: os.environ.get(key) for key in ("DYNAQ_NO_PROGRESS", "MPLBACKEND")}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        build_solutions(course_root(), folder, execute=False)
+        for path in (ROOT / "solutions").glob("*.ipynb"):
+            shutil.copy(path, folder / path.name)
+        if not (folder / name).exists():
+            raise FileNotFoundError(f"solutions/{name} is missing")
         nb = nbformat.read(folder / name, as_version=4)
-        os.environ.pop("DYNAQ_NO_PROGRESS", None)      # as a learner runs it: progress bars, live sliders
+        os.environ.pop("DYNAQ_NO_PROGRESS", None)
         os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-        client = NotebookClient(nb, timeout=300, kernel_name="python3",
-                                resources={"metadata": {"path": str(folder)}})
-        start = time.perf_counter()
-        with client.setup_kernel():
-            for index, cell in enumerate(nb.cells):
-                client.execute_cell(cell, index)
-            done = time.perf_counter() - start
-        total = time.perf_counter() - start
-        os.environ["DYNAQ_NO_PROGRESS"] = "1"
-        os.environ["MPLBACKEND"] = "Agg"
-        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-        if errors:
-            raise RuntimeError(f"{name} raised {errors[0].ename}: {errors[0].evalue}")
-    return done, total
+        try:
+            client = NotebookClient(nb, timeout=300, kernel_name="python3",
+                                    resources={"metadata": {"path": str(folder)}})
+            start = time.perf_counter()
+            with client.setup_kernel():
+                for index, cell in enumerate(nb.cells):
+                    client.execute_cell(cell, index)
+                done = time.perf_counter() - start
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    if errors:
+        raise RuntimeError(f"{name} raised {errors[0].ename}: {errors[0].evalue}")
+    return done
+
+
+# ------------------------------------------------------------------ report
+
+def ratio_line(label: str, loop: Series, fast: Series, goal: float | None = None) -> str:
+    """Median loop time / median engine time, with the per-repeat ratios and the goal's verdict."""
+    ratio = statistics.median(loop.per_repeat) / statistics.median(fast.per_repeat)
+    each = [a / b for a, b in zip(loop.per_repeat, fast.per_repeat)]
+    digits = 0 if ratio >= 100 else 1
+    text = f"  {label:<36s} {ratio:8.{digits}f}x   per repeat: " + ", ".join(f"{r:.{digits}f}x" for r in each)
+    if goal is not None:
+        text += f"   (goal >= {goal:.0f}x: {verdict(ratio, goal)})"
+    return text
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=positive_int, default=3,
+                        help="interleaved rounds of loop and engine runs (default 3; at least 1)")
+    parser.add_argument("--engine-runs", type=positive_int, default=5,
+                        help="numba runs before and after each loop, per repeat (default 5)")
+    parser.add_argument("--python-runs", type=positive_int, default=3,
+                        help="plain-Python engine runs per repeat (default 3)")
     parser.add_argument("--skip-course-loop", action="store_true", help="do not time the course's loop")
-    parser.add_argument("--skip-notebook", action="store_true", help="do not time Section 4's Run All")
+    parser.add_argument("--slider-moves", type=positive_int, default=30,
+                        help="numba slider moves to time (default 30; the Python engine gets a sixth)")
+    parser.add_argument("--notebook-runs", type=positive_int, default=3,
+                        help="Run Alls of Section 4 in fresh kernels (default 3; 0 skips)")
     args = parser.parse_args(argv)
+    if args.repeats < 1 or args.engine_runs < 1 or args.python_runs < 1:
+        parser.error("--repeats, --engine-runs and --python-runs must be at least 1")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ["DYNAQ_NO_PROGRESS"] = "1"          # no progress bars in the timings
 
-    import numba  # noqa: F401  (for the version line; the engine imports it itself)
-
-    print(f"machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu_model()}; "
-          f"Python {platform.python_version()}, numpy {np.__version__}, numba {sys.modules['numba'].__version__}")
+    for text in machine_lines():
+        print(text)
     print()
 
-    # 1. warm-up --------------------------------------------------------------------------
-    print("fast engine warm-up (once per kernel; not part of any timing below)")
+    print("fast engine warm-up (once per process; not part of any timing below)")
     for backend in ("numba", "python"):
         seconds = engine.warm_up(backend)
         what = "load the cached machine code (or compile) + first call" if backend == "numba" else "first call"
-        print(line(f"{backend}: {what}", seconds))
+        print(f"  {backend}: {what}: {seconds_text(seconds)}")
     print()
 
-    # 2. the engine, fresh -------------------------------------------------------------------
-    sweep = dict(planning_steps=SWEEP_KS, n_experiments=10, n_episodes=100)
-    short = dict(planning_steps=(0, 10), n_experiments=1, n_episodes=400, shortcut_episode=200)
-    print("fast engine (measured first, and again after the loops below)")
-    t_numba, ns_numba, n_sweep = engine_timed(20, backend="numba", **sweep)
-    print(line("k sweep, numba (median of 20 seeds)", t_numba, n_sweep, ns_numba))
-    t_python, ns_python, n = engine_timed(3, backend="python", **sweep)
-    print(line("k sweep, plain Python/NumPy (median of 3 seeds)", t_python, n, ns_python))
-    t_numba_short, ns, n = engine_timed(50, backend="numba", **short)
-    print(line("shortcut, numba (median of 50 seeds)", t_numba_short, n, ns))
-    t_python_short, ns, n = engine_timed(5, backend="python", **short)
-    print(line("shortcut, plain Python/NumPy (median of 5 seeds)", t_python_short, n, ns))
+    course = None if args.skip_course_loop else course_functions()
+    kinds = ("tutorial", "numba", "python") + (() if course is None else ("course",))
+    series = {f"{name} {kind}": new_series(f"{name} {kind}") for name in ("sweep", "shortcut") for kind in kinds}
+    print(f"repeats: {args.repeats}; k sweep = k in {{0, 1, 10, 100}} x 10 experiments x 100 episodes; shortcut = "
+          "k in {0, 10} x 1 run x 400 episodes, door opens at episode 200", flush=True)
+    for index in range(args.repeats):
+        one_repeat(index, series, args.engine_runs, args.python_runs, course)
     print()
 
-    from dynaq_course.widgets import Explorer
+    print("times (each repeat's engine time is the median of its runs; the range is over repeats)")
+    for key, what in (("tutorial", "tutorial's loop (tutorial_loop.py)"), ("course", "course's loop"),
+                      ("numba", "fast engine, numba"), ("python", "fast engine, plain Python")):
+        for name in ("sweep", "shortcut"):
+            if f"{name} {key}" not in series:
+                continue
+            s = series[f"{name} {key}"]
+            spread = Spread.of(s.per_repeat)
+            ns = 1e9 * spread.median / s.q_updates
+            print(f"  {name + ', ' + what:<46s} {spread_text(spread, 'repeats'):<44s} "
+                  f"{s.q_updates / 1e6:6.2f} M Q-updates, {ns:9.1f} ns each")
+    for name in ("sweep", "shortcut"):
+        runs = Spread.of(series[f"{name} numba"].all_runs)
+        print(f"  {name}, numba, every single run: {runs.n} runs, "
+              f"{seconds_text(runs.low)} to {seconds_text(runs.high)}")
+    print()
 
     print("slider move: k = 100, epsilon = 0.05, Q-learning + Dyna-Q x 10 experiments x 100 episodes")
     slider = {}
-    for backend, moves in (("numba", 30), ("python", 5)):
-        explorer = Explorer("k_sweep", k=100, epsilon=0.05, backend=backend)
-        explorer.timings.clear()
-        for i in range(moves):
-            explorer.seed = 1000 + i            # a fresh run each time
-            explorer.update()
-        compute = statistics.median(c for c, _ in explorer.timings)
-        draw = statistics.median(d for _, d in explorer.timings)
-        total = statistics.median(c + d for c, d in explorer.timings)
-        slider[backend] = total
-        print(line(f"{backend}: compute (median of {moves})", compute, explorer.last["result"].q_updates))
-        print(line(f"{backend}: redraw, PNG into the image widget", draw))
-        print(line(f"{backend}: compute + redraw", total))
+    for backend, moves in (("numba", args.slider_moves), ("python", max(1, args.slider_moves // 6))):
+        if moves == 0:
+            continue
+        slider[backend] = timing = slider_moves(backend, moves)
+        ns = 1e9 * timing["compute"].median / timing["q_updates"]
+        print(f"  {backend}: compute {spread_text(timing['compute'])}, {ns:.1f} ns per Q-update")
+        print(f"  {backend}: redraw  {spread_text(timing['redraw'])}")
+        print(f"  {backend}: compute + redraw {spread_text(timing['total'])}")
     print()
 
-    # 3. the loops ------------------------------------------------------------------------
-    print("k sweep: k in {0, 1, 10, 100} x 10 experiments x 100 episodes, np.random.seed(1)")
-    print("  (the loops take a few minutes)", flush=True)
-    t_tutorial, steps, _, _ = timed(lambda i: tutorial_loop.k_sweep())
-    n_tutorial = updates(steps, SWEEP_KS)
-    print(line("tutorial's loop (re-implemented, tutorial_loop.py)", t_tutorial, n_tutorial), flush=True)
-    t_course = t_course_short = None
-    if not args.skip_course_loop:
-        from dynaq_course.editions import ASSIGNMENT
-        from dynaq_course.exercises import load_exercise
-        from dynaq_course.experiments import run_k_sweep, run_shortcut_experiment
-
-        source = ROOT / "source" / ASSIGNMENT
-        update = load_exercise("dyna_q_model_update", source, verbose=False)
-        planning = load_exercise("dyna_q_planning", source, verbose=False)
-        np.random.seed(1)
-        t_course, steps, _, _ = timed(lambda i: run_k_sweep(update, planning, progress=False))
-        print(line("course's loop (learn_environment + reference solutions)", t_course,
-                   updates(steps, SWEEP_KS)), flush=True)
-    print()
-    print("shortcut experiment: k in {0, 10} x 1 run x 400 episodes, door opens at episode 200")
-    t_tut_short, steps, _, _ = timed(lambda i: tutorial_loop.shortcut_experiment())
-    print(line("tutorial's loop", t_tut_short, updates(steps[:, None, :], (0, 10), shortcut=True)))
-    if not args.skip_course_loop:
-        np.random.seed(1)
-        t_course_short, steps, _, _ = timed(lambda i: run_shortcut_experiment(update, planning, progress=False))
-        print(line("course's loop", t_course_short, updates(steps, (0, 10), shortcut=True)))
-    print()
-
-    # 4. the engine again -----------------------------------------------------------------
-    print("fast engine again, after the loops")
-    t_numba_after, ns_after, n = engine_timed(20, backend="numba", **sweep)
-    print(line("k sweep, numba (median of 20 seeds)", t_numba_after, n, ns_after))
-    t_short_after, ns, n = engine_timed(50, backend="numba", **short)
-    print(line("shortcut, numba (median of 50 seeds)", t_short_after, n, ns))
-    # the ratios below use the slower of the two measurements
-    if t_numba_after > t_numba:
-        t_numba, ns_numba = t_numba_after, ns_after
-    t_numba_short = max(t_numba_short, t_short_after)
-    print()
-
-    # 5. notebook -------------------------------------------------------------------------
     notebook = None
-    if not args.skip_notebook:
-        print("Section 4 notebook (worked solutions), Run All in a fresh kernel, kernel start included")
-        runs = [run_notebook("04_how_much_to_plan.ipynb") for _ in range(5)]
-        notebook = statistics.median(done for done, _ in runs)
-        print(line("kernel start -> last cell done (median of 5)", notebook))
-        print(f"  {'  each run':<56s} " + ", ".join(f"{done:.1f}" for done, _ in runs) + " s")
-        print(line("... and kernel shut down (median of 5)", statistics.median(total for _, total in runs)))
+    if args.notebook_runs:
+        print("Section 4, solutions/04_how_much_to_plan.ipynb, Run All in a fresh kernel (kernel start included)",
+              flush=True)
+        notebook = Spread.of(run_notebook() for _ in range(args.notebook_runs))
+        print(f"  kernel start -> last cell done: {spread_text(notebook)}")
         print()
 
-    # ratios ------------------------------------------------------------------------------
-    print("ratios (goal in brackets)")
-    print(f"  k sweep, tutorial's loop / numba engine:         {t_tutorial / t_numba:10.0f}x  (>= 1000x: "
-          f"{verdict(t_tutorial / t_numba, 1000)})")
-    if t_course:
-        print(f"  k sweep, course's loop / numba engine:           {t_course / t_numba:10.0f}x")
-    print(f"  k sweep, tutorial's loop / Python engine:        {t_tutorial / t_python:10.1f}x  (>= 40x: "
-          f"{verdict(t_tutorial / t_python, 40)})")
-    if t_course:
-        print(f"  k sweep, course's loop / Python engine:          {t_course / t_python:10.1f}x")
-    print(f"  shortcut, tutorial's loop / numba engine:        {t_tut_short / t_numba_short:10.0f}x  (>= 300x: "
-          f"{verdict(t_tut_short / t_numba_short, 300)})")
-    print(f"  shortcut, tutorial's loop / Python engine:       {t_tut_short / t_python_short:10.1f}x")
-    if t_course_short:
-        print(f"  shortcut, course's loop / numba engine:          {t_course_short / t_numba_short:10.0f}x")
-    print(f"  slider compute + redraw, numba:                  {slider['numba'] * 1000:10.0f} ms (<= 150 ms: "
-          f"{verdict(slider['numba'], 0.150, above=False)})")
-    print(f"  slider compute + redraw, Python engine:          {slider['python'] * 1000:10.0f} ms")
-    print(f"  ns per Q-update (k sweep): tutorial's loop {1e9 * t_tutorial / n_tutorial:,.0f}, "
-          f"numba engine {ns_numba:.1f}, Python engine {ns_python:.0f}")
-    if notebook:
-        print(f"  Section 4 Run All / tutorial's sweep cell:       {notebook / t_tutorial:10.3f}   (< 0.1: "
-              f"{verdict(notebook / t_tutorial, 0.1, above=False)}); Run All {notebook:.1f} s "
-              f"(the brief's ~4 s: {verdict(notebook, 4.0, above=False)})")
-        if t_course:
-            print(f"  Section 4 Run All / course's sweep:              {notebook / t_course:10.3f}")
+    print("ratios: median loop time / median engine time (one process; goal in brackets)")
+    print(ratio_line("k sweep, tutorial's loop / numba", series["sweep tutorial"], series["sweep numba"],
+                     GOALS["numba"]))
+    print(ratio_line("k sweep, tutorial's loop / Python", series["sweep tutorial"], series["sweep python"],
+                     GOALS["python"]))
+    if course is not None:
+        print(ratio_line("k sweep, course's loop / numba", series["sweep course"], series["sweep numba"]))
+        print(ratio_line("k sweep, course's loop / Python", series["sweep course"], series["sweep python"]))
+        print(ratio_line("k sweep, tutorial's / course's loop", series["sweep tutorial"], series["sweep course"]))
+    print(ratio_line("shortcut, tutorial's loop / numba", series["shortcut tutorial"], series["shortcut numba"],
+                     GOALS["shortcut"]))
+    print(ratio_line("shortcut, tutorial's loop / Python", series["shortcut tutorial"],
+                     series["shortcut python"]))
+    if course is not None:
+        print(ratio_line("shortcut, course's loop / numba", series["shortcut course"], series["shortcut numba"]))
+    if "numba" in slider:
+        total = slider["numba"]["total"].median
+        print(f"  slider compute + redraw, numba: {total * 1000:.0f} ms "
+              f"(goal <= {GOALS['slider_s'] * 1000:.0f} ms: {verdict(total, GOALS['slider_s'], above=False)})")
+    if notebook is not None:
+        loop = statistics.median(series["sweep tutorial"].per_repeat)
+        fraction = notebook.median / loop
+        print(f"  Section 4 Run All / tutorial's sweep: {fraction:.3f} (goal < {GOALS['run_all_fraction']}: "
+              f"{verdict(fraction, GOALS['run_all_fraction'], above=False)}); Run All {notebook.median:.1f} s "
+              f"(hoped-for ~{GOALS['run_all_s']:.0f} s: {verdict(notebook.median, GOALS['run_all_s'], above=False)})")
+    print()
+    print(f"load average at the end (1, 5, 15 min): {load_average()}")
     return 0
 
 
