@@ -164,7 +164,6 @@ def test_s2_a_new_pair_at_almost_every_step_and_the_goal_quickly():
     new, steps = np.array([_first_episode(seed) for seed in range(300)]).T
     assert (new / steps).mean() >= 0.9
     assert np.quantile(steps, 0.95) <= 40
-    # negative control: the same count for a later, long episode is far lower (not "almost every step")
 
 
 # --- Section 3 -------------------------------------------------------------------------------
@@ -366,3 +365,22 @@ def test_s5_slider_claims():
         base = explorer(10, 0.05, shortcut=True)
         for window in (slice(150, 200), slice(250, 400)):
             assert (worse[:, :, window].mean(axis=(1, 2)) > base[:, :, window].mean(axis=(1, 2))).all()
+
+
+# --- Negative controls: the checks above fail on data that does not fit the claim -------------
+
+def test_negative_controls():
+    # "about N" is not loose enough to accept a neighbouring slider setting.
+    assert not about(explorer(1)[1, :, 20:].mean(), 30) and not about(explorer(5)[1, :, 20:].mean(), 22)
+    # The "short first episodes" check rejects the long episodes that follow them.
+    assert ((many()[:, :, 3:10] < 40).mean(axis=(1, 2)) < 0.9).all()
+    # "Settles within a few episodes" does not hold for Q-learning, nor for Dyna-Q with k = 1.
+    with pytest.raises(StopIteration):
+        _settles(explorer(10, shortcut=True)[0].mean(axis=0))
+    assert _settles(explorer(1, shortcut=True)[1].mean(axis=0)) > 9
+    # "Only a little better" would reject k = 10 against k = 1.
+    late = many()[:, :, 20:].mean(axis=(1, 2))
+    assert not 0 < late[1] - late[2] < 2
+    # Dyna-Q before the door is not "above 20 and above Q-learning".
+    before = shortcut_many()[:, :, 150:200].mean(axis=(1, 2))
+    assert not before[0] < before[1]
