@@ -50,9 +50,9 @@ the action actually taken (it differs from the chosen one after a slip).
 
 ``render_mode="rgb_array"``: ``render()`` returns the map as an
 (320, 320, 3) uint8 array, in the colours of ``dynaq_course.plots.plot_world``
-(red walls, green start, gold goal, the shortcut door as a bar on the edge
-between 64 and 74: brown while closed, light blue once open) with the agent as
-a dark blue disc.
+(vermillion walls, sky-blue start, yellow goal, the shortcut door as a bar on
+the edge between 64 and 74: black while closed, blue once open) with the agent
+as a dark navy disc.
 
 ``env.unwrapped.P[state][action]`` lists ``(probability, next_state, reward,
 terminated)`` for the current world (shortcut and slip), as Gymnasium's toy-text
@@ -76,6 +76,7 @@ except ImportError as err:  # gymnasium missing (or broken): the course does not
 
 import numpy as np
 
+from . import style as _style
 from . import world
 from .engine import MAX_STEPS
 
@@ -88,17 +89,9 @@ if int(gymnasium.__version__.split(".")[0]) < 1:
 ENV_ID = "dynaq_course/QuentinWorld-v0"
 ENTRY_POINT = "dynaq_course.gym_env:QuentinWorldEnv"
 
-# RGB of dynaq_course.plots' colours (plots imports matplotlib; this module does not).
-COLORS = {
-    "free": (255, 255, 255),      # plots.FREE_COLOR "white"
-    "wall": (214, 39, 40),        # plots.WALL_COLOR "#d62728"
-    "start": (44, 160, 44),       # plots.START_COLOR "#2ca02c"
-    "goal": (255, 215, 0),        # plots.GOAL_COLOR "gold"
-    "door_closed": (74, 44, 15),  # plots.DOOR_CLOSED_COLOR "#4a2c0f"
-    "door_open": (0, 180, 216),   # plots.DOOR_OPEN_COLOR "#00b4d8"
-    "agent": (31, 59, 115),       # plots.ARROW_COLOR "#1f3b73"
-    "grid": (191, 191, 191),      # plots' cell edges "0.75"
-}
+# RGB of dynaq_course.plots' map colours, read from dynaq_course.style (which, unlike plots, imports no matplotlib).
+COLORS = {name: tuple(int(hex_[i:i + 2], 16) for i in (1, 3, 5)) for name, hex_ in _style.MAP_COLORS.items()}
+COLORS["agent"] = COLORS.pop("arrow")
 CELL_PIXELS = 32
 _DOOR_PIXELS = 6  # thickness of the door bar
 _AGENT_RADIUS = 0.3  # of a cell

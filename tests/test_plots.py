@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgba
+from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.path import Path
 from matplotlib.quiver import Quiver
 from matplotlib.text import Annotation
 from scipy import stats
 
-from dynaq_course import plots
+from dynaq_course import plots, style
 from dynaq_course.world import ACTION_MOVES, QuentinsWorld
 
 
@@ -225,6 +226,12 @@ def curve_lines(ax, labels):
     return [line for line in ax.lines if line.get_label() in labels]
 
 
+def legend_texts(ax):
+    """Texts of the legend of the figure ``ax`` is in (it sits by the last panel)."""
+    (legend,) = [a.get_legend() for a in ax.figure.axes if a.get_legend() is not None]
+    return [t.get_text() for t in legend.get_texts()]
+
+
 def test_steps_one_line_per_curve_with_its_label():
     steps = np.array([np.full(100, 50.0), np.full(100, 20.0), np.full(100, 10.0)])
     ax = plots.plot_steps_per_episode(steps, [0, 10, 100], legend_title="Planning steps")
@@ -237,8 +244,11 @@ def test_steps_one_line_per_curve_with_its_label():
     assert [t.get_text() for t in legend.get_texts()] == ["0", "10", "100"]
     assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
     assert not [line for line in ax.lines if line.get_label() == "shortcut appears"]
-    assert ax.get_xlim() == (20, 99) and ax.get_ylim() == (0, 160)
+    assert ax.get_xlim() == (20, 99)
+    bottom, top = ax.get_ylim()       # chosen from the data: from 0 to a round number just above 50
+    assert bottom == 0 and 50 < top <= 60
     assert ax.get_xlabel() == "Episode" and ax.get_ylabel() == "Steps per episode"
+    assert plots.plot_steps_per_episode(steps, [0, 10, 100], ylim=(0, 160)).get_ylim() == (0, 160)
 
 
 def test_steps_shortcut_line_when_asked():
@@ -246,8 +256,104 @@ def test_steps_shortcut_line_when_asked():
                                       shortcut_episode=200, title="When the world changes")
     (shortcut,) = [line for line in ax.lines if line.get_label() == "shortcut appears"]
     assert list(shortcut.get_xdata()) == [200, 200] and shortcut.get_linestyle() == "--"
-    assert "shortcut appears" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "shortcut appears" in legend_texts(ax)
     assert ax.get_title() == "When the world changes"
+
+
+def test_steps_shortcut_gets_a_zoom_panel_fitted_to_the_drop():
+    steps = np.concatenate([np.full((2, 3, 200), 150.0), np.full((2, 3, 200), 10.0)], axis=2)
+    steps[1, :, 150:200] = 20.0                            # Dyna-Q: 20 steps before the door, 10 after
+    ax = plots.plot_steps_per_episode(steps, ["Q-learning (k = 0)", "Dyna-Q (k = 10)"], shortcut_episode=200)
+    main, zoom = ax.figure.axes
+    assert main is ax and main.get_xlim() == (20, 399) and main.get_ylim()[1] >= 150
+    assert zoom.get_xlim() == (150, 299)
+    assert zoom.get_ylim()[1] >= 150                       # Q-learning's 150 in the window still shows
+    only_dyna = plots.plot_steps_per_episode(steps[1:], ["Dyna-Q (k = 10)"], shortcut_episode=200)
+    assert only_dyna.figure.axes[1].get_ylim() == (0, 25)  # 20 -> 10 fills most of the zoom's height
+    guides = sorted(line.get_ydata()[0] for line in only_dyna.figure.axes[1].lines
+                    if line.get_label().startswith("fewest steps"))
+    assert guides == [plots.fewest_steps(True), plots.fewest_steps(False)]
+    assert len(plots.plot_steps_per_episode(steps, ["a", "b"], shortcut_episode=200,
+                                            zoom=False).figure.axes) == 1
+    with pytest.raises(ValueError, match="zoom"):
+        plots.plot_steps_per_episode(steps, ["a", "b"], shortcut_episode=200, ax=plt.subplots()[1], zoom=True)
+
+
+def test_fewest_steps_are_what_the_engine_reaches():
+    from dynaq_course import engine
+    closed, opened = plots.fewest_steps(False), plots.fewest_steps(True)
+    assert opened < closed
+    result = engine.simulate((10,), 3, 300, shortcut_episode=150, seed=5, backend="python", progress=False)
+    # episodes may be shorter through walls (entering costs -1) but the learned route is the wall-free one
+    before, after = result.steps[0][:, 50:150], result.steps[0][:, 200:]
+    assert np.bincount(before.astype(int).ravel()).argmax() == closed
+    assert np.bincount(after.astype(int).ravel()).argmax() == opened
+
+
+@pytest.mark.parametrize("labels, planning_steps, keys", [
+    (["k = 0", "k = 1", "k = 10", "k = 100"], None, ["q-learning", "dyna-q-1", "dyna-q", "dyna-q-100"]),
+    (["Q-learning (k = 0)", "Dyna-Q (k = 10)"], None, ["q-learning", "dyna-q"]),
+    (["no planning", "planning"], [0, 50], ["q-learning", "dyna-q-50"]),
+])
+def test_steps_curves_take_their_agents_style(labels, planning_steps, keys):
+    ax = plots.plot_steps_per_episode(np.ones((len(labels), 30)), labels, planning_steps=planning_steps)
+    for line, key in zip(curve_lines(ax, labels), keys):
+        expected = style.style(key)
+        assert to_rgba(line.get_color()) == to_rgba(expected["color"])
+        assert line.get_linestyle() == Line2D([], [], linestyle=expected["linestyle"]).get_linestyle()
+
+
+def test_own_runs_are_a_marked_series_with_their_range():
+    engine_steps = np.full((2, 10, 100), 30.0)
+    own = np.array([[[40.0] * 12, [20.0] * 12, [30.0] * 12]])   # 3 runs of 12 episodes
+    ax = plots.plot_steps_per_episode(engine_steps, ["k = 0", "k = 10"], own_steps=own, own_k=[10],
+                                      episodes=(0, 21))
+    (bars,) = ax.containers
+    label = "your agent (k = 10, 3 runs)"
+    assert bars.get_label() == label and label in legend_texts(ax)
+    marks, _, (segments,) = bars.lines
+    assert marks.get_markerfacecolor() == "white" and marks.get_marker() == style.OWN_MARKER
+    assert to_rgba(marks.get_markeredgecolor()) == to_rgba(style.agent_style(10)["color"])
+    np.testing.assert_array_equal(marks.get_xdata(), np.arange(12))
+    np.testing.assert_array_equal(marks.get_ydata(), np.full(12, 30.0))
+    ends = np.array([seg[:, 1] for seg in segments.get_segments()])
+    np.testing.assert_array_equal(ends.min(axis=1), 20.0)       # bars run from the lowest run ...
+    np.testing.assert_array_equal(ends.max(axis=1), 40.0)       # ... to the highest
+    assert ax.get_xlim() == (0, 20)
+    assert 40 < ax.get_ylim()[1] <= 50                          # fits the window's data
+    assert "Your agent (k = 10, 3 runs" in style.describe(ax)
+    # a single curve of runs, k from planning_steps
+    one = plots.plot_steps_per_episode(engine_steps[1:], ["Dyna-Q"], planning_steps=[10], own_steps=own[0],
+                                       xlim_start=0)
+    assert one.containers[0].get_label() == label
+
+
+def test_own_runs_refuse_bad_input():
+    steps = np.ones((2, 5, 30))
+    with pytest.raises(ValueError, match="own_k"):
+        plots.plot_steps_per_episode(steps, ["a", "b"], own_steps=np.ones((3, 10)))
+    with pytest.raises(ValueError, match="own_steps"):
+        plots.plot_steps_per_episode(steps, ["k = 0", "k = 1"], own_steps=np.ones(10), own_k=1)
+    with pytest.raises(ValueError, match="own_k"):
+        plots.plot_steps_per_episode(steps, ["k = 0", "k = 1"], own_steps=np.ones((2, 3, 10)), own_k=[1])
+    with pytest.raises(ValueError, match="episodes"):
+        plots.plot_steps_per_episode(steps, ["k = 0", "k = 1"], episodes=(10, 5))
+
+
+def test_steps_legend_sits_outside_the_data():
+    ax = plots.plot_steps_per_episode(np.ones((2, 3, 40)), ["k = 0", "k = 10"])
+    ax.figure.canvas.draw()
+    legend_box = ax.get_legend().get_window_extent()
+    assert legend_box.x0 >= ax.get_window_extent().x1      # to the right of the axes
+
+
+def test_steps_description_states_the_numbers_drawn():
+    steps = np.array([np.linspace(100, 30, 60), np.linspace(40, 20, 60)])
+    ax = plots.plot_steps_per_episode(steps, ["k = 0", "k = 10"], xlim_start=0)
+    text = style.caption(ax)
+    assert text.startswith("Steps per episode, episodes 0–59")
+    assert f"k = 0, black dashed line: 100.0 steps at episode 0, {steps[0, 50:].mean():.1f}" in text
+    assert f"k = 10, blue solid line: 40.0 steps at episode 0, {steps[1, 50:].mean():.1f}" in text
 
 
 def test_steps_over_experiments_give_mean_and_95_percent_band():
@@ -263,7 +369,7 @@ def test_steps_over_experiments_give_mean_and_95_percent_band():
         ys = band.get_paths()[0].vertices[:, 1]
         assert ys.max() == pytest.approx((mean + width).max())
         assert ys.min() == pytest.approx((mean - width).min())
-    assert any("95%" in t.get_text() for t in ax.get_legend().get_texts())
+    assert any("95%" in t for t in legend_texts(ax))
 
 
 def test_steps_short_runs_still_show_every_episode():
