@@ -8,6 +8,14 @@ chosen epsilon) and replaces the image's PNG bytes, so the figure changes in
 place: no flicker, no new figures. The sliders act when released
 (``continuous_update=False``), so a drag costs one run, not fifty.
 
+Every agent looks as in the course's static figures (``style.agent_style``:
+Q-learning black dashed, Dyna-Q with k in its own colour). The PNG has twice
+the pixels it is displayed with (``style.EXPLORER_SCALE``), so it is sharp on
+high-dpi screens; a caption under it (``Explorer.caption``, also the image's
+tooltip) says in words what the picture shows and changes with it, for screen
+readers. The shortcut explorer has a second panel zoomed on the episodes
+around the door, with a y range fitted to them.
+
 Drawing is quick because only what changes is redrawn: the axes, ticks and
 labels are rendered once (matplotlib's Agg canvas, on a ``Figure`` that pyplot
 does not know about, so nothing is shown twice or piles up), and each update
@@ -37,13 +45,13 @@ from matplotlib.patches import Patch
 from PIL import Image as PILImage
 from scipy import special
 
-from . import engine
+from . import engine, style
+from .plots import _describe_steps, _nice_top, _range_text, fewest_steps
 
 K_OPTIONS = (0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200)
 EPSILON_MAX = 0.5
 EPSILON_STEP = 0.01
 SHOW_PROGRESS_AFTER = 0.5    # seconds of computing before the explorer shows its progress bar
-Q_COLOR, DYNA_COLOR = "#7f7f7f", "#1f77b4"
 
 
 def _grading_now() -> bool:
@@ -118,11 +126,13 @@ class Explorer:
                                             step=EPSILON_STEP, continuous_update=False,
                                             readout_format=".2f", description="exploration ε",
                                             style=style, layout=w.Layout(width="48%"))
-        self.image = w.Image(format="png", layout=w.Layout(width=f"{int(width * dpi)}px"))
+        self.display_width = int(width * dpi)     # pixels on screen; the PNG has EXPLORER_SCALE times more
+        self.image = w.Image(format="png", layout=w.Layout(width=f"{self.display_width}px"))
+        self.caption = w.HTML(layout=w.Layout(width=f"{self.display_width}px"))
         self.status = w.HTML()
         self.progress = w.FloatProgress(min=0.0, max=1.0, description="running",
                                         layout=w.Layout(visibility="hidden", width="48%"))
-        self.box = w.VBox([w.HBox([self.k_slider, self.epsilon_slider]), self.image,
+        self.box = w.VBox([w.HBox([self.k_slider, self.epsilon_slider]), self.image, self.caption,
                            w.HBox([self.progress]), self.status])
 
         self._build_figure(width, height, dpi)
@@ -134,78 +144,123 @@ class Explorer:
 
     # -------------------------------------------------------------- figure
     def _build_figure(self, width, height, dpi):
-        self.figure = Figure(figsize=(width, height), dpi=dpi)
+        self.figure = Figure(figsize=(width, height), dpi=dpi * style.EXPLORER_SCALE)
         self.canvas = FigureCanvasAgg(self.figure)
-        ax = self.ax = self.figure.add_axes([0.085, 0.12, 0.895, 0.78])
+        top, bottom = 0.80, 0.12        # the title and the legend sit above the axes, over no data
+        if self.kind == "shortcut":
+            s, n = self.shortcut_episode, self.n_episodes
+            self._zoom_window = (max(0, s - 50), min(n, s + 100))
+            axes = [self.figure.add_axes([0.075, bottom, 0.52, top - bottom]),
+                    self.figure.add_axes([0.665, bottom, 0.32, top - bottom])]
+        else:
+            self._zoom_window = None
+            axes = [self.figure.add_axes([0.085, bottom, 0.895, top - bottom])]
+        self.ax = axes[0]
+        self.axes = axes
         episodes = np.arange(self.n_episodes)
-        ax.set_xlabel("Episode")
-        ax.set_ylabel("Steps per episode")
         start = 20 if self.n_episodes > 21 else 0
+        self._window = (start, self.n_episodes)
+        self._guides = []
+        for ax, window in zip(axes, (self._window, self._zoom_window)):
+            ax.set_xlabel("Episode")
+            ax.set_xlim(window[0], max(window[1] - 1, window[0] + 1))
+            ax.grid(alpha=0.25)
+        axes[0].set_ylabel("Steps per episode")
         self._door = None
         if self.kind == "shortcut":
-            self._door = ax.axvline(self.shortcut_episode, linestyle="--", color="gray")
-        ax.set_xlim(start, max(self.n_episodes - 1, start + 1))
-        ax.grid(alpha=0.25)
-        self._ylim = None
+            self._door = [ax.axvline(self.shortcut_episode, linestyle="--", color=style.REFERENCE_COLOR)
+                          for ax in axes][0]
+            zoom = axes[1]
+            zoom.set_title(f"zoom: {_range_text(*self._zoom_window)}", fontsize=9)
+            for open_, pattern in ((False, ":"), (True, (0, (1, 3)))):
+                few = fewest_steps(open_)
+                self._guides.append(zoom.axhline(few, color=style.REFERENCE_COLOR, linewidth=1, linestyle=pattern,
+                                                 label=f"fewest steps avoiding walls, door "
+                                                       f"{'open' if open_ else 'closed'} ({few})"))
+        self._ylims = None
         self._background = None
-        lines = {}
-        for name, color, width_ in (("q", Q_COLOR, 1.3), ("dyna", DYNA_COLOR, 1.8)):
-            lines[name], = ax.plot(episodes, np.zeros(self.n_episodes), color=color,
-                                   linewidth=width_, animated=True)
-        self._lines = lines
+        self._lines = {(name, i): ax.plot(episodes, np.zeros(self.n_episodes), linewidth=width_, animated=True)[0]
+                       for i, ax in enumerate(axes) for name, width_ in (("q", 1.5), ("dyna", 1.8))}
         self._bands = {}
         self._legend = None
-        self._title = self.figure.text(0.5, 0.955, "", ha="center", va="center", fontsize=11,
+        self._title = self.figure.text(0.5, 0.965, "", ha="center", va="center", fontsize=11,
                                        animated=True)
-
-    def _set_band(self, name, episodes, mean, half, color):
-        old = self._bands.pop(name, None)
-        if old is not None:
-            old.remove()
-        self._bands[name] = self.ax.fill_between(episodes, mean - half, mean + half, color=color,
-                                                 alpha=0.22, linewidth=0, animated=True)
-
-    def _render(self, curves, title):
-        """curves: [(name, label, mean, half, color)]; returns PNG bytes."""
-        ax = self.ax
-        episodes = np.arange(self.n_episodes)
-        start = int(math.ceil(ax.get_xlim()[0]))
-        top = max(float(np.max(mean[start:] + half[start:])) for _, _, mean, half, _ in curves)
-        ylim = (0, 160 if top <= 150 else 40 * math.ceil(top * 1.08 / 40))
-        handles = []
-        for name in ("q", "dyna"):
-            self._lines[name].set_visible(False)
-        for name, label, mean, half, color in curves:
-            line = self._lines[name]
-            line.set_visible(True)
-            line.set_ydata(mean)
-            self._set_band(name, episodes, mean, half, color)
-            handles.append(line)
-            line.set_label(label)
-        for name in set(self._bands) - {c[0] for c in curves}:
-            self._bands.pop(name).remove()
-        labels = [h.get_label() for h in handles]
+        # The legend's fixed entries are drawn once with the axes; only the agents' entries are redrawn.
+        handles, labels = [], []
         if self.n_experiments > 1:
             handles.append(Patch(facecolor="0.6", alpha=0.5))
             labels.append(f"95% CI ({self.n_experiments} runs)")
         if self._door is not None:
             handles.append(self._door)
             labels.append("shortcut appears")
-        if self._legend is not None:
-            self._legend.remove()
-        self._legend = ax.legend(handles, labels, loc="upper right", fontsize=9)
-        self._legend.set_animated(True)
+        handles += self._guides
+        labels += [guide.get_label() for guide in self._guides]
+        self._fixed_legend = None
+        if handles:
+            self._fixed_legend = self.figure.legend(
+                handles, labels, loc="center right", bbox_to_anchor=(0.985, 0.885), ncol=2 if len(handles) > 2 else 1,
+                fontsize=8.5, frameon=False, columnspacing=1.2, handlelength=2.6)
+
+    def _set_band(self, name, i, episodes, mean, half, color):
+        old = self._bands.pop((name, i), None)
+        if old is not None:
+            old.remove()
+        self._bands[(name, i)] = self.axes[i].fill_between(episodes, mean - half, mean + half, color=color,
+                                                           alpha=0.22, linewidth=0, animated=True)
+
+    def _ylims_for(self, curves):
+        """Main panel: (0, 160) unless the curves need more (so most moves keep the axes);
+        zoom panel: a round top just above its window's curves and the door-closed guide."""
+        def top_in(window):
+            a, b = window
+            return max(float(np.max(mean[a:b] + half[a:b])) for _, _, mean, half, _ in curves)
+        main_top = top_in(self._window)
+        ylims = [(0, 160 if main_top <= 150 else 40 * math.ceil(main_top * 1.08 / 40))]
+        if self._zoom_window is not None:
+            ylims.append((0, _nice_top(max(top_in(self._zoom_window), fewest_steps(False)))))
+        return ylims
+
+    def _render(self, curves, title):
+        """curves: [(name, label, mean, half, line kwargs)]; returns PNG bytes."""
+        episodes = np.arange(self.n_episodes)
+        ylims = self._ylims_for(curves)
+        for line in self._lines.values():
+            line.set_visible(False)
+        handles = []
+        for name, label, mean, half, kwargs in curves:
+            for i in range(len(self.axes)):
+                line = self._lines[(name, i)]
+                line.set_visible(True)
+                line.set_ydata(mean)
+                line.set_color(kwargs["color"])
+                line.set_linestyle(kwargs["linestyle"])
+                line.set_label(label)
+                self._set_band(name, i, episodes, mean, half, kwargs["color"])
+            handles.append(self._lines[(name, 0)])
+        shown = {c[0] for c in curves}
+        for key in [key for key in self._bands if key[0] not in shown]:
+            self._bands.pop(key).remove()
+        labels = [h.get_label() for h in handles]
+        legend_key = (tuple(labels), tuple((c[4]["color"], str(c[4]["linestyle"])) for c in curves))
+        if self._legend is None or legend_key != self._legend_key:     # rebuilt only when it changes
+            if self._legend is not None:
+                self._legend.remove()
+            self._legend = self.figure.legend(handles, labels, loc="center left", bbox_to_anchor=(0.06, 0.885),
+                                              ncol=1, fontsize=8.5, frameon=False, handlelength=2.6)
+            self._legend.set_animated(True)
+            self._legend_key = legend_key
         self._title.set_text(title)
 
-        if self._background is None or ylim != self._ylim:
-            ax.set_ylim(*ylim)
-            self._ylim = ylim
+        if self._background is None or ylims != self._ylims:
+            for ax, ylim in zip(self.axes, ylims):
+                ax.set_ylim(*ylim)
+            self._ylims = ylims
             self.canvas.draw()                      # everything not animated: axes, ticks, labels
             self._background = self.canvas.copy_from_bbox(self.figure.bbox)
         else:
             self.canvas.restore_region(self._background)
         renderer = self.canvas.get_renderer()
-        for artist in list(self._bands.values()) + [self._lines[c[0]] for c in curves]:
+        for artist in list(self._bands.values()) + [line for line in self._lines.values() if line.get_visible()]:
             artist.draw(renderer)
         self._legend.draw(renderer)
         self._title.draw(renderer)
@@ -213,6 +268,16 @@ class Explorer:
         buffer = io.BytesIO()
         PILImage.fromarray(rgba[:, :, :3]).save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
+
+    def describe(self, curves) -> str:
+        """The picture in words (for the caption under the image and its tooltip)."""
+        text = _describe_steps([(label, kwargs, mean, half) for _, label, mean, half, kwargs in curves], [],
+                               self._window, self.shortcut_episode, self.n_experiments)
+        if self._zoom_window is not None:
+            text += (f" The right panel zooms on {_range_text(*self._zoom_window)} with the y axis from 0 to "
+                     f"{self._ylims[1][1]:g}; dotted grey lines mark the fewest steps of a route that enters no "
+                     f"wall: {fewest_steps(False)} with the door closed and {fewest_steps(True)} with it open.")
+        return text
 
     # -------------------------------------------------------------- running
     def _on_progress(self, done, total, started):
@@ -251,17 +316,16 @@ class Explorer:
         t1 = time.perf_counter()
         q_steps = result.steps[0]
         dyna_steps = result.steps[-1]
-        curves = []
-        q_label = "Q-learning (k = 0)"
+        curves = [("q", "Q-learning (k = 0)" + ("" if k else " = Dyna-Q with k = 0"),
+                   *mean_and_halfwidth(q_steps), style.agent_style(0))]
         if k:
-            curves.append(("q", q_label, *mean_and_halfwidth(q_steps), Q_COLOR))
-            curves.append(("dyna", f"Dyna-Q (k = {k})", *mean_and_halfwidth(dyna_steps), DYNA_COLOR))
-        else:
-            curves.append(("dyna", q_label + " = Dyna-Q with k = 0", *mean_and_halfwidth(q_steps),
-                           DYNA_COLOR))
+            curves.append(("dyna", f"Dyna-Q (k = {k})", *mean_and_halfwidth(dyna_steps), style.agent_style(k)))
         title = f"k = {k}, ε = {epsilon:.2f}: steps per episode (mean of {self.n_experiments} runs)"
         png = self._render(curves, title)
         self.image.value = png
+        description = self.describe(curves)
+        self.caption.value = f'<small><i>Figure:</i> {html.escape(description)}</small>'
+        self.image.tooltip = description
         t2 = time.perf_counter()
 
         summary = []
@@ -273,7 +337,7 @@ class Explorer:
                 text += f", Q-learning {q:.1f}"
             summary.append(text)
         self.last = {"k": k, "epsilon": epsilon, "title": title, "summary": summary,
-                     "result": result, "png": png}
+                     "result": result, "png": png, "description": description}
         self.timings.append((t1 - t0, t2 - t1))
         # Lines break between the windows' numbers, never inside one ("Q-|learning").
         windows = " · ".join(f'<span style="white-space: nowrap">{html.escape(text)}</span>' for text in summary)
@@ -288,7 +352,8 @@ class Explorer:
     def _ipython_display_(self):
         from IPython.display import Image, Markdown, display
         if _static_build():
-            display(Image(data=self.last["png"], format="png"))
+            display(Image(data=self.last["png"], format="png", width=self.display_width))
+            display(Markdown(f"*Figure: {html.escape(self.last['description'])}*"))
             display(Markdown("*Run this notebook to move the sliders; this is the picture for "
                              f"k = {self.last['k']}, ε = {self.last['epsilon']:.2f}.*"))
         else:

@@ -8,12 +8,15 @@ run; in saved-notebook builds the explorer shows a plain image.
 """
 import html
 import re
+import statistics
+import struct
 
 import ipywidgets
 import matplotlib.pyplot as plt
 import pytest
 
-from dynaq_course import engine, widgets
+from dynaq_course import engine, style, widgets
+from dynaq_course.plots import fewest_steps
 
 PNG = b"\x89PNG\r\n\x1a\n"
 BACKENDS = [pytest.param("numba", marks=pytest.mark.skipif(not engine.numba_available(),
@@ -162,7 +165,9 @@ def test_saved_notebook_builds_show_a_plain_image(monkeypatch):
     monkeypatch.setenv("DYNAQ_NO_PROGRESS", "1")
     explorer._ipython_display_()
     assert isinstance(shown[0], IPython.display.Image) and shown[0].data == explorer.last["png"]
-    assert "Run this notebook" in shown[1].data
+    assert shown[0].width == explorer.display_width          # the 2x PNG shown at its 1x size
+    assert shown[1].data.startswith("*Figure: Steps per episode")
+    assert "Run this notebook" in shown[2].data
     monkeypatch.delenv("DYNAQ_NO_PROGRESS")
     shown.clear()
     explorer._ipython_display_()
@@ -177,3 +182,79 @@ def test_a_slow_run_shows_the_progress_bar(monkeypatch):
     explorer.k_slider.value = 3
     assert seen and seen[-1] == 1.0
     assert explorer.progress.layout.visibility == "hidden"     # hidden again when done
+
+
+def png_size(png):
+    return struct.unpack(">II", png[16:24])
+
+
+def test_the_png_has_twice_the_pixels_it_is_shown_with():
+    explorer = small()
+    width, height = png_size(explorer.image.value)
+    assert explorer.image.layout.width == f"{explorer.display_width}px"
+    assert width == style.EXPLORER_SCALE * explorer.display_width
+    assert (width, height) == tuple(int(v) for v in explorer.canvas.get_width_height())
+
+
+@pytest.mark.parametrize("kind", ["k_sweep", "shortcut"])
+def test_lines_take_the_agents_styles_of_the_static_figures(kind):
+    explorer = small(kind)
+    for k in (100, 1, 7):
+        explorer.k_slider.value = k
+        for i in range(len(explorer.axes)):
+            q, dyna = explorer._lines[("q", i)], explorer._lines[("dyna", i)]
+            assert q.get_visible() and dyna.get_visible()
+            assert q.get_color() == style.agent_style(0)["color"] and q.get_linestyle() == "--"
+            assert dyna.get_color() == style.agent_style(k)["color"]
+        labels = [t.get_text() for t in explorer._legend.get_texts()]
+        assert labels == ["Q-learning (k = 0)", f"Dyna-Q (k = {k})"]
+    explorer.k_slider.value = 0
+    assert not explorer._lines[("dyna", 0)].get_visible()
+    assert explorer._lines[("q", 0)].get_color() == style.BLACK
+
+
+def test_the_caption_says_what_the_picture_shows_and_follows_the_sliders():
+    explorer = small()
+    assert explorer.caption in list(descendants(explorer.box))
+    explorer.k_slider.value = 30
+    steps = explorer.last["result"].steps
+    last = slice(30, 40)                      # the last ten of the 40 episodes
+    text = html.unescape(explorer.caption.value)
+    assert f"Dyna-Q (k = 30), {style.look(style.agent_style(30))}" in text
+    assert f"{steps[1][:, 20].mean():.1f} steps at episode 20, {steps[1][:, last].mean():.1f} on average" in text
+    assert f"{steps[0][:, last].mean():.1f} on average over episodes 30–39" in text
+    assert explorer.image.tooltip == explorer.last["description"]
+    before = explorer.caption.value
+    explorer.epsilon_slider.value = 0.3
+    assert explorer.caption.value != before
+
+
+def test_shortcut_explorer_zooms_on_the_door_with_a_fitting_y_range():
+    explorer = small("shortcut", n_episodes=80, shortcut_episode=40)
+    main, zoom = explorer.axes
+    assert zoom.get_xlim() == (0, 79)                  # episodes 40 - 50 .. 40 + 100, within the run
+    guides = sorted(line.get_ydata()[0] for line in explorer._guides)
+    assert guides == [fewest_steps(True), fewest_steps(False)]
+    steps = explorer.last["result"].steps
+    shown = max(float((m + h)[0:80].max()) for m, h in map(widgets.mean_and_halfwidth, steps))
+    assert shown <= zoom.get_ylim()[1] < 2 * max(shown, fewest_steps(False))
+    assert "The right panel zooms on episodes 0–79" in explorer.last["description"]
+
+
+@pytest.mark.skipif(not engine.numba_available(), reason="numba is not installed")
+@pytest.mark.parametrize("make", [widgets.k_sweep_explorer, widgets.shortcut_explorer])
+def test_redraw_timings_at_the_notebook_sizes(make):
+    """Benchmark (printed, not asserted: the budget is 150 ms per move on a quiet machine)."""
+    explorer = make(backend="numba")
+    for k in (0, 1, 5, 30, 100, 10, 3, 50):
+        explorer.k_slider.value = k
+    for epsilon in (0.1, 0.2, 0.05):
+        explorer.epsilon_slider.value = epsilon
+    compute = [1000 * c for c, _ in explorer.timings[1:]]
+    draw = [1000 * d for _, d in explorer.timings[1:]]
+    total = [c + d for c, d in zip(compute, draw)]
+    print(f"\n{make.__name__}: {len(total)} moves, compute median {statistics.median(compute):.0f} ms, "
+          f"draw median {statistics.median(draw):.0f} ms, compute+draw median {statistics.median(total):.0f} ms, "
+          f"max {max(total):.0f} ms; PNG {len(explorer.last['png']) // 1024} KiB at "
+          f"{'x'.join(map(str, png_size(explorer.last['png'])))} pixels")
+    assert len(total) == 11
