@@ -38,6 +38,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure
@@ -469,6 +470,20 @@ def _png(canvas) -> bytes:
     return buffer.getvalue()
 
 
+class _PixelLayer(Artist):
+    """Ready-made RGBA pixels pasted at a fixed place of an Agg canvas (no resampling: fast)."""
+
+    def __init__(self, pixels: np.ndarray, x: int, y: int):
+        super().__init__()
+        self.pixels, self.x, self.y = pixels, x, y
+        self.set_animated(True)
+
+    def draw(self, renderer):
+        gc = renderer.new_gc()
+        renderer.draw_image(gc, self.x, self.y, self.pixels)
+        gc.restore()
+
+
 @dataclass
 class _Frame:
     """What one slider position shows."""
@@ -534,13 +549,29 @@ class PlanningStepExplorer:
         self.figure.text(0.47, 0.915, "green box and arrow: the pair just replayed · big dot: where the agent is\n"
                          "arrows: greedy action where the value changed · line: real steps so far",
                          ha="center", va="center", fontsize=8.5)
-        # Everything on the grid is redrawn at each move, in this order (the colours would cover the rest).
-        self._animated = [mesh, *frame, path, quiver, self._pair_box, self._pair_arrow, self._here]
-        for artist in self._animated:
-            artist.set_animated(True)
+        moving = [path, quiver, self._pair_box, self._pair_arrow, self._here]
+        for artist in [mesh, *frame, *moving]:
+            artist.set_animated(True)         # kept out of the background
         self._mesh, self._quiver, self._path = mesh, quiver, path
         self.canvas.draw()
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        # The map (cell lines, hatched walls, start and goal) must lie over the colours, which change;
+        # drawing its hatches at every move costs more than the rest together, so it is drawn once
+        # into a transparent layer that each move pastes over the colours.
+        overlay = self._map_layer(frame)
+        self._animated = [mesh, overlay, *moving]    # drawn in this order at every move
+
+    def _map_layer(self, artists):
+        """Draw ``artists`` alone on a transparent canvas and return them as one image artist."""
+        renderer = self.canvas.get_renderer()
+        renderer.clear()
+        for artist in artists:
+            artist.draw(renderer)
+        height = renderer.height
+        x0, y0, x1, y1 = (int(v) for v in self.ax.bbox.extents)
+        x0, y0, x1, y1 = max(x0 - 4, 0), max(y0 - 4, 0), x1 + 4, y1 + 4
+        pixels = np.asarray(renderer.buffer_rgba())[int(height) - y1:int(height) - y0, x0:x1].copy()
+        return _PixelLayer(np.ascontiguousarray(pixels[::-1]), x0, y0)   # Agg pastes rows bottom up
 
     def frame(self, position: int) -> _Frame:
         """Values, real steps so far, the update just made and the caption at ``position``."""
