@@ -164,20 +164,27 @@ def verdict(value: float, goal: float, above: bool = True) -> str:
 # ------------------------------------------------------------------ timing
 
 def timed(function):
-    """(seconds, result) of one call."""
-    start = time.perf_counter()
+    """(wall seconds, CPU seconds of this process, result) of one call.
+
+    Wall-clock time is what a learner waits; CPU time is what the work costs.
+    On a busy machine a minute-long loop is descheduled for part of its wall
+    time while a 20 ms engine run often is not, so the wall-clock ratio grows
+    with the load; the CPU-time ratio does not, and is printed beside it.
+    """
+    wall, cpu = time.perf_counter(), time.process_time()
     result = function()
-    return time.perf_counter() - start, result
+    return time.perf_counter() - wall, time.process_time() - cpu, result
 
 
-def engine_runs(backend: str, runs: int, settings: dict) -> tuple[list[float], int]:
-    """Seconds of ``runs`` identical engine runs (seed 1), and their Q-update count."""
-    times, n_updates = [], None
+def engine_runs(backend: str, runs: int, settings: dict) -> tuple[list[float], list[float], int]:
+    """Wall and CPU seconds of ``runs`` identical engine runs (seed 1), and their Q-update count."""
+    walls, cpus, n_updates = [], [], None
     for _ in range(runs):
-        seconds, result = timed(lambda: engine.simulate(seed=SEED, backend=backend, progress=False, **settings))
-        times.append(seconds)
+        wall, cpu, result = timed(lambda: engine.simulate(seed=SEED, backend=backend, progress=False, **settings))
+        walls.append(wall)
+        cpus.append(cpu)
         n_updates = result.q_updates
-    return times, n_updates
+    return walls, cpus, n_updates
 
 
 @dataclass
@@ -185,18 +192,20 @@ class Series:
     """The timings of one kind of run across repeats (engine kinds: one block median per repeat)."""
     label: str
     per_repeat: list
+    cpu_per_repeat: list
     all_runs: list
     q_updates: int = 0
 
-    def add(self, times: list[float], q_updates: int) -> float:
-        self.all_runs.extend(times)
-        self.per_repeat.append(statistics.median(times))
+    def add(self, walls: list[float], cpus: list[float], q_updates: int) -> float:
+        self.all_runs.extend(walls)
+        self.per_repeat.append(statistics.median(walls))
+        self.cpu_per_repeat.append(statistics.median(cpus))
         self.q_updates = q_updates
         return self.per_repeat[-1]
 
 
 def new_series(label: str) -> Series:
-    return Series(label, [], [])
+    return Series(label, [], [], [])
 
 
 def course_functions():
@@ -229,21 +238,22 @@ def one_repeat(index: int, series: dict, engine_runs_per_block: int, python_runs
     for name, settings, ks, loop, course_loop, shortcut in (
             ("sweep", SWEEP, SWEEP_KS, tutorial_loop.k_sweep, course_k_sweep, False),
             ("shortcut", SHORTCUT, SHORTCUT_KS, tutorial_loop.shortcut_experiment, course_shortcut, True)):
-        before, n_engine = engine_runs("numba", engine_runs_per_block, settings)
-        seconds, steps = timed(loop)
+        before, cpu_before, n_engine = engine_runs("numba", engine_runs_per_block, settings)
+        wall, cpu, steps = timed(loop)
         steps = steps[:, None, :] if shortcut else steps
-        after, _ = engine_runs("numba", engine_runs_per_block, settings)
-        t_numba = series[f"{name} numba"].add(before + after, n_engine)
-        t_loop = series[f"{name} tutorial"].add([seconds], count_updates(steps, ks, shortcut))
-        python, n_python = engine_runs("python", python_runs, settings)
-        t_python = series[f"{name} python"].add(python, n_python)
-        text = (f"  {name:8s} tutorial's loop {seconds_text(t_loop):>10s}   numba {seconds_text(t_numba):>9s} "
-                f"(median of {len(before + after)})   Python engine {seconds_text(t_python):>9s}   "
-                f"loop/numba {t_loop / t_numba:6.0f}x   loop/Python {t_loop / t_python:5.1f}x")
+        after, cpu_after, _ = engine_runs("numba", engine_runs_per_block, settings)
+        t_numba = series[f"{name} numba"].add(before + after, cpu_before + cpu_after, n_engine)
+        t_loop = series[f"{name} tutorial"].add([wall], [cpu], count_updates(steps, ks, shortcut))
+        python, cpu_python, n_python = engine_runs("python", python_runs, settings)
+        t_python = series[f"{name} python"].add(python, cpu_python, n_python)
+        text = (f"  {name:8s} tutorial's loop {seconds_text(t_loop):>10s} (CPU {seconds_text(cpu)})   "
+                f"numba {seconds_text(t_numba):>8s} (median of {len(before + after)})   "
+                f"Python engine {seconds_text(t_python):>9s}   "
+                f"loop/numba {t_loop / t_numba:5.0f}x   loop/Python {t_loop / t_python:5.1f}x")
         if course is not None:
-            seconds, steps = timed(lambda: course_loop(*course))
-            series[f"{name} course"].add([seconds], count_updates(steps, ks, shortcut))
-            text += f"   course's loop {seconds_text(seconds)}"
+            wall, cpu, steps = timed(lambda: course_loop(*course))
+            series[f"{name} course"].add([wall], [cpu], count_updates(steps, ks, shortcut))
+            text += f"   course's loop {seconds_text(wall)} (CPU {seconds_text(cpu)})"
         print(text, flush=True)
 
 
@@ -307,11 +317,13 @@ def run_notebook(name: str = "04_how_much_to_plan.ipynb") -> float:
 # ------------------------------------------------------------------ report
 
 def ratio_line(label: str, loop: Series, fast: Series, goal: float | None = None) -> str:
-    """Median loop time / median engine time, with the per-repeat ratios and the goal's verdict."""
+    """Median loop time / median engine time (wall clock), per-repeat ratios, the same in CPU time."""
     ratio = statistics.median(loop.per_repeat) / statistics.median(fast.per_repeat)
+    cpu_ratio = statistics.median(loop.cpu_per_repeat) / statistics.median(fast.cpu_per_repeat)
     each = [a / b for a, b in zip(loop.per_repeat, fast.per_repeat)]
     digits = 0 if ratio >= 100 else 1
-    text = f"  {label:<36s} {ratio:8.{digits}f}x   per repeat: " + ", ".join(f"{r:.{digits}f}x" for r in each)
+    text = (f"  {label:<36s} {ratio:7.{digits}f}x   per repeat: " + ", ".join(f"{r:.{digits}f}x" for r in each)
+            + f";   CPU time: {cpu_ratio:.{digits}f}x")
     if goal is not None:
         text += f"   (goal >= {goal:.0f}x: {verdict(ratio, goal)})"
     return text
@@ -370,10 +382,11 @@ def main(argv=None) -> int:
             if f"{name} {key}" not in series:
                 continue
             s = series[f"{name} {key}"]
-            spread = Spread.of(s.per_repeat)
+            spread, cpu = Spread.of(s.per_repeat), Spread.of(s.cpu_per_repeat)
             ns = 1e9 * spread.median / s.q_updates
             print(f"  {name + ', ' + what:<46s} {spread_text(spread, 'repeats'):<44s} "
-                  f"{s.q_updates / 1e6:6.2f} M Q-updates, {ns:9.1f} ns each")
+                  f"{s.q_updates / 1e6:5.2f} M Q-updates, {ns:8.1f} ns each; "
+                  f"CPU {seconds_text(cpu.median)} ({seconds_text(cpu.low)} to {seconds_text(cpu.high)})")
     for name in ("sweep", "shortcut"):
         runs = Spread.of(series[f"{name} numba"].all_runs)
         print(f"  {name}, numba, every single run: {runs.n} runs, "
@@ -400,7 +413,7 @@ def main(argv=None) -> int:
         print(f"  kernel start -> last cell done: {spread_text(notebook)}")
         print()
 
-    print("ratios: median loop time / median engine time (one process; goal in brackets)")
+    print("ratios: median loop time / median engine time, wall clock (one process; goal in brackets)")
     print(ratio_line("k sweep, tutorial's loop / numba", series["sweep tutorial"], series["sweep numba"],
                      GOALS["numba"]))
     print(ratio_line("k sweep, tutorial's loop / Python", series["sweep tutorial"], series["sweep python"],

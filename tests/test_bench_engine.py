@@ -68,3 +68,32 @@ def test_bad_arguments_stop_before_any_timing(arguments, capsys):
         bench_engine.main(arguments)
     assert stop.value.code == 2
     assert "machine:" not in capsys.readouterr().out
+
+
+def test_a_small_run_reports_every_ratio_with_its_spread(monkeypatch, capsys):
+    """The whole report on tiny loops: each repeat, the spreads, both ratios, the machine and the load."""
+    from functools import partial
+
+    small = dict(n_experiments=1, n_episodes=3)
+    monkeypatch.setattr(bench_engine, "SWEEP", dict(bench_engine.SWEEP, **small))
+    monkeypatch.setattr(bench_engine.tutorial_loop, "k_sweep", partial(tutorial_loop.k_sweep, **small))
+    monkeypatch.setattr(bench_engine.tutorial_loop, "shortcut_experiment",
+                        partial(tutorial_loop.shortcut_experiment, n_episodes=4, shortcut_episode=2))
+    monkeypatch.setattr(bench_engine, "SHORTCUT", dict(bench_engine.SHORTCUT, n_episodes=4, shortcut_episode=2))
+    monkeypatch.setattr(bench_engine, "course_k_sweep",
+                        lambda u, p: run_k_sweep(u, p, progress=False, **small))
+    monkeypatch.setattr(bench_engine, "course_shortcut",
+                        lambda u, p: run_shortcut_experiment(u, p, n_episodes=4, shortcut_episode=2,
+                                                             progress=False))
+    monkeypatch.setenv("DYNAQ_NO_PROGRESS", "1")       # main() sets both: restored after the test
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    assert bench_engine.main(["--repeats", "2", "--engine-runs", "1", "--python-runs", "1",
+                              "--slider-moves", "2", "--notebook-runs", "0"]) == 0
+    out = capsys.readouterr().out
+    for text in ("machine: ", "load average (1, 5, 15 min): ", "repeat 1 (", "repeat 2 (",
+                 "(median of 2 repeats; ", "k sweep, tutorial's loop / numba", "k sweep, course's loop / numba",
+                 "shortcut, tutorial's loop / numba", "CPU time: ", "slider compute + redraw, numba",
+                 "load average at the end"):
+        assert text in out, text
+    assert "Section 4" not in out                      # --notebook-runs 0 skips the notebook
+    assert out.count("per repeat: ") == 8              # both repeats' ratios on every ratio line
