@@ -28,3 +28,21 @@ class HideHiddenTestTracebacks(Preprocessor):
                         "(This is a hidden test: its code is not shown.)",
                     ]
         return cell, resources
+
+
+class EditionCells(Preprocessor):
+    """Apply the course's edition tags when nbgrader generates the student edition.
+
+    Drops cells tagged ``self-learner-only`` and folds ``hint`` cells into a
+    closed ``<details>`` (``editions.release_cells``). It is first in
+    ``GenerateAssignment.preprocessors`` (nbgrader_config.py), so a plain
+    ``nbgrader generate_assignment`` never puts self-learner text in release/.
+    """
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from .editions import release_cells
+
+        name = resources.get("unique_key") or resources.get("metadata", {}).get("name", "")
+        return release_cells(nb, str(name)), resources
