@@ -7,7 +7,10 @@ seed and redraws the picture (matplotlib ``Figure`` on an Agg canvas, PNG
 bytes into an ``ipywidgets.Image``: no pyplot figure piles up). Same rules as
 ``widgets``: while nbgrader runs a notebook the constructors return a one-line
 ``widgets.GradingNote``; while saved notebooks are built (``DYNAQ_NO_PROGRESS``)
-an explorer displays its first picture as a plain image.
+an explorer displays its first picture as a plain image. As there, the PNG has
+twice the pixels it is shown with (sharp on high-dpi screens), the agents look
+as ``style.py`` says, and a caption under the picture (also the image's
+tooltip) describes it in words for screen readers, updated on every draw.
 
 * ``kappa_explorer()``: share of runs taking the shortcut (no demonstration),
   Dyna-Q against Dyna-Q+ with the chosen kappa and k.
@@ -18,6 +21,7 @@ an explorer displays its first picture as a plain image.
 """
 from __future__ import annotations
 
+import html
 import io
 import time
 
@@ -29,6 +33,7 @@ from PIL import Image as PILImage
 from . import further_engine as fe
 from . import further_experiments as fx
 from . import further_plots as fp
+from . import style
 from .widgets import GradingNote, _grading_now, _static_build
 
 KAPPA_OPTIONS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
@@ -43,11 +48,13 @@ class SliderFigure:
         import ipywidgets as w
         self.sliders = sliders
         self._draw = draw
-        self.figure = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+        self.figure = Figure(figsize=(width, height), dpi=dpi * style.EXPLORER_SCALE, layout="constrained")
         self.canvas = FigureCanvasAgg(self.figure)
-        self.image = w.Image(format="png", layout=w.Layout(width=f"{int(width * dpi)}px"))
+        self.display_width = int(width * dpi)     # pixels on screen; the PNG has EXPLORER_SCALE times more
+        self.image = w.Image(format="png", layout=w.Layout(width=f"{self.display_width}px"))
+        self.caption = w.HTML(layout=w.Layout(width=f"{self.display_width}px"))
         self.status = w.HTML()
-        self.box = w.VBox([w.HBox(list(sliders.values())), self.image, self.status])
+        self.box = w.VBox([w.HBox(list(sliders.values())), self.image, self.caption, self.status])
         self.last = {}
         self.timings = []
         self.update()
@@ -67,14 +74,18 @@ class SliderFigure:
         buffer = io.BytesIO()
         PILImage.fromarray(rgba[:, :, :3]).save(buffer, format="png", compress_level=1)
         self.image.value = buffer.getvalue()
+        description = style.caption(self.figure)
+        self.caption.value = f"<small><i>Figure:</i> {html.escape(description)}</small>"
+        self.image.tooltip = description
         self.status.value = status
-        self.last = dict(values, png=self.image.value, status=status)
+        self.last = dict(values, png=self.image.value, status=status, description=description)
         self.timings.append(time.perf_counter() - start)
 
     def _ipython_display_(self):
         from IPython.display import Image, Markdown, display
         if _static_build():
-            display(Image(data=self.last["png"], format="png"))
+            display(Image(data=self.last["png"], format="png", width=self.display_width))
+            display(Markdown(f"*Figure: {html.escape(self.last['description'])}*"))
             shown = ", ".join(f"{k} = {v:g}" for k, v in self.values().items())
             display(Markdown(f"*Run this notebook to move the sliders; this is the picture for {shown}.*"))
         else:
@@ -130,20 +141,25 @@ def planning_explorer(k=5, n_experiments=30, n_episodes=50, seed=2024, backend=N
         prio = fe.simulate_prioritized([k], n_experiments, n_episodes, seed=seed, backend=backend, progress=False)
         ax = figure.add_subplot()
         texts = []
-        data = [(uniform, fp.UNIFORM_COLOR, f"uniform Dyna-Q (k = {k})"),
-                (prio, fp.PRIORITIZED_COLOR, f"prioritized sweeping (n = {k})")]
-        finite = np.concatenate([r.updates_to_good()[0] for r, _, _ in data])
+        # uniform: filled bars; prioritized: hatched outlines, so the two show apart without colour too
+        data = [(uniform, "uniform-dyna-q", f"uniform Dyna-Q (k = {k})", dict(alpha=0.55)),
+                (prio, "prioritized-sweeping", f"prioritized sweeping (n = {k})",
+                 dict(histtype="step", hatch="///", linewidth=1.6))]
+        finite = np.concatenate([r.updates_to_good()[0] for r, _, _, _ in data])
         finite = finite[np.isfinite(finite)]
         bins = np.linspace(0, finite.max() * 1.05, 30) if finite.size else 10
-        for result, color, label in data:
+        for result, key, label, look in data:
             x = result.updates_to_good()[0]
             x = x[np.isfinite(x)]
-            ax.hist(x, bins=bins, color=color, alpha=0.55, label=label)
+            ax.hist(x, bins=bins, color=style.AGENT_STYLES[key]["color"], label=label, **look)
             texts.append(f"{label}: median {np.median(x):.0f} updates" if x.size else f"{label}: never")
             texts[-1] += f" ({result.reached_fraction()[0]:.0%} of runs got there)"
         ax.set(xlabel="value updates until the greedy path is near-optimal", ylabel="runs",
                title=f"{n_experiments} runs of {n_episodes} episodes each")
-        ax.legend(fontsize=9)
+        fp._outside_legend(ax)
+        style.describe(ax, f"Histograms of the value updates each of {n_experiments} runs needed until its greedy "
+                           f"path was near-optimal: uniform Dyna-Q in filled blue bars, prioritized sweeping in "
+                           f"hatched bluish-green outlines. " + "; ".join(texts) + ".")
         return "; ".join(texts) + "."
 
     return SliderFigure(sliders, draw)

@@ -102,3 +102,54 @@ def test_first_use_and_adoption_on_a_hand_made_result():
     assert result.first_use().tolist() == [[7, 3, -1]]
     assert result.adoption().tolist() == [[7, 10, -1]]
     assert result.found_fraction().tolist() == [2 / 3]
+
+
+def test_agents_take_their_style_py_looks(results):
+    from matplotlib.colors import to_rgba
+    from dynaq_course import style
+    dyna, sweep, slip = results
+    ax = fp.plot_shortcut_use(dyna)
+    lines = {line.get_label(): line for line in ax.lines}
+    for kappa, key in ((0.0, style.agent_key(dyna.k)), (0.01, "dyna-q-plus-0.01")):
+        line = lines[fp._kappa_label(kappa)]
+        assert to_rgba(line.get_color()) == to_rgba(style.AGENT_STYLES[key]["color"])
+        assert line.get_marker() == style.AGENT_MARKERS[key]
+    plt.close(ax.figure)
+    ax = fp.plot_updates_to_near_optimal(sweep)
+    colours = [to_rgba(c.lines[0].get_color()) for c in ax.containers]
+    assert colours == [to_rgba(fp.UNIFORM_COLOR), to_rgba(fp.PRIORITIZED_COLOR)]
+    plt.close(ax.figure)
+    ax = fp.plot_value_scatter(slip, slip=0.2)
+    assert [to_rgba(c.get_facecolor()[0])[:3] for c in ax.collections] == [
+        to_rgba(fp.CACHED_COLOR)[:3], to_rgba(fp.COUNTING_COLOR)[:3]]
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="model"):
+        fp.model_key("neural")
+
+
+def test_legends_sit_under_the_axes_and_descriptions_state_the_numbers(results):
+    from dynaq_course import style
+    dyna, sweep, slip = results
+    ax = fp.plot_shortcut_use(dyna)
+    ax.figure.canvas.draw()
+    assert ax.get_legend().get_window_extent().y1 <= ax.get_window_extent().y0
+    text = style.caption(ax)
+    tail = max(dyna.door_episode, dyna.steps.shape[2] - 50)
+    assert f"Dyna-Q+ (κ = 0.01), dark vermillion densely dotted line: {dyna.door_used[1][:, tail:].mean():.0%}" in text
+    plt.close(ax.figure)
+    ax = fp.plot_slippery_scores(slip, "policy_loss")
+    assert f"0.2: {slip.policy_loss[1, 0].mean():.3f}" in style.caption(ax)
+    plt.close(ax.figure)
+
+
+def test_slider_pictures_are_sharp_and_described():
+    import struct
+    from dynaq_course import style
+    explorer = fw.planning_explorer(k=2, n_experiments=2, n_episodes=8, backend="python")
+    width = struct.unpack(">I", explorer.image.value[16:20])[0]
+    assert width == style.EXPLORER_SCALE * explorer.display_width
+    assert explorer.caption.value.startswith("<small><i>Figure:</i> Histograms")
+    assert explorer.image.tooltip == explorer.last["description"]
+    before = explorer.caption.value
+    explorer.sliders["k"].value = 5
+    assert "n = 5" in explorer.caption.value and explorer.caption.value != before
