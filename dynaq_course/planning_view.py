@@ -509,7 +509,7 @@ class PlanningStepExplorer:
         self.trace = trace
         self.env = QuentinsWorld()
         n = trace.n_updates
-        position = n if position is None else position
+        position = 0 if position is None else position      # the learner steps forward from the episode's start
         if isinstance(position, bool) or not isinstance(position, (int, np.integer)) or not 0 <= position <= n:
             raise ValueError(f"position must be a whole number in 0..{n} (the planning updates), got {position!r}.")
         self.slider = w.IntSlider(value=int(position), min=0, max=n, step=1, continuous_update=True,
@@ -630,9 +630,11 @@ class PlanningStepExplorer:
     def _ipython_display_(self):
         from IPython.display import Image, Markdown, display
         if _static_build():
-            display(Image(data=self.last["png"], format="png"))
-            display(Markdown(f"*Run this notebook to move the slider; this is the picture after "
-                             f"{self.last['position']} of {self.trace.n_updates} planning updates.*"))
+            # A saved notebook cannot move the slider: show where the episode's planning ends up.
+            png = self.show(self.trace.n_updates)
+            display(Image(data=png, format="png"))
+            display(Markdown(f"*Run this notebook to move the slider; this is the picture after all "
+                             f"{self.trace.n_updates} planning updates of episode {self.trace.episode}.*"))
         else:
             display(self.box)
 
@@ -641,6 +643,8 @@ def planning_step_explorer(k: int = 50, episode: int = 2, seed: int = SEED, para
                            **options):
     """A slider over the planning updates of ``episode`` of Dyna-Q with ``k`` planning steps.
 
+    It starts at ``position`` (default 0: the values before the episode's first
+    real step).
     Under nbgrader it builds and runs nothing (``widgets.GradingNote``).
     """
     if _grading_now():

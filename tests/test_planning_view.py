@@ -251,7 +251,7 @@ def test_slider_move_timing(trace):
 def test_the_slider_covers_every_update_and_moves_while_dragged(trace):
     explorer = pv.PlanningStepExplorer(trace)
     assert (explorer.slider.min, explorer.slider.max, explorer.slider.step) == (0, trace.n_updates, 1)
-    assert explorer.slider.value == trace.n_updates              # built at the end of the episode
+    assert explorer.slider.value == 0                            # built at the start of the episode
     assert explorer.slider.continuous_update                      # each move is a redraw only: cheap
 
 
@@ -272,7 +272,8 @@ def test_saved_notebook_builds_show_a_plain_image(trace, monkeypatch):
     monkeypatch.setenv("DYNAQ_NO_PROGRESS", "1")
     explorer._ipython_display_()
     assert isinstance(shown[0], IPython.display.Image) and shown[0].data == explorer.last["png"]
-    assert "Run this notebook" in shown[1].data and f"{trace.n_updates} of {trace.n_updates}" in shown[1].data
+    assert explorer.last["position"] == trace.n_updates           # the end of the episode's planning
+    assert "Run this notebook" in shown[1].data and f"after all {trace.n_updates} planning" in shown[1].data
     monkeypatch.delenv("DYNAQ_NO_PROGRESS")
     shown.clear()
     explorer._ipython_display_()
