@@ -26,13 +26,6 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# The student edition leaves out cells tagged "self-learner-only" and folds "hint" cells
-# (dynaq_course/editions.py says what each edition does with the tags); then nbgrader's own steps.
-from nbgrader.converters import GenerateAssignment  # noqa: E402
-
-c.GenerateAssignment.preprocessors = ["dynaq_course.nbgrader_plugins.EditionCells"] + \
-    GenerateAssignment.class_traits()["preprocessors"].default()
-
 # After the kernel has run a notebook, re-check the exercise test cells outside it: a
 # student's cell can rebind whatever a test cell calls. The re-check only ever turns a
 # pass into a fail. (`python -m dynaq_course.grade` replaces this list with its sandboxed
@@ -48,13 +41,18 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# Feedback never shows hidden-test code (nbgrader's default feedback keeps it).
+# Feedback never shows hidden-test code (nbgrader's default feedback keeps it), shows a failed
+# check's message first and wrapped, and draws its math as MathML: the page needs no network
+# (nbgrader's template would load MathJax from a CDN; the exporter below leaves it out).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
+    "dynaq_course.nbgrader_plugins.ReadableCheckFailures",
     "dynaq_course.nbgrader_plugins.HideHiddenTestTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
+    "dynaq_course.nbgrader_plugins.MathToMathML",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+c.GenerateFeedback.exporter_class = "dynaq_course.nbgrader_plugins.OfflineFeedbackExporter"
 
 # Kernels draw figures headless with the inline backend, so feedback shows them.
 os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"

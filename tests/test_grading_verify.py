@@ -146,8 +146,63 @@ def test_the_command_line_prints_one_json_verdict(tmp_path, capsys):
 
 def test_every_message_ends_with_its_tag_and_parses_back():
     for code in CATALOGUE:
-        text = message(code, fn="f", etype="E", evalue="v", case="c", seconds=1, detail="d", notebook="n.ipynb",
-                       name="x", shape=(1,), expected_shape=(2,), count=3, k=4, what="w")
-        assert mistake_code(text) == code and "{" not in text, text
+        for where in ("", "at line 3 of your exercise cell, `x = y[1]`, "):
+            text = message(code, fn="f", etype="E", evalue="v", case="c", seconds=1, detail="d",
+                           notebook="n.ipynb", name="x", shape=(1,), expected_shape=(2,), count=3, k=4, what="w",
+                           where=where)
+            assert mistake_code(text) == code and "{" not in text and "?" not in text, text
     assert mistake_code("AssertionError: nothing") is None and mistake_code("") is None
     assert Verdict.from_dict(Verdict(False, "crash", "m").as_dict()) == Verdict(False, "crash", "m")
+
+
+CRASHING_PLANNER = """
+def dyna_q_planning(model, value, params):
+    candidates = np.argwhere(~np.isnan(model[:, :, 0]))
+    for _ in range(params["k"]):
+        state, action = candidates[len(candidates)]
+        value = q_learning(state, action, *model[state, action], value, params)
+    return value
+"""
+
+
+@pytest.mark.parametrize("level", ["visible", "hidden"])
+def test_a_crash_names_the_learners_line_and_the_input(tmp_path, level):
+    """The fresh process quotes the line of the exercise cell that raised, not the course's code."""
+    path = _notebook(tmp_path, PLANNING, CRASHING_PLANNER)
+    child = verify.run_child(path, PLANNING, level)
+    verdict = verify.judge(PLANNING, level, child)
+    cell = next(c for c in nbformat.read(path, as_version=4).cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") == PLANNING)
+    line = cell.source.split("\n").index("        state, action = candidates[len(candidates)]") + 1
+    assert verdict.code == "crash"
+    assert f"raised IndexError at line {line} of your exercise cell, " \
+           "`state, action = candidates[len(candidates)]`, when called with 1 remembered pair, k=1" \
+        in verdict.message, verdict.message
+    assert "self-check" not in verdict.message  # no advice to run the check that is speaking
+
+
+def test_a_crash_inside_the_courses_code_points_at_the_learners_call(tmp_path):
+    """q_learning raising on the learner's arguments: the message quotes the learner's call of it."""
+    cell = ("def dyna_q_planning(model, value, params):\n"
+            "    for _ in range(params['k']):\n"
+            "        value = q_learning(0.5, 0, 1.0, 2, value, params)\n"
+            "    return value\n")
+    verdict = verify.judge(PLANNING, "visible", verify.run_child(_notebook(tmp_path, PLANNING, cell), PLANNING,
+                                                                 "visible"))
+    assert verdict.code == "crash"
+    assert "at line 3 of your exercise cell, `value = q_learning(0.5, 0, 1.0, 2, value, params)`" in verdict.message
+    assert "agent.py" not in verdict.message
+
+
+def test_a_failing_hidden_test_shows_only_its_message_first(tmp_path):
+    """What IPython prints for the hidden test's error: the wrapped message, tag last, no course path."""
+    for name in ("02_model_update.ipynb", "03_planning.ipynb"):
+        shutil.copy(RELEASE / name, tmp_path / name)
+    _notebook(tmp_path, PLANNING, CRASHING_PLANNER)
+    with pytest.raises(ExerciseCheckFailed) as err:
+        verify.assert_exercise_passes(PLANNING, reference=verify.reference_sources(SOURCE)[PLANNING],
+                                      folder=tmp_path)
+    shown = err.value._render_traceback_()
+    assert " ".join(shown) == str(err.value)
+    assert shown[0].startswith("dyna_q_planning raised IndexError at line")
+    assert all(len(line) <= 88 for line in shown) and shown[-1].endswith("[mistake: crash]")

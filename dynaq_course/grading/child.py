@@ -22,6 +22,7 @@ from __future__ import annotations
 import builtins
 from builtins import callable, dict, exec, isinstance, open, setattr, str, vars  # noqa: A004 - bound now
 import json
+import linecache
 import os
 import sys
 from pathlib import Path
@@ -123,8 +124,10 @@ def load_function(notebook_path: Path, exercise: str):
     namespace = {"__name__": "__exercise__"}
     cell_code = exercises._source(cell)
     for code, label in ((needed_setup(exercises._setup_code(notebook), cell_code), "set-up"), (cell_code, "exercise")):
+        filename = f"<{label} cell of {name}>"
+        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)  # a crash can quote its line
         try:
-            exec(compile(code, f"<{label} cell of {name}>", "exec"), namespace)
+            exec(compile(code, filename, "exec"), namespace)
         except BaseException as err:  # noqa: BLE001 - SystemExit too: report, do not die
             return None, ("cell-error", {"notebook": name, "etype": type(err).__name__, "evalue": str(err)[:300]})
     function = namespace.get(exercise)

@@ -8,7 +8,11 @@ reads it back. Codes never change meaning; add new ones rather than reuse one.
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
+
+_TAG = re.compile(r"\[mistake: ([a-z0-9-]+)\]\s*$")
+_TAG_ANYWHERE = re.compile(r"\[mistake: [a-z0-9-]+\]")
 
 MODEL = "dyna_q_model_update"
 PLANNING = "dyna_q_planning"
@@ -20,8 +24,8 @@ CATALOGUE: dict[str, str] = {
     # ---------------------------------------------------------------- any exercise
     "not-implemented": "{fn} still raises NotImplementedError: replace the `raise` line with your code "
                        "(and save the notebook).",
-    "crash": "{fn} raised {etype}: {evalue} (when called with {case}). Fix the error; run the exercise's "
-             "self-check to see it happen.",
+    "crash": "{fn} raised {etype} {where}when called with {case}: {evalue} To see the whole error, call "
+             "{fn} on those inputs in a new cell.",
     "did-not-finish": "{fn} did not finish within {seconds:g} seconds on small test cases: look for a loop "
                       "that never ends (e.g. a `while` whose condition never changes).",
     "child-died": "Running {fn} stopped the Python process that checked it ({detail}): graded code must not "
@@ -176,11 +180,44 @@ CATALOGUE: dict[str, str] = {
                   "of `state` whose priority P is above params['theta'], with priority P.",
 }
 
-class ExerciseCheckFailed(AssertionError):
+WRAP_COLUMNS = 88
+_NBSP = "\u00a0"
+
+
+def wrap(text: str, width: int = WRAP_COLUMNS) -> list[str]:
+    """``text`` as lines of at most ``width`` columns (longer words stay whole).
+
+    A ``[mistake: code]`` tag is never split, so the last line still ends with it
+    (the class report reads the tag from the end of a test cell's error output).
+    Line breaks already in ``text`` are kept.
+    """
+    lines = []
+    for paragraph in str(text).split("\n"):
+        glued = _TAG_ANYWHERE.sub(lambda m: m.group(0).replace(" ", _NBSP), paragraph)
+        wrapped = textwrap.wrap(glued, width, break_long_words=False, break_on_hyphens=False) or [""]
+        lines += [line.replace(_NBSP, " ") for line in wrapped]
+    return lines
+
+
+class LearnerFacingError(Exception):
+    """An error whose message is written for the learner: shown alone, first, wrapped.
+
+    IPython calls ``_render_traceback_`` instead of printing a traceback, so a
+    failing check shows only its message (no frames of the course's own files,
+    no install paths, no horizontal scroll bar). The cell still fails (nbgrader
+    counts the error output, so the test cell scores nothing), ``str(error)``
+    and the output's ``evalue`` stay the one-line message, and the last line
+    ends with its ``[mistake: code]`` tag when the message has one.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return wrap(str(self))
+
+
+class ExerciseCheckFailed(LearnerFacingError, AssertionError):
     """A check of a student's function failed; the message says why (and ends with its mistake tag)."""
 
 
-_TAG = re.compile(r"\[mistake: ([a-z0-9-]+)\]\s*$")
 
 
 @dataclass(frozen=True)
@@ -237,4 +274,25 @@ def exception_problem(probe, rec):
         return ("not-implemented", {})
     if rec["etype"] == "NameError" and rec.get("name"):
         return ("uses-outside-name", {"name": rec["name"]})
-    return ("crash", {"etype": rec["etype"], "evalue": rec["evalue"], "case": probe.describe()})
+    return ("crash", {"etype": rec["etype"], "evalue": _sentence(rec["evalue"]), "case": probe.describe(),
+                      "where": crash_location(rec.get("line"), rec.get("code"))})
+
+
+def crash_location(line, code) -> str:
+    """Where in the learner's exercise cell a call raised, as a phrase ending with a space ("" if unknown)."""
+    try:
+        line = int(line)
+    except (TypeError, ValueError):
+        return ""
+    if line <= 0:
+        return ""
+    code = " ".join(str(code or "").split())
+    if len(code) > 72:
+        code = code[:69] + "..."
+    return f"at line {line} of your exercise cell" + (f", `{code}`, " if code else " ")
+
+
+def _sentence(text) -> str:
+    """An exception's message as a sentence (ends with a full stop)."""
+    text = " ".join(str(text).split()) or "(no message)"
+    return text if text.endswith((".", "!", "?")) else text + "."

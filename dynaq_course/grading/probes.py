@@ -19,6 +19,7 @@ to disk (``save_outcomes``/``load_outcomes``; npz, no pickle).
 """
 from __future__ import annotations
 
+import linecache
 import random
 from dataclasses import dataclass, field
 
@@ -228,10 +229,10 @@ def call_probe(fn, probe: Probe, index: int) -> dict:
         result = fn(*args)
     except NameError as err:
         record.update(returned="error", etype=type(err).__name__, evalue=str(err)[:500],
-                      name=getattr(err, "name", "") or "")
+                      name=getattr(err, "name", "") or "", **learner_line(fn, err))
         return record
     except Exception as err:  # noqa: BLE001 - any exception is an outcome to report
-        record.update(returned="error", etype=type(err).__name__, evalue=str(err)[:500])
+        record.update(returned="error", etype=type(err).__name__, evalue=str(err)[:500], **learner_line(fn, err))
         return record
     if probe.exercise in (PLUS_REWARD, PUSH):
         return further_probes.record_result(probe, args, result, record)
@@ -245,6 +246,27 @@ def call_probe(fn, probe: Probe, index: int) -> dict:
     except Exception as err:  # noqa: BLE001 - e.g. a string or ragged list came back
         record.update(returned="not-array", etype=type(result).__name__, evalue=str(err)[:200])
     return record
+
+
+def learner_line(fn, err: BaseException) -> dict:
+    """{"line": n, "code": text} of the last line of ``fn``'s own cell that the exception passed through.
+
+    The messages point at the learner's line, not at the course's code it called
+    (e.g. q_learning or NumPy): the deepest traceback frame from the file ``fn``
+    was compiled from (its notebook cell). {} when there is none.
+    """
+    return error_line(getattr(getattr(fn, "__code__", None), "co_filename", None), err)
+
+
+def error_line(filename: str | None, err: BaseException) -> dict:
+    """{"line": n, "code": text} of the deepest frame of ``err``'s traceback in ``filename``, else {}."""
+    found = {}
+    tb = err.__traceback__
+    while filename and tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            found = {"line": tb.tb_lineno, "code": linecache.getline(filename, tb.tb_lineno).strip()[:200]}
+        tb = tb.tb_next
+    return found
 
 
 def call_all(fn, probes: list[Probe]) -> list[dict]:
@@ -265,7 +287,8 @@ def call_all(fn, probes: list[Probe]) -> list[dict]:
 def outcomes_to_arrays(outcomes: list[dict], extra: dict | None = None) -> dict:
     arrays = {"n": np.array(len(outcomes))}
     for i, rec in enumerate(outcomes):
-        arrays[f"{i}_meta"] = np.array([rec["returned"], rec["etype"], rec["evalue"], rec.get("name", "")])
+        arrays[f"{i}_meta"] = np.array([rec["returned"], rec["etype"], rec["evalue"], rec.get("name", ""),
+                                        str(rec.get("line", "")), rec.get("code", "")])
         if rec["out"] is not None:
             arrays[f"{i}_out"] = rec["out"]
         if rec["model_after"] is not None:
@@ -280,8 +303,9 @@ def outcomes_to_arrays(outcomes: list[dict], extra: dict | None = None) -> dict:
 def arrays_to_outcomes(data) -> tuple[list[dict], dict]:
     outcomes = []
     for i in range(int(data["n"])):
-        returned, etype, evalue, name = (str(x) for x in data[f"{i}_meta"])
-        outcomes.append({"returned": returned, "etype": etype, "evalue": evalue, "name": name,
+        returned, etype, evalue, name, line, code = ([str(x) for x in data[f"{i}_meta"]] + ["", ""])[:6]
+        outcomes.append({"returned": returned, "etype": etype, "evalue": evalue, "name": name, "line": line,
+                         "code": code,
                          "out": data[f"{i}_out"] if f"{i}_out" in data else None,
                          "model_after": data[f"{i}_model"] if f"{i}_model" in data else None,
                          "arrays": {k[len(f"{i}_a_"):]: data[k] for k in data.files if k.startswith(f"{i}_a_")}})
