@@ -434,7 +434,9 @@ def _draw_steps_panel(ax, curves, own, window, shortcut_episode, guides):
                            markeredgecolor=kwargs["color"], markeredgewidth=1.3, ecolor=kwargs["color"],
                            elinewidth=0.9, capsize=2.5, zorder=5,
                            label=f"your agent (k = {k}, {len(runs)} run{'s' if len(runs) != 1 else ''})")
-        handles.append(bars)
+        # the legend shows the thin line, its open circle and a bar
+        handles.append((Line2D([], [], color=kwargs["color"], linestyle=kwargs["linestyle"], linewidth=0.9),
+                        bars))
         names.append(bars.get_label())
         top = max(top, float(high[shown].max()))
     if shortcut_episode is not None and a <= shortcut_episode < b:
@@ -447,7 +449,7 @@ def _draw_steps_panel(ax, curves, own, window, shortcut_episode, guides):
                                   zorder=1, label=label))
         names.append(label)
     ax.set_xlim(a, max(b - 1, a + 1))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     ax.set(xlabel="Episode", ylabel="Steps per episode")
     ax.grid(alpha=0.25)
     return handles, names, top
