@@ -26,6 +26,13 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# The student edition leaves out cells tagged "self-learner-only" and folds "hint" cells
+# (dynaq_course/editions.py says what each edition does with the tags); then nbgrader's own steps.
+from nbgrader.converters import GenerateAssignment  # noqa: E402
+
+c.GenerateAssignment.preprocessors = ["dynaq_course.nbgrader_plugins.EditionCells"] + \
+    GenerateAssignment.class_traits()["preprocessors"].default()
+
 # After the kernel has run a notebook, re-check the exercise test cells outside it: a
 # student's cell can rebind whatever a test cell calls. The re-check only ever turns a
 # pass into a fail. (`python -m dynaq_course.grade` replaces this list with its sandboxed

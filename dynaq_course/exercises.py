@@ -277,3 +277,55 @@ def _self_check_problem(name: str, function):
     finally:
         np.random.set_state(state)
     return None
+
+
+def _still_a_stub(name: str, function) -> bool:
+    """True when ``function`` is missing or raises NotImplementedError on the exercise's first self-check case."""
+    from .grading.probes import call_all, probes_for
+
+    if function is None:
+        return True
+    return call_all(function, probes_for(name, "visible")[:1])[0]["etype"] == "NotImplementedError"
+
+
+def solution_if_skipped(name: str, notebook: str | Path, namespace: dict | None = None, verbose: bool = True):
+    """The learner's ``name`` from this notebook's kernel, or the revealed solution if they skipped it.
+
+    The self-learner edition puts a call to this after an exercise's self-check
+    when later cells of the same notebook use the function: a learner who skips
+    the exercise (its stub still raises NotImplementedError, or its cell was
+    never run) can still run those cells, as ``load_exercise`` lets later
+    sections do. ``notebook`` is this notebook's file, from which the solution
+    in its "Show a solution" cell is read; ``namespace`` defaults to the
+    caller's globals (the kernel's, in a notebook). Prints which one is used.
+    """
+    from .grading.messages import MODEL, PLANNING, PLUS_REWARD, PUSH
+
+    known = (MODEL, PLANNING, PLUS_REWARD, PUSH)
+    if name not in known:
+        raise ValueError(f"Unknown exercise {name!r}; choose one of {', '.join(known)}.")
+    if namespace is None:
+        import sys
+
+        namespace = sys._getframe(1).f_globals
+    function = namespace.get(name)
+    if not _still_a_stub(name, function):
+        if verbose:
+            print(f"Using your {name}.")
+        return function
+    path = Path(notebook)
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ExerciseNotReady(f"{name} is not written yet, and its revealed solution could not be read from "
+                               f"{path} ({err}). Run this notebook from its own folder.") from None
+    solution = _revealed_solution(saved, name)
+    if solution is None:
+        raise ExerciseNotReady(f"{name} is not written yet and {path.name} has no revealed solution for it: "
+                               "write it in its exercise cell, run that cell, then run this cell again.")
+    if verbose:
+        why = ("its cell has not been run" if function is None
+               else "it still raises NotImplementedError")
+        print(f"Note: your {name} is not done yet ({why}), so the cells below use the solution under "
+              f"\"Show a solution\". Write yours, run its cell, then run this cell again to use it.")
+    return _define(name, _setup_code(saved), solution, f"{path.name} (revealed solution)")

@@ -138,3 +138,21 @@ class OfflineFeedbackExporter(HTMLExporter):
     """nbgrader's feedback HTML, with a ``mathjax`` macro that loads nothing from the network."""
 
     extra_loaders = List([DictLoader({"mathjax.html.j2": OFFLINE_MATHJAX_MACRO})])
+
+
+class EditionCells(Preprocessor):
+    """Apply the course's edition tags when nbgrader generates the student edition.
+
+    Drops cells tagged ``self-learner-only`` and folds ``hint`` cells into a
+    closed ``<details>`` (``editions.release_cells``). It is first in
+    ``GenerateAssignment.preprocessors`` (nbgrader_config.py), so a plain
+    ``nbgrader generate_assignment`` never puts self-learner text in release/.
+    """
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from .editions import release_cells
+
+        name = resources.get("unique_key") or resources.get("metadata", {}).get("name", "")
+        return release_cells(nb, str(name)), resources
