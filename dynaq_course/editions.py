@@ -105,8 +105,8 @@ def self_learner_banner(has_exercises: bool, has_hints: bool, has_questions: boo
     if has_questions:
         parts.append("Write your answer to each question in the cell under it, then open **Show a model answer**.")
     if falls_back_here:
-        parts.append("If you skip an exercise, its self-check stops *Run All* there; run the cells after it "
-                     "(*Run ▸ Run Selected Cell and All Below*) and they use its revealed solution and say so.")
+        parts.append("If you skip an exercise, its self-check says so and the cells after it use its revealed "
+                     "solution, and say so.")
     if loads_earlier:
         parts.append("Your functions from earlier sections are read from their notebooks; one that is not done "
                      "yet is replaced by its revealed solution, and the cell says so.")
@@ -401,6 +401,19 @@ def _fallback_anchors(cells) -> dict[int, int]:
     return anchors
 
 
+def _let_self_checks_pass_a_skipped_exercise(cells, exercise: int, anchor: int) -> None:
+    """Self-checks of an exercise that has a fallback cell note a skipped exercise instead of stopping Run All.
+
+    In the self-learner edition the cell after them uses the revealed solution,
+    as later sections do (``checks.self_check_*(fn, if_not_written="note")``).
+    """
+    name = _nbgrader(cells[exercise]).get("grade_id") or ""
+    call = re.compile(rf"(\bself_check_\w+\(\s*{re.escape(name)}\s*)\)")
+    for cell in cells[exercise + 1:anchor + 1]:
+        if cell.cell_type == "code" and _nbgrader(cell).get("grade"):
+            cell.source = call.sub(r'\1, if_not_written="note")', cell.source)
+
+
 def make_self_learner_notebook(nb, notebook_name: str = "", where: str = ""):
     """Source notebook -> self-learner notebook: stubs, hint and solution reveals, no hidden tests.
 
@@ -412,6 +425,8 @@ def make_self_learner_notebook(nb, notebook_name: str = "", where: str = ""):
     hints = hint_targets(source, where)
     hint_of = {target: i for i, target in hints.items()}
     anchors = _fallback_anchors(source) if notebook_name else {}
+    for anchor, exercise in anchors.items():
+        _let_self_checks_pass_a_skipped_exercise(source, exercise, anchor)
     cells = []
     for i, cell in enumerate(source):
         if i in hints or not kept_in(cell, "notebooks", where):
