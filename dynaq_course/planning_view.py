@@ -35,7 +35,7 @@ import html
 import io
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -419,7 +419,7 @@ def plot_planning_spread(snapshots: PlanningSnapshots | None = None, episodes=(1
             n = len(snapshots.changed_states(k, episode))
             ax.set_title(f"{agent_name(k)}, after episode {episode}\n"
                          f"{n} state{'s' if n != 1 else ''} with a changed value",
-                         fontsize=10, color=agent_style(k)["color"])
+                         fontsize=10)    # black: sky-blue text on white is too faint to read
             if col:
                 ax.set_ylabel("")
             if row < len(ks) - 1:
