@@ -22,19 +22,17 @@ tooltip) describes it in words for screen readers, updated on every draw.
 from __future__ import annotations
 
 import html
-import io
 import time
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image as PILImage
 
 from . import further_engine as fe
 from . import further_experiments as fx
 from . import further_plots as fp
 from . import style
-from .widgets import GradingNote, _grading_now, _static_build
+from .widgets import GradingNote, _grading_now, _static_build, encode_png
 
 KAPPA_OPTIONS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 K_OPTIONS = (1, 2, 5, 10, 20, 50, 100)
@@ -70,10 +68,7 @@ class SliderFigure:
         self.figure.clear()
         status = self._draw(self.figure, **values)
         self.canvas.draw()                       # one draw; the PNG is made from its pixels
-        rgba = np.asarray(self.canvas.buffer_rgba())
-        buffer = io.BytesIO()
-        PILImage.fromarray(rgba[:, :, :3]).save(buffer, format="png", compress_level=1)
-        self.image.value = buffer.getvalue()
+        self.image.value = encode_png(self.canvas.buffer_rgba())
         description = style.caption(self.figure)
         self.caption.value = f"<small><i>Figure:</i> {html.escape(description)}</small>"
         self.image.tooltip = description

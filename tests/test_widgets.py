@@ -258,3 +258,16 @@ def test_redraw_timings_at_the_notebook_sizes(make):
           f"max {max(total):.0f} ms; PNG {len(explorer.last['png']) // 1024} KiB at "
           f"{'x'.join(map(str, png_size(explorer.last['png'])))} pixels")
     assert len(total) == 11
+
+
+def test_the_png_decodes_to_the_canvas_pixels():
+    import io
+
+    import numpy as np
+    from PIL import Image
+    explorer = small("shortcut")
+    pixels = np.asarray(explorer.canvas.buffer_rgba())[:, :, :3]
+    decoded = np.asarray(Image.open(io.BytesIO(explorer.image.value)).convert("RGB"))
+    np.testing.assert_array_equal(decoded, pixels)
+    with pytest.raises(ValueError, match="uint8"):
+        widgets.encode_png(np.zeros((4, 4, 3), float))
