@@ -175,8 +175,9 @@ class _Recorder:
         self.episodes = [[]]
         self.end_values = []
         self.updates, self.tables = [], []
-        # The values before the current real step's Q-learning update (learn_environment makes that
-        # update before it calls plan): the first table of a trace.
+        # The first table of a trace: the values when the traced episode starts (all 1 for episode 1,
+        # else those at the end of the episode before; plan() cannot see them later, because
+        # learn_environment makes the real step's Q-learning update before it calls plan).
         self._before_first_step = np.full((QuentinsWorld.n_states, QuentinsWorld.n_actions), INITIAL_VALUE)
 
     def model_update(self, model, state, action, reward, next_state):
