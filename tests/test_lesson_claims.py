@@ -384,3 +384,62 @@ def test_negative_controls():
     # Dyna-Q before the door is not "above 20 and above Q-learning".
     before = shortcut_many()[:, :, 150:200].mean(axis=(1, 2))
     assert not before[0] < before[1]
+
+
+# --- Section 3: planning made visible (seed 51, the cells' own run) ----------------------------
+
+@functools.lru_cache(maxsize=None)
+def _planning_run():
+    from dynaq_course.planning_view import planning_snapshots, planning_trace
+    return planning_snapshots(k_values=(0, 50), n_episodes=2, seed=51), planning_trace(k=50, episode=2, seed=51)
+
+
+def test_s3_planning_view_walks():
+    says("03_planning", "55 → 65 is a random move (ε = 0.05)")
+    says("03_planning", "The repeated states (69 → 69, 79 → 79, 89 → 89) are bumps into the right-hand border")
+    says("03_planning", "On the way it walks through the wall cell 66; in episode 2 through the wall cell 75.")
+    snapshots, _ = _planning_run()
+    first, second = snapshots.walked(1), snapshots.walked(2)
+    move = next(step for step in first if step.state == 55)
+    assert move.next_state == 65 and move.action != 0          # all four at 1: greedy would go right
+    bumps = [step for step in first if step.next_state == step.state]
+    assert sorted(step.state for step in bumps) == [69, 79, 89] and all(step.action == 0 for step in bumps)
+    assert [step.next_state for step in first if step.reward < 0] == [66]
+    assert [step.next_state for step in second if step.reward < 0] == [75]
+
+
+def test_s3_planning_view_spread():
+    says("03_planning", "After episode 1, Q-learning has changed the value of one state: 89")
+    says("03_planning", "Dyna-Q, fed the same 13 steps, has changed three: 89, 79 and 69.")
+    says("03_planning", "After episode 2, Q-learning has two states above 1 (89 and 88), Dyna-Q five (89, 79, 88, 69, 87).")
+    says("03_planning", "value above 1 never reaches more than three steps from the goal")
+    snapshots, _ = _planning_run()
+    assert len(snapshots.walked(1)) == 13
+    assert set(snapshots.changed_states(0, 1)) == {89}
+    assert set(snapshots.changed_states(50, 1)) == {89, 79, 69}
+    assert set(snapshots.changed_states(0, 2)) == {89, 88}
+    assert set(snapshots.changed_states(50, 2)) == {89, 79, 88, 69, 87}
+    for k in (0, 50):
+        for episode in (1, 2):
+            assert (snapshots.state_values(k, episode) >= 1 - 1e-9).all()   # "above 1": none fell below
+    # The bound: the goal's reward discounted by 0.8 per step, on top of the goal's own start value 1.
+    assert [(1 + 0.8) * 0.8 ** n for n in range(4)][3] < 1 < [(1 + 0.8) * 0.8 ** n for n in range(4)][2]
+
+
+def test_s3_planning_slider():
+    says("03_planning", "Position 0 shows the values Dyna-Q ended episode 1 with: 69, 79 and 89 are already purple.")
+    says("03_planning", "A replay of a step into a wall (such as 65 up → 75, reward −1) lowers that pair's value a lot")
+    says("03_planning", "88 turns purple right after the real step 88 → 89")
+    says("03_planning", "87 turns light purple later, during the updates after real step 9, when a replay of 87 → 88")
+    snapshots, trace = _planning_run()
+    from dynaq_course.planning_view import changed_states
+    assert set(changed_states(trace.tables[0])) == {69, 79, 89}
+    assert trace.n_updates == 500
+    first_above = {s: next(i for i, t in enumerate(trace.tables) if t[s].max() > 1 + 1e-9) for s in (87, 88)}
+    step_of = lambda i: trace.updates[i - 1].real_step
+    real_88 = [i for i, step in enumerate(trace.steps, 1) if step.state == 88 and step.next_state == 89]
+    assert step_of(first_above[88]) == real_88[0]                          # the first update after that real step
+    assert step_of(first_above[87]) == 9 and trace.updates[first_above[87] - 1].replayed.state == 87
+    walls = [u for u in trace.updates if u.replayed.reward < 0]
+    assert walls and min(u.after - u.before for u in walls) < -0.2
+    assert max(walls, key=lambda u: u.before - u.after).replayed.describe().startswith("65 up → 75")
