@@ -478,10 +478,17 @@ def _describe_steps(curves, own, window, shortcut_episode, n_runs) -> str:
         end = min(b, len(mean))
         if a >= end:
             continue
-        tail = (max(a, end - 10), end)
-        parts.append(f"Your agent (k = {k}, {len(runs)} run{'s' if len(runs) != 1 else ''}; {style.look(kwargs)} "
-                     f"with open circles, bars from the lowest to the highest of your runs): {mean[a]:.1f} steps "
-                     f"at episode {a}, {mean[tail[0]:tail[1]].mean():.1f} on average over {_range_text(*tail)}.")
+        who = (f"Your agent (k = {k}, {len(runs)} run{'s' if len(runs) != 1 else ''}; {style.look(kwargs)} "
+               f"with open circles, bars from the lowest to the highest of your runs): ")
+        if shortcut_episode is not None and a < shortcut_episode < end:
+            before = (max(a, shortcut_episode - 50), shortcut_episode)
+            after = (min(end - 1, shortcut_episode + min(50, (end - shortcut_episode) // 2)), end)
+            parts.append(who + f"{mean[before[0]:before[1]].mean():.1f} steps on average over {_range_text(*before)}, "
+                               f"{mean[after[0]:after[1]].mean():.1f} over {_range_text(*after)}.")
+        else:
+            tail = (max(a, end - 10), end)
+            parts.append(who + f"{mean[a]:.1f} steps at episode {a}, {mean[tail[0]:tail[1]].mean():.1f} on "
+                               f"average over {_range_text(*tail)}.")
     return " ".join(parts)
 
 
