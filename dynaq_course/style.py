@@ -216,6 +216,9 @@ def describe(fig_or_ax, text: str | None = None) -> str:
 class Caption(str):
     """A figure's description that shows in a notebook as an italic line starting "Figure:"."""
 
+    def __repr__(self) -> str:
+        return f"Figure: {self}"
+
     def _repr_markdown_(self) -> str:
         import html
         return f"*Figure: {html.escape(str(self))}*"

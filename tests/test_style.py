@@ -115,6 +115,7 @@ def test_descriptions_of_figures_and_panels():
     assert style.describe(axes[1]) == "B two."
     assert style.caption(axes[0]) == "Left panel: A. Right panel: B two."
     assert style.caption(fig)._repr_markdown_() == "*Figure: Left panel: A. Right panel: B two.*"
+    assert repr(style.caption(fig)) == "Figure: Left panel: A. Right panel: B two."
     style.describe(fig, "Whole.")
     assert style.caption(axes[1]) == "Whole."
     with pytest.raises(TypeError):
