@@ -280,24 +280,26 @@ def plot_heatmap_max_val(env, value, ax=None):
 
 
 def plot_rewards(reward_sums, average_range=10, ax=None):
-    """Total reward per episode, as a moving average over ``average_range`` episodes.
+    """Total reward per episode, averaged over the ``average_range`` episodes up to each point.
 
-    As in the tutorial: convolve in 'same' mode, then keep one point every
-    ``average_range`` episodes. Returns the axes.
+    A trailing moving average: the point at episode e is the mean of episodes
+    e - average_range + 1 .. e, so it starts at episode ``average_range - 1``
+    and no point mixes in episodes that did not happen (the tutorial's centred
+    average with zero padding made its first point an artefact). Returns the axes.
     """
     ax = _new_ax(ax, figsize=(7, 4))
     rewards = np.asarray(reward_sums, dtype=float)
+    if rewards.ndim != 1 or len(rewards) == 0:
+        raise ValueError(f"reward_sums must be a 1-D sequence of per-episode totals, got shape {rewards.shape}.")
     width = max(1, min(int(average_range), len(rewards)))
-    smoothed = np.convolve(rewards, np.ones(width), mode="same") / width
-    episodes = np.arange(0, len(rewards), width)
-    ax.plot(episodes, smoothed[episodes], marker=style.AGENT_MARKERS["dyna-q"], markersize=4,
-            **style.style("dyna-q"))
-    ax.set(xlabel="Episodes", ylabel="Total reward",
-           title=f"Total reward per episode (moving average over {width})")
-    points = smoothed[episodes]
-    describe(ax, f"Total reward per episode over {len(rewards)} episodes, averaged over {width}: "
-                 f"from {points[0]:.2f} at episode 0 to {points[-1]:.2f} at episode {episodes[-1]}, "
-                 f"lowest {points.min():.2f}, highest {points.max():.2f}.")
+    smoothed = np.convolve(rewards, np.ones(width), mode="valid") / width
+    episodes = np.arange(width - 1, len(rewards))
+    ax.plot(episodes, smoothed, linewidth=1.5, **style.style("dyna-q"))
+    ax.set(xlabel="Episode", ylabel="Total reward",
+           title=f"Total reward per episode (mean of the last {width})")
+    describe(ax, f"Total reward per episode over {len(rewards)} episodes, each point the mean of the {width} "
+                 f"episodes up to it: {smoothed[0]:.2f} at episode {episodes[0]}, {smoothed[-1]:.2f} at "
+                 f"episode {episodes[-1]}, lowest {smoothed.min():.2f}, highest {smoothed.max():.2f}.")
     return ax
 
 

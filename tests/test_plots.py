@@ -201,15 +201,17 @@ def test_heatmap_is_max_value_with_state_0_bottom_left(env, value):
     np.testing.assert_array_equal(one_d.get_array(), im.get_array())
 
 
-def test_rewards_are_a_moving_average_sampled_every_average_range(value):
+def test_rewards_are_a_trailing_moving_average_over_real_episodes_only(value):
     rewards = np.arange(50, dtype=float) ** 2
     ax = plots.plot_rewards(rewards, average_range=10)
     (line,) = ax.lines
-    np.testing.assert_array_equal(line.get_xdata(), [0, 10, 20, 30, 40])
-    # 'same' mode with a window of 10 averages episodes i-5 .. i+4
-    assert line.get_ydata()[2] == pytest.approx(rewards[15:25].mean())
-    assert line.get_ydata()[1] == pytest.approx(rewards[5:15].mean())
-    assert ax.get_xlabel() == "Episodes" and ax.get_ylabel() == "Total reward"
+    np.testing.assert_array_equal(line.get_xdata(), np.arange(9, 50))
+    # the point at episode e averages episodes e-9 .. e: no zero padding before episode 0
+    assert line.get_ydata()[0] == pytest.approx(rewards[0:10].mean())
+    assert line.get_ydata()[-1] == pytest.approx(rewards[40:50].mean())
+    assert ax.get_xlabel() == "Episode" and ax.get_ylabel() == "Total reward"
+    with pytest.raises(ValueError, match="1-D"):
+        plots.plot_rewards(np.ones((3, 3)))
 
 
 def test_performance_has_four_panels_and_a_colorbar(env, value):
