@@ -432,7 +432,7 @@ def plot_planning_spread(snapshots: PlanningSnapshots | None = None, episodes=(1
         describe(fig, spread_description(snapshots, episodes))
     fig.suptitle(f"Same real steps for every row (walked by {agent_name(snapshots.behaviour_k)}, seed "
                  f"{snapshots.seed}; {lengths}).\nArrows: greedy action where the value changed; "
-                 "hatched red: walls; line: the path walked", fontsize=10)
+                 "hatched: walls; line: the path walked", fontsize=10)
     return fig
 
 
