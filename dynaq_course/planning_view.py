@@ -149,6 +149,22 @@ class PlanningTrace:
         return len(self.updates)
 
 
+def _remembered_pairs(model) -> np.ndarray:
+    """Flat indices (state * n_actions + action) of the pairs the model knows, in state-then-action order."""
+    return np.flatnonzero(~np.isnan(np.asarray(model)[..., 0]).ravel())
+
+
+def _draw_remembered(model, remembered: np.ndarray, rng):
+    """One remembered pair drawn uniformly with ``rng.randint`` and its remembered outcome.
+
+    Draws exactly as a planner that lists the pairs with ``np.argwhere`` and
+    picks ``randint(len(pairs))`` does, so a run here matches such a planner's
+    run under the same seed.
+    """
+    state, action = divmod(int(remembered[rng.randint(remembered.size)]), model.shape[1])
+    return state, action, model[state, action, 0], model[state, action, 1]
+
+
 def changed_states(value) -> np.ndarray:
     """States whose value (max over actions) differs from the initial value 1."""
     best = np.asarray(value).max(axis=1)
@@ -181,7 +197,8 @@ class _Recorder:
         self._before_first_step = np.full((QuentinsWorld.n_states, QuentinsWorld.n_actions), INITIAL_VALUE)
 
     def model_update(self, model, state, action, reward, next_state):
-        model[state, action] = reward, next_state
+        model[state, action, 0] = reward
+        model[state, action, 1] = np.nan if next_state is None else next_state
         self.episodes[-1].append(_transition(state, action, reward, next_state))
         return model
 
@@ -189,10 +206,9 @@ class _Recorder:
         tracing = len(self.episodes) - 1 == self.trace_episode
         if tracing and not self.tables:
             self.tables.append(self._before_first_step)
-        candidates = np.argwhere(~np.isnan(model[:, :, 0]))
+        remembered = _remembered_pairs(model)
         for _ in range(params["k"]):
-            state, action = candidates[np.random.randint(len(candidates))]
-            reward, next_state = model[state, action]
+            state, action, reward, next_state = _draw_remembered(model, remembered, np.random)
             before = value[state, action]
             value = q_learning(state, action, reward, next_state, value, params)
             if tracing:
@@ -261,11 +277,11 @@ def learn_from_steps(episodes, k: int, params, seed: int) -> list:
     for steps in episodes:
         for step in steps:
             value = q_learning(step.state, step.action, step.reward, step.next_state, value, params)
-            model[step.state, step.action] = step.reward, step.next_state
-            candidates = np.argwhere(~np.isnan(model[:, :, 0]))
+            model[step.state, step.action, 0] = step.reward
+            model[step.state, step.action, 1] = np.nan if step.next_state is None else step.next_state
+            remembered = _remembered_pairs(model)
             for _ in range(k):
-                state, action = candidates[rng.randint(len(candidates))]
-                reward, next_state = model[state, action]
+                state, action, reward, next_state = _draw_remembered(model, remembered, rng)
                 value = q_learning(state, action, reward, next_state, value, params)
         ends.append(value.copy())
     return ends

@@ -21,13 +21,14 @@ import pytest
 
 from dynaq_course import engine, widgets
 from dynaq_course.agent import learn_environment, q_learning
+from dynaq_course.editions import ASSIGNMENT, course_root
 from dynaq_course.greedy_paths import greedy_path, optimal_path_length, optimal_values
 from dynaq_course.world import GOAL_STATE, RED_STATES, START_STATE, QuentinsWorld
 
-from conftest import SOURCE
 
 PARAMS = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8}
 MANY = 1000          # runs for the statistical claims
+SOURCE = course_root() / "source" / ASSIGNMENT
 EXPLORER_SEED = inspect.signature(widgets.Explorer.__init__).parameters["seed"].default
 
 

@@ -1,7 +1,7 @@
 """Section 3's planning views in JupyterLab: the Figure 8.3 cell and the slider over planning updates.
 
-The cells are those proposed for 03_planning.ipynb (``CELLS`` below), written into a scratch notebook of
-the test's course copy. After each keyboard move of the slider: one image, its picture changed in place,
+The cells are 03_planning.ipynb's own (its set-up cell and the planning-view cells, read from source/),
+written into a scratch notebook of the test's course copy, so the rest of Section 3 (the exercise) need not run. After each keyboard move of the slider: one image, its picture changed in place,
 the line under it names the new update, and nothing piled up. The time from key press to the new
 caption is printed (benchmark style: not asserted).
 """
@@ -14,26 +14,22 @@ import nbformat
 from playwright.sync_api import expect
 
 import lab_page as lp
+from course_copy import ROOT
 from dynaq_course.planning_view import planning_trace
 
 NOTEBOOK = "scratch_planning_view.ipynb"
-CELLS = [
-    ("markdown", "## Watching planning work (scratch copy of the proposed Section 3 cells)"),
-    ("code", """from dynaq_course.planning_view import planning_snapshots, plot_planning_spread, spread_summary
+SECTION_3 = ROOT / "source" / "dyna_q" / "03_planning.ipynb"
+CELL_IDS = ("planning-visible-intro", "planning-spread", "planning-slider")   # Section 3's own cells
 
-snapshots = planning_snapshots(k_values=(0, 50), n_episodes=2, seed=51)   # the tutorial's ε, α, γ
-for episode in (1, 2):
-    walk = snapshots.walked(episode)
-    print(f"episode {episode}, {len(walk)} real steps:", " → ".join(str(step.state) for step in walk), "→ end")
-print(spread_summary(snapshots))
-gamma = snapshots.params["gamma"]
-print("Highest value the goal's reward can give a state 1, 2, 3 and 4 steps from the goal:",
-      ", ".join(f"{(1 + gamma) * gamma ** n:.2f}" for n in range(4)))
-plot_planning_spread(snapshots);"""),
-    ("code", """from dynaq_course.planning_view import planning_step_explorer
 
-planning_step_explorer(k=50, episode=2, seed=51)"""),
-]
+def section_3_cells() -> list:
+    """The planning-view cells of 03_planning.ipynb as they are in source/ (the set-up cell first)."""
+    cells = nbformat.read(SECTION_3, as_version=4).cells
+    setup = next(c for c in cells if "setup" in c.metadata.get("tags", []))
+    by_id = {c.id: c for c in cells}
+    return [("code", setup.source)] + [(by_id[i].cell_type, by_id[i].source) for i in CELL_IDS]
+
+
 UPDATE_TIMEOUT = 10_000   # ms: a move only redraws precomputed values
 
 
@@ -41,7 +37,7 @@ def write_notebook(path) -> None:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nb.cells = [nbformat.v4.new_markdown_cell(text) if kind == "markdown" else nbformat.v4.new_code_cell(text)
-                for kind, text in CELLS]
+                for kind, text in section_3_cells()]
     nbformat.write(nb, path)
 
 
@@ -59,6 +55,7 @@ def test_planning_figure_and_slider(lab):
     write_notebook(lab.course.root / NOTEBOOK)
     panel = lp.open_notebook(page, lab.server, NOTEBOOK, lab.workspace)
 
+    lp.run_cell(page, lp.code_cell(panel, "use_course_style()"))     # the notebook's set-up cell
     figure_cell = lp.code_cell(panel, "plot_planning_spread(snapshots)")
     lp.run_cell(page, figure_cell)
     expect(figure_cell.locator(".jp-OutputArea img")).to_have_count(1)
