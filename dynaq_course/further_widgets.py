@@ -9,8 +9,8 @@ bytes into an ``ipywidgets.Image``: no pyplot figure piles up). Same rules as
 ``widgets.GradingNote``; while saved notebooks are built (``DYNAQ_NO_PROGRESS``)
 an explorer displays its first picture as a plain image. As there, the PNG has
 twice the pixels it is shown with (sharp on high-dpi screens), the agents look
-as ``style.py`` says, and a caption under the picture (also the image's
-tooltip) describes it in words for screen readers, updated on every draw.
+as ``style.py`` says, and a caption under the picture
+describes it in words for screen readers, updated on every draw.
 
 * ``kappa_explorer()``: share of runs taking the shortcut (no demonstration),
   Dyna-Q against Dyna-Q+ with the chosen kappa and k.
@@ -71,7 +71,6 @@ class SliderFigure:
         self.image.value = encode_png(self.canvas.buffer_rgba())
         description = style.caption(self.figure)
         self.caption.value = f"<small><i>Figure:</i> {html.escape(description)}</small>"
-        self.image.tooltip = description
         self.status.value = status
         self.last = dict(values, png=self.image.value, status=status, description=description)
         self.timings.append(time.perf_counter() - start)

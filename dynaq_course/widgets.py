@@ -11,8 +11,8 @@ place: no flicker, no new figures. The sliders act when released
 Every agent looks as in the course's static figures (``style.agent_style``:
 Q-learning black dashed, Dyna-Q with k in its own colour). The PNG has twice
 the pixels it is displayed with (``style.EXPLORER_SCALE``), so it is sharp on
-high-dpi screens; a caption under it (``Explorer.caption``, also the image's
-tooltip) says in words what the picture shows and changes with it, for screen
+high-dpi screens; a caption under it (``Explorer.caption``)
+says in words what the picture shows and changes with it, for screen
 readers. The shortcut explorer has a second panel zoomed on the episodes
 around the door, with a y range fitted to them.
 
@@ -294,7 +294,7 @@ class Explorer:
         return encode_png(self.canvas.buffer_rgba())
 
     def describe(self, curves) -> str:
-        """The picture in words (for the caption under the image and its tooltip)."""
+        """The picture in words (for the caption under the image)."""
         text = _describe_steps([(label, kwargs, mean, half) for _, label, mean, half, kwargs in curves], [],
                                self._window, self.shortcut_episode, self.n_experiments)
         if self._zoom_window is not None:
@@ -349,7 +349,6 @@ class Explorer:
         self.image.value = png
         description = self.describe(curves)
         self.caption.value = f'<small><i>Figure:</i> {html.escape(description)}</small>'
-        self.image.tooltip = description
         t2 = time.perf_counter()
 
         summary = []

@@ -149,7 +149,9 @@ def test_slider_pictures_are_sharp_and_described():
     width = struct.unpack(">I", explorer.image.value[16:20])[0]
     assert width == style.EXPLORER_SCALE * explorer.display_width
     assert explorer.caption.value.startswith("<small><i>Figure:</i> Histograms")
-    assert explorer.image.tooltip == explorer.last["description"]
+    # No tooltip on the image: ipywidgets 8.1's Image view reads a "description" it does not have
+    # and fails in the browser (a JavaScript error instead of the picture); the caption carries it.
+    assert not explorer.image.tooltip
     before = explorer.caption.value
     explorer.sliders["k"].value = 5
     assert "n = 5" in explorer.caption.value and explorer.caption.value != before

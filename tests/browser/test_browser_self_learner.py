@@ -23,8 +23,16 @@ def test_self_learner_reveals_the_solution_and_runs_the_notebook(lab):
     assert not any("nbgrader" in cell.metadata for cell in nb.cells), "the self-learner edition carries nbgrader cells"
     panel = lp.open_notebook(page, lab.server, NOTEBOOK, lab.workspace)
 
-    # The solution is folded away until the learner opens it.
+    # Two steps of help, each folded away until the learner opens it: first a hint, then the solution.
+    hint = revealer(panel, "Show a hint")
+    hint_text = hint.locator("details p").first
+    expect(hint_text).to_be_hidden()
+    hint.locator("summary").click()
+    expect(hint_text).to_be_visible()
+    expect(hint.locator("details")).not_to_contain_text("def dyna_q_model_update(")
+    shots("hint revealed", hint)
     reveal = revealer(panel, "Show a solution")
+    assert hint.bounding_box()["y"] < reveal.bounding_box()["y"], "the hint comes before the solution"
     details = reveal.locator("details")
     code = details.locator("pre")
     expect(code).to_be_hidden()
@@ -46,7 +54,7 @@ def test_self_learner_reveals_the_solution_and_runs_the_notebook(lab):
     prompts = [lp.prompt(code_cells.nth(i)) for i in range(code_cells.count())]
     assert all(p.startswith("[") and p[1:-2].isdigit() for p in prompts), f"not every cell ran: {prompts}"
     expect(lp.error_outputs(panel)).to_have_count(0)
-    self_check = lp.code_cell(panel, "self_check_model_update(dyna_q_model_update)")
+    self_check = lp.code_cell(panel, "self_check_model_update(dyna_q_model_update")
     expect(self_check.locator(".jp-OutputArea")).to_contain_text("passed the self-check")
     expect(last.locator(".jp-OutputArea img")).to_have_count(1)
     assert "nbgrader" not in panel.locator(".jp-OutputArea").all_inner_texts().__str__().lower()
