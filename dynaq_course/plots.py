@@ -373,7 +373,7 @@ def _nice_top(value: float) -> float:
 
 
 def fewest_steps(shortcut_open: bool = False) -> int:
-    """Fewest steps of an episode of Quentin's World that enters no wall (the learned route's length).
+    """Fewest steps of an episode of Quentin's World with no wall penalty (the learned route's length).
 
     Breadth-first search from the start to the goal over moves that cost
     nothing, plus the one step from the goal that ends the episode (steps per
@@ -597,8 +597,8 @@ def plot_steps_per_episode(steps, labels, title=None, legend_title=None,
     description = _describe_steps(curves, own, window, shortcut_episode, n_runs)
     legend_ax = ax
     if zoom_ax is not None:
-        guides = [(fewest_steps(False), f"fewest steps avoiding walls, door closed ({fewest_steps(False)})", ":"),
-                  (fewest_steps(True), f"fewest steps avoiding walls, door open ({fewest_steps(True)})", (0, (1, 3)))]
+        guides = [(fewest_steps(False), f"fewest steps without a wall penalty, door closed ({fewest_steps(False)})", ":"),
+                  (fewest_steps(True), f"fewest steps without a wall penalty, door open ({fewest_steps(True)})", (0, (1, 3)))]
         zoom_handles, zoom_names, zoom_top = _draw_steps_panel(zoom_ax, curves, own, zoom, shortcut_episode,
                                                                guides)
         zoom_ax.set_ylim(0, _nice_top(max(zoom_top, guides[0][0])))
@@ -607,7 +607,7 @@ def plot_steps_per_episode(steps, labels, title=None, legend_title=None,
         names += zoom_names[-2:]
         legend_ax = zoom_ax
         description += (f" The right panel zooms on {_range_text(*zoom)} with the y axis from 0 to "
-                        f"{zoom_ax.get_ylim()[1]:g}; dotted grey lines mark the fewest steps of a route that enters no wall: "
+                        f"{zoom_ax.get_ylim()[1]:g}; dotted grey lines mark the fewest steps of a route with no wall penalty: "
                         f"{guides[0][0]} with the door closed and {guides[1][0]} with it open.")
     if title is not None:
         ax.set_title(title)

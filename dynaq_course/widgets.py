@@ -197,7 +197,7 @@ class Explorer:
             for open_, pattern in ((False, ":"), (True, (0, (1, 3)))):
                 few = fewest_steps(open_)
                 self._guides.append(zoom.axhline(few, color=style.REFERENCE_COLOR, linewidth=1, linestyle=pattern,
-                                                 label=f"fewest steps avoiding walls, door "
+                                                 label=f"fewest steps without a wall penalty, door "
                                                        f"{'open' if open_ else 'closed'} ({few})"))
         self._ylims = None
         self._background = None

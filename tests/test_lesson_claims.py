@@ -122,7 +122,8 @@ def test_s1_question_1_model_answer_numbers():
 
 def test_s2_no_pair_is_worth_more_than_1():
     says("02_model_update", "no state-action pair in this world is worth more than 1: the best ones, stepping "
-                            "into the goal from 98 or from 89, earn +1 and the episode ends")
+                            "into the goal from 98 or from 89, earn +1, and the step out of the goal that follows "
+                            "earns nothing")
     q_star = optimal_values()
     assert q_star.max() == pytest.approx(1.0) and q_star[98, 0] == pytest.approx(1.0)
     assert set(zip(*np.nonzero(np.isclose(q_star, q_star.max())))) == {(98, 0), (89, 1)}
@@ -159,12 +160,36 @@ def _first_episode(seed):
         state = nxt
 
 
-def test_s2_a_new_pair_at_almost_every_step_and_the_goal_quickly():
-    says("02_model_update", "Why does the agent try a new pair at almost every step, and walk straight through walls?")
+def test_s2_a_new_pair_at_every_step_and_the_goal_quickly():
+    says("02_model_update", "Why does the agent try a new pair at every step of this walk (the count above), and "
+                            "walk straight through walls?")
     says("02_model_update", "it happens to lead it to the goal quickly")
+    new, steps = _first_episode(3)                     # the cell's own walk (seed 3)
+    assert new == steps
     new, steps = np.array([_first_episode(seed) for seed in range(300)]).T
-    assert (new / steps).mean() >= 0.9
+    assert (new / steps).mean() >= 0.9                 # and so it goes in most first episodes
     assert np.quantile(steps, 0.95) <= 40
+
+
+def test_s2_the_walk_follows_the_tie_rule_but_for_one_random_step():
+    says("02_model_update", "Ties go to the first untried action in the order right, up, left, down, which is why "
+                            "the walk heads right through the wall and up the right edge; the one move that breaks "
+                            "the pattern, 79 → 69, is a random step (ε = 0.05).")
+    from dynaq_course.agent import epsilon_greedy
+    env = QuentinsWorld()
+    np.random.seed(3)
+    value, state, off_rule = np.ones((100, 4)), env.init_state, []
+    while True:
+        greedy = int(np.argmax(value[state]))
+        action = epsilon_greedy(value[state], 0.05)
+        nxt, reward = env.get_outcome(state, action)
+        if action != greedy:
+            off_rule.append((state, nxt))
+        value = q_learning(state, action, reward, nxt, value, PARAMS)
+        if nxt is None:
+            break
+        state = nxt
+    assert off_rule == [(79, 69)]
 
 
 # --- Section 3 -------------------------------------------------------------------------------
@@ -220,6 +245,10 @@ def test_s4_then_the_longest_episodes_then_learning():
     says("04_how_much_to_plan", "Then the longest episodes**, often several hundred steps")
     says("04_how_much_to_plan", "Then learning:** episodes shorten")
     steps = many()
+    says("04_how_much_to_plan", "Q-learning's episodes even lengthen again for a while after episode 10")
+    q = steps[0].mean(axis=0)
+    assert q[16:21].mean() > 1.2 * q[10:14].mean()
+    assert sweep(KS, 10, 100, 1)[0, :, 16:21].mean() > sweep(KS, 10, 100, 1)[0, :, 10:14].mean()   # the figure's runs
     for runs in steps:
         mean = runs.mean(axis=0)
         longest = runs[:, :21].max(axis=1)
@@ -277,8 +306,9 @@ def test_s4_what_the_figure_shows():
 
 
 def test_s4_slider_k_steps():
-    says("04_how_much_to_plan", "Over episodes 20–99 Dyna-Q's average falls quickly at first (about 48, 34, 30, 27, "
-                                "24, 22, 21 steps) and then stops moving: from $k = 15$ on it stays near 21")
+    says("04_how_much_to_plan", "Over episodes 20–99 the average falls quickly at first (about 48 steps for "
+                                "Q-learning, then 34, 30, 27, 24, 22 and 21 for those k) and then stops moving: from "
+                                "$k = 15$ on it stays near 21")
     quoted = {1: 34, 2: 30, 3: 27, 5: 24, 10: 22, 20: 21}
     assert about(explorer(1)[0, :, 20:].mean(), 48)
     for k, number in quoted.items():
@@ -398,13 +428,16 @@ def _planning_run():
 
 
 def test_s3_planning_view_walks():
-    says("03_planning", "55 → 65 is a random move (ε = 0.05)")
+    says("03_planning", "55 → 65 is a random move (ε = 0.05), and so is 75 → 85 in episode 2.")
     says("03_planning", "The repeated states (69 → 69, 79 → 79, 89 → 89) are bumps into the right-hand border")
     says("03_planning", "On the way it walks through the wall cell 66; in episode 2 through the wall cell 75.")
     snapshots, _ = _planning_run()
     first, second = snapshots.walked(1), snapshots.walked(2)
     move = next(step for step in first if step.state == 55)
     assert move.next_state == 65 and move.action != 0          # all four at 1: greedy would go right
+    assert not any(step.state == 75 for step in first)         # 75 is new in episode 2: greedy goes right there
+    move = next(step for step in second if step.state == 75)
+    assert move.next_state == 85 and move.action != 0
     bumps = [step for step in first if step.next_state == step.state]
     assert sorted(step.state for step in bumps) == [69, 79, 89] and all(step.action == 0 for step in bumps)
     assert [step.next_state for step in first if step.reward < 0] == [66]
@@ -446,3 +479,23 @@ def test_s3_planning_slider():
     walls = [u for u in trace.updates if u.replayed.reward < 0]
     assert walls and min(u.after - u.before for u in walls) < -0.2
     assert max(walls, key=lambda u: u.before - u.after).replayed.describe().startswith("65 up → 75")
+
+
+def _switch(runs: np.ndarray, door: int = 200, level: float = 12, hold: int = 5) -> np.ndarray:
+    """Per run: episodes after the door until its episodes stay at or under `level` for `hold` episodes (inf: never)."""
+    out = []
+    for run in runs:
+        found = [i for i in range(door, len(run) - hold) if (run[i:i + hold] <= level).all()]
+        out.append(found[0] - door if found else np.inf)
+    return np.array(out, dtype=float)
+
+
+def test_s5_question_dyna_q_switches_in_nearly_every_run_q_learning_in_some_and_later():
+    says("05_when_the_world_changes", "Explain why Dyna-Q switches to it within a few episodes in (nearly) every run, "
+                                      "while Q-learning switches only in some runs, and later.")
+    says("05_when_the_world_changes", "in some runs that happens within the remaining 200 episodes, in others it "
+                                      "never does")
+    dyna, q = _switch(shortcut_many()[1]), _switch(shortcut_many()[0])
+    assert np.isfinite(dyna).mean() > 0.95 and np.median(dyna) <= 10
+    assert 0.1 < np.isfinite(q).mean() < 0.95
+    assert np.median(q[np.isfinite(q)]) > 3 * np.median(dyna)
