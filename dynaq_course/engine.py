@@ -2,7 +2,7 @@
 
 ``agent.learn_environment`` runs the student's own functions, one Python call per
 step and per planning update: the tutorial's k sweep (k in {0, 1, 10, 100}, 10
-experiments of 100 episodes) takes about a minute that way. This module is a
+experiments of 100 episodes) takes tens of seconds that way. This module is a
 second implementation of the same agent for sweeps and sliders:
 
 * same world (``world.NEXT_STATE_TABLE`` / ``world.REWARD_TABLE``, shortcut

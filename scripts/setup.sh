@@ -15,3 +15,5 @@ if ! cmp -s requirements.txt .venv/.installed-requirements 2>/dev/null; then
   python -m pip install --quiet -r requirements.txt
   cp requirements.txt .venv/.installed-requirements
 fi
+# JupyterLab settings the course needs (reveal cells stay closed on a double-click): overrides.json of .venv.
+python scripts/lab-settings.py

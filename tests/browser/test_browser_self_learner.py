@@ -36,6 +36,11 @@ def test_self_learner_reveals_the_solution_and_runs_the_notebook(lab):
     details = reveal.locator("details")
     code = details.locator("pre")
     expect(code).to_be_hidden()
+    # A stray double-click does not open an editor on the cell's source (the course's overrides.json).
+    reveal.locator(".jp-RenderedMarkdown").dblclick(position={"x": 400, "y": 5})
+    page.wait_for_timeout(500)
+    expect(reveal.locator(".cm-editor")).to_be_hidden()
+    expect(code).to_be_hidden()
     shots("solution folded", reveal)
     details.locator("summary").click()
     expect(code).to_be_visible()
