@@ -284,7 +284,8 @@ def run_notebook(name: str = "04_how_much_to_plan.ipynb") -> float:
     import nbformat
     from nbclient import NotebookClient
 
-    saved = {key: os.environ.get(key) for key in ("DYNAQ_NO_PROGRESS", "MPLBACKEND")}
+    from dynaq_course.editions import environment
+
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for path in (ROOT / "solutions").glob("*.ipynb"):
@@ -292,9 +293,7 @@ def run_notebook(name: str = "04_how_much_to_plan.ipynb") -> float:
         if not (folder / name).exists():
             raise FileNotFoundError(f"solutions/{name} is missing")
         nb = nbformat.read(folder / name, as_version=4)
-        os.environ.pop("DYNAQ_NO_PROGRESS", None)
-        os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-        try:
+        with environment(DYNAQ_NO_PROGRESS=None, MPLBACKEND="module://matplotlib_inline.backend_inline"):
             client = NotebookClient(nb, timeout=300, kernel_name="python3",
                                     resources={"metadata": {"path": str(folder)}})
             start = time.perf_counter()
@@ -302,12 +301,6 @@ def run_notebook(name: str = "04_how_much_to_plan.ipynb") -> float:
                 for index, cell in enumerate(nb.cells):
                     client.execute_cell(cell, index)
                 done = time.perf_counter() - start
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     if errors:
         raise RuntimeError(f"{name} raised {errors[0].ename}: {errors[0].evalue}")

@@ -52,6 +52,7 @@ requirements.txt); the editions it writes do not.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import os
 import re
@@ -493,6 +494,29 @@ def _replace_solution_region(source: str) -> str:
     return "\n".join(out)
 
 
+@contextlib.contextmanager
+def environment(**values):
+    """Set environment variables for a block (None: unset), and put back what was there before.
+
+    Kernels started inside the block inherit it: ``environment(MPLBACKEND="Agg",
+    NBGRADER_EXECUTION=None)`` runs a notebook as a learner would, headless.
+    """
+    saved = {key: os.environ.get(key) for key in values}
+    try:
+        for key, value in values.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = str(value)
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def execute_folder(folder: Path, timeout: int = 600) -> None:
     """Run every notebook of ``folder`` in order, in that folder, saving outputs.
 
@@ -500,10 +524,8 @@ def execute_folder(folder: Path, timeout: int = 600) -> None:
     """
     from nbclient import NotebookClient
 
-    env_backup = {k: os.environ.get(k) for k in ("MPLBACKEND", "DYNAQ_NO_PROGRESS")}
-    os.environ["MPLBACKEND"] = INLINE_BACKEND
-    os.environ["DYNAQ_NO_PROGRESS"] = "1"  # progress widgets are noise in a saved notebook
-    try:
+    # progress widgets are noise in a saved notebook
+    with environment(MPLBACKEND=INLINE_BACKEND, DYNAQ_NO_PROGRESS="1"):
         for path in sorted(folder.glob("*.ipynb")):
             nb = nbformat.read(path, as_version=4)
             client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
@@ -513,12 +535,6 @@ def execute_folder(folder: Path, timeout: int = 600) -> None:
             except Exception as err:
                 raise RuntimeError(f"{path.name} failed to run: {err}") from err
             nbformat.write(nb, path)
-    finally:
-        for key, value in env_backup.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _write(nb, path: Path) -> None:

@@ -11,14 +11,13 @@
 ``test_editions.test_committed_solutions_were_run_without_error`` checks it; the
 graded run is ``test_going_further_pipeline``.)
 """
-import os
 import shutil
 
 import nbformat
 import pytest
 
 from dynaq_course import exercises
-from dynaq_course.editions import course_root, edition_folder
+from dynaq_course.editions import course_root, edition_folder, environment
 
 ROOT = course_root()
 ASSIGNMENT = "going_further"
@@ -31,20 +30,13 @@ def _execute(nb, folder):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    saved = {key: os.environ.pop(key, None) for key in ("NBGRADER_EXECUTION", "MPLBACKEND")}
-    os.environ["MPLBACKEND"] = INLINE
     try:
-        NotebookClient(nb, timeout=120, kernel_name="python3",
-                       resources={"metadata": {"path": str(folder)}}).execute()
+        with environment(NBGRADER_EXECUTION=None, MPLBACKEND=INLINE):
+            NotebookClient(nb, timeout=120, kernel_name="python3",
+                           resources={"metadata": {"path": str(folder)}}).execute()
         return None
     except CellExecutionError as err:
         return err
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _copy(edition, tmp_path):

@@ -12,13 +12,12 @@ in), run with nbclient from one folder, as nbgrader and JupyterLab run them:
 
 ``pytest -s`` prints the times.
 """
-import os
 import time
 
 import nbformat
 import pytest
 
-from dynaq_course.editions import build_solutions, course_root
+from dynaq_course.editions import build_solutions, course_root, environment
 
 INLINE = "module://matplotlib_inline.backend_inline"
 NOTEBOOKS = ["04_how_much_to_plan.ipynb", "05_when_the_world_changes.ipynb"]
@@ -40,21 +39,11 @@ def run(folder, name, env, probe=None):
     nb = nbformat.read(folder / name, as_version=4)
     if probe:
         nb.cells.append(nbformat.v4.new_code_cell(probe))
-    saved = {key: os.environ.get(key) for key in list(env) + ["NBGRADER_EXECUTION", "DYNAQ_NO_PROGRESS"]}
-    os.environ.pop("NBGRADER_EXECUTION", None)
-    os.environ.pop("DYNAQ_NO_PROGRESS", None)
-    os.environ.update(env)
-    try:
+    with environment(**{"NBGRADER_EXECUTION": None, "DYNAQ_NO_PROGRESS": None, **env}):
         start = time.perf_counter()
         NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
                        resources={"metadata": {"path": str(folder)}}).execute()
         seconds = time.perf_counter() - start
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return nb, seconds
 
 

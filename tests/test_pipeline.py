@@ -21,7 +21,6 @@ from __future__ import annotations
 import ast
 import csv
 import html
-import os
 import re
 import shutil
 import time
@@ -388,23 +387,14 @@ def executed_release(generated, tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("student") / ASSIGNMENT
     shutil.copytree(generated.course / "release" / ASSIGNMENT, folder)
-    saved = {k: os.environ.get(k) for k in ("MPLBACKEND", "NBGRADER_EXECUTION")}
-    os.environ["MPLBACKEND"] = "Agg"
-    os.environ.pop("NBGRADER_EXECUTION", None)
     executed = {}
     start = time.perf_counter()
-    try:
+    with editions.environment(MPLBACKEND="Agg", NBGRADER_EXECUTION=None):
         for name in NOTEBOOKS:
             nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
             NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
                            resources={"metadata": {"path": str(folder)}}).execute()
             executed[name] = nb
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     print(f"\nrelease notebooks run headless (nbclient, 5 notebooks): {time.perf_counter() - start:.1f} s")
     return executed
 

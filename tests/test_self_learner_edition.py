@@ -18,7 +18,6 @@
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 
@@ -237,20 +236,13 @@ def _execute(nb, folder, allow_errors):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    saved = {key: os.environ.pop(key, None) for key in ("NBGRADER_EXECUTION", "MPLBACKEND")}
-    os.environ["MPLBACKEND"] = "Agg"
     try:
-        NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=allow_errors,
-                       resources={"metadata": {"path": str(folder)}}).execute()
+        with editions.environment(NBGRADER_EXECUTION=None, MPLBACKEND="Agg"):
+            NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=allow_errors,
+                           resources={"metadata": {"path": str(folder)}}).execute()
         return None
     except CellExecutionError as err:
         return err
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _text(cell, kind="stream"):
