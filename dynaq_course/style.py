@@ -6,8 +6,9 @@ pair carries meaning on its own; line styles and markers tell the agents apart
 in grey scale too). Plot and widget modules read their styles from here only.
 
 Colours repeat only between agents that no figure draws together (Dyna-Q with
-k = 100 in Section 4, the counting model in Section 6); their line styles and
-markers still differ. This module imports neither matplotlib nor IPython at
+k = 100 in Section 4 and the counting model in Section 6; Dyna-Q with k = 1 and
+the counting model with sample updates; prioritized sweeping and Dyna-Q with the
+bonus in action selection); their line styles and markers still differ. This module imports neither matplotlib nor IPython at
 import time (``gym_env`` reads the map colours from here), and
 ``use_course_style()`` is the one call a notebook's set-up cell makes for sharp
 (high-dpi) figures in these colours.
@@ -53,7 +54,10 @@ AGENT_STYLES = {
     "uniform-dyna-q": dict(color=BLUE, linestyle="-"),
     "prioritized-sweeping": dict(color=BLUISH_GREEN, linestyle="-."),
     "cached-model": dict(color=BLUE, linestyle="-"),
-    "counting-model": dict(color=REDDISH_PURPLE, linestyle=":"),
+    "counting-model": dict(color=REDDISH_PURPLE, linestyle=":"),          # counting model, expected updates
+    "counting-sample": dict(color=ORANGE, linestyle="--"),               # counting model, sample updates
+    # Dyna-Q with the bonus kappa * sqrt(tau) in action selection instead of planning (S&B Exercise 8.4)
+    "dyna-q-action-bonus": dict(color=BLUISH_GREEN, linestyle=(0, (3, 1, 1, 1))),
 }
 
 # The marker of each agent, for scatter plots, error bars and sparse marks on lines.
@@ -61,6 +65,7 @@ AGENT_MARKERS = {
     "q-learning": "X", "dyna-q-1": "v", "dyna-q": "o", "dyna-q-50": "P", "dyna-q-100": "D",
     "dyna-q-plus-0.001": "^", "dyna-q-plus-0.01": "s", "dyna-q-plus-0.1": "h",
     "uniform-dyna-q": "o", "prioritized-sweeping": "s", "cached-model": "o", "counting-model": "D",
+    "counting-sample": "P", "dyna-q-action-bonus": "*",
 }
 
 # The four actions (R, U, L, D): colour, line style, and a triangle pointing the action's way.

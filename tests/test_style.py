@@ -59,7 +59,9 @@ TOGETHER = {
     "Section 6 kappa slider, k = 1": ["dyna-q-1", "dyna-q-plus-0.001"],
     "Section 6 kappa slider, k = 100": ["dyna-q-100", "dyna-q-plus-0.1"],
     "Section 6 planning": ["uniform-dyna-q", "prioritized-sweeping"],
-    "Section 6 models": ["cached-model", "counting-model"],
+    "Section 6 models": ["cached-model", "counting-sample", "counting-model"],
+    "Section 6 blocking": ["q-learning", "dyna-q", "dyna-q-plus-0.001", "dyna-q-action-bonus"],
+    "Section 6 bonus placement": ["dyna-q", "dyna-q-plus-0.001", "dyna-q-plus-0.01", "dyna-q-action-bonus"],
 }
 
 
