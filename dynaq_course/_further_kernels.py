@@ -36,15 +36,21 @@ import random
 def run_dyna(nxt, rew, n_states, start, goal, door_pair, door_episode, k, kappa, epsilon, alpha, gamma,
              max_steps, n_episodes, seed, good_len,
              q, model_r, model_n, observed, seen, last_tried,
-             steps_out, reward_out, door_out, first_out):
-    """Dyna-Q (``kappa == 0``) or Dyna-Q+ (planning reward ``r + kappa * sqrt(tau)``).
+             steps_out, reward_out, door_out, first_out, bonus_in_action=False):
+    """Dyna-Q (``kappa == 0``), Dyna-Q+ (planning reward ``r + kappa * sqrt(tau)``), or, with
+    ``bonus_in_action``, Dyna-Q with the bonus in action selection (Sutton & Barto, Exercise 8.4).
 
     nxt, rew: two tables of ``4 * n_states`` entries one after the other: the
     first is used before ``door_episode``, the second from it on
-    (``door_episode < 0``: never). No demonstration: the agent learns of the
-    change only by trying. ``tau`` counts real steps since the pair was last
-    tried. ``door_out[episode]`` is 1 when the episode took ``door_pair`` after
-    the change.
+    (``door_episode < 0``: never). The shortcut world passes (closed, open),
+    the blocking world (open, closed). No demonstration: the agent learns of
+    the change only by trying. ``tau`` counts real steps since the pair was
+    last tried (a pair never tried counts from step 0).
+    ``bonus_in_action``: planning learns from the model's reward (no bonus)
+    and the greedy choice is the first action with the largest
+    ``Q(s, a) + kappa * sqrt(tau(s, a))`` (epsilon-random moves as usual).
+    ``door_out[episode]``: how many times the episode took ``door_pair`` after
+    the change (through the opened door, or into the closed one).
     """
     random.seed(seed)
     n_pairs = 4 * n_states
@@ -70,18 +76,26 @@ def run_dyna(nxt, rew, n_states, start, goal, door_pair, door_episode, k, kappa,
             s4 = 4 * state
             if random.random() > epsilon:
                 p = s4
-                top = q[s4]
-                for b in range(s4 + 1, s4 + 4):
-                    if q[b] > top:
-                        top = q[b]
-                        p = b
+                if bonus_in_action:
+                    top = q[s4] + kappa * math.sqrt(now - last_tried[s4])
+                    for b in range(s4 + 1, s4 + 4):
+                        score = q[b] + kappa * math.sqrt(now - last_tried[b])
+                        if score > top:
+                            top = score
+                            p = b
+                else:
+                    top = q[s4]
+                    for b in range(s4 + 1, s4 + 4):
+                        if q[b] > top:
+                            top = q[b]
+                            p = b
             else:
                 p = s4 + int(random.random() * 4)
             n_ = nxt[base + p]
             r = rew[base + p]
             reward_sum += r
             if p == door_pair and door_episode >= 0 and episode >= door_episode:
-                used = 1
+                used += 1
             best = 0.0
             if n_ != end:
                 best = q[4 * n_]
@@ -108,7 +122,7 @@ def run_dyna(nxt, rew, n_states, start, goal, door_pair, door_episode, k, kappa,
                         if q[b] > best:
                             best = q[b]
                 r = model_r[pp]
-                if kappa > 0.0:
+                if kappa > 0.0 and not bonus_in_action:
                     r = r + kappa * math.sqrt(now - last_tried[pp])
                 q[pp] = q[pp] + alpha * (r + gamma * best - q[pp])
             updates += k
@@ -290,19 +304,34 @@ def run_prioritized(nxt, rew, n_states, start, goal, n_plan, theta, epsilon, alp
         updates_out[episode] = updates
 
 
-def run_slippery(nxt, rew, n_states, start, slip, counting, k, epsilon, alpha, gamma,
+def run_slippery(nxt, rew, n_states, start, slip, model, k, budget_evals, epsilon, alpha, gamma,
                  max_steps, n_episodes, seed,
                  q, model_r, model_n, observed, seen, succ, succ_count, succ_rsum, n_succ, tried,
-                 steps_out, reward_out):
-    """Dyna-Q in the slippery world, with the cached model (``counting == 0``) or the counting model.
+                 steps_out, reward_out, work_out):
+    """Dyna-Q in the slippery world with one of three model/update combinations (``model``):
 
+    * ``0`` (``"cached"``): the last (reward, next state) of each pair, sample updates
+      ``Q(s,a) += alpha * (r + gamma max Q(s') - Q(s,a))``;
+    * ``1`` (``"counting-sample"``): the counts, sample updates: ``s'`` is drawn with
+      probability ``N(s,a,s')/N(s,a)``, ``r`` is that outcome's mean reward;
+    * ``2`` (``"counting"``): the counts, expected updates:
+      ``Q(s,a) += alpha * (sum_s' N(s,a,s')/N(s,a) * (mean r(s,a,s') + gamma max Q(s')) - Q(s,a))``.
+
+    The counting model keeps, for each pair, the next states seen (at most 4,
+    "the episode ended" included), how often, and their summed rewards.
     With probability ``slip`` the chosen action is replaced by a uniformly
-    random one (possibly the same). The cached model keeps the last (reward,
-    next state) of each pair and plans with sample updates; the counting model
-    keeps, for each pair, the next states seen (at most 4), how often, and
-    their summed rewards, and plans with expected updates:
-    ``Q(s,a) += alpha * (sum_s' N(s,a,s')/N(s,a) * (mean r(s,a,s') + gamma max Q(s')) - Q(s,a))``.
-    Real steps are Q-learning updates for both. ``tried[pair]`` counts real tries.
+    random one (possibly the same). Real steps are Q-learning updates for all.
+
+    Planning budget, a running credit: each real step adds ``k``; while the
+    credit is positive, one planning update of a pair drawn uniformly among
+    those tried is made and its cost subtracted (a debt carries over to the
+    next steps). ``budget_evals`` false: every update costs 1 (exactly ``k``
+    updates per real step). True: the cost is the number of evaluations of
+    ``max_a' Q(s', a')`` the update makes (1 for a sample update, the number of
+    next states seen, b, for an expected update; "the episode ended" counts as
+    one), so evaluations average ``k`` per real step.
+    ``tried[pair]`` counts real tries; ``work_out[0]``: planning updates made,
+    ``work_out[1]``: evaluations they made (real steps' updates not included).
     """
     random.seed(seed)
     n_pairs = 4 * n_states
@@ -313,6 +342,9 @@ def run_slippery(nxt, rew, n_states, start, slip, counting, k, epsilon, alpha, g
         n_succ[i] = 0
         tried[i] = 0
     n_observed = 0
+    credit = 0
+    updates = 0
+    evaluations = 0
     for episode in range(n_episodes):
         state = start
         reward_sum = 0.0
@@ -358,9 +390,10 @@ def run_slippery(nxt, rew, n_states, start, slip, counting, k, epsilon, alpha, g
                 seen[p] = 1
                 observed[n_observed] = p
                 n_observed += 1
-            for _ in range(k):
+            credit += k
+            while credit > 0:
                 pp = observed[int(random.random() * n_observed)]
-                if counting:
+                if model == 2:
                     target = 0.0
                     for j in range(n_succ[pp]):
                         pn = succ[4 * pp + j]
@@ -372,18 +405,39 @@ def run_slippery(nxt, rew, n_states, start, slip, counting, k, epsilon, alpha, g
                                     best = q[b]
                         target += succ_rsum[4 * pp + j] + succ_count[4 * pp + j] * gamma * best
                     target = target / tried[pp]
+                    cost = n_succ[pp]
                 else:
-                    pn = model_n[pp]
+                    if model == 1:
+                        u = random.random() * tried[pp]
+                        j = 0
+                        seen_count = succ_count[4 * pp]
+                        while j < n_succ[pp] - 1 and u >= seen_count:
+                            j += 1
+                            seen_count += succ_count[4 * pp + j]
+                        pn = succ[4 * pp + j]
+                        r = succ_rsum[4 * pp + j] / succ_count[4 * pp + j]
+                    else:
+                        pn = model_n[pp]
+                        r = model_r[pp]
                     best = 0.0
                     if pn != end:
                         best = q[4 * pn]
                         for b in range(4 * pn + 1, 4 * pn + 4):
                             if q[b] > best:
                                 best = q[b]
-                    target = model_r[pp] + gamma * best
+                    target = r + gamma * best
+                    cost = 1
                 q[pp] = q[pp] + alpha * (target - q[pp])
+                updates += 1
+                evaluations += cost
+                if budget_evals:
+                    credit -= cost
+                else:
+                    credit -= 1
             if n_ == end:
                 break
             state = n_
         steps_out[episode] = t + 1
         reward_out[episode] = reward_sum
+    work_out[0] = updates
+    work_out[1] = evaluations

@@ -10,13 +10,17 @@ experiment ``e`` uses the same random stream for every setting of a sweep
 (common random numbers), experiments are independent. The kernels and their
 exact rules are in ``_further_kernels``.
 
-* ``simulate_dyna_plus``: Dyna-Q / Dyna-Q+ on the shortcut experiment with
-  NO demonstration (the door opens at ``door_episode``; nobody shows it).
+* ``simulate_dyna_plus``: Dyna-Q / Dyna-Q+ (``bonus="planning"``) or Dyna-Q
+  with the bonus in action selection (``bonus="action"``, Exercise 8.4) when
+  the door (64, up) changes at ``door_episode`` with NO demonstration: it
+  opens (``world="shortcut"``) or closes (``world="blocking"``).
 * ``simulate_uniform`` / ``simulate_prioritized``: uniform Dyna-Q and
   prioritized sweeping in the closed world, counting value updates until the
   greedy policy is first near-optimal (``greedy_paths.is_near_optimal``).
-* ``simulate_slippery``: Dyna-Q with the cached model or the counting model
-  (expected updates) in the slippery world.
+* ``simulate_slippery``: Dyna-Q in the slippery world with the last outcome
+  and sample updates (``"cached"``), the counts and sample updates
+  (``"counting-sample"``) or the counts and expected updates (``"counting"``),
+  under a budget of planning updates or of max-Q evaluations per real step.
 """
 from __future__ import annotations
 
@@ -33,7 +37,11 @@ P = _engine.TUTORIAL_PARAMS
 N_STATES, N_ACTIONS = _world.N_STATES, _world.N_ACTIONS
 N_PAIRS = N_STATES * N_ACTIONS
 DOOR_PAIR = _world.SHORTCUT_FROM * N_ACTIONS + _world.SHORTCUT_ACTION
-MODELS = ("cached", "counting")
+# The slippery world's agents: model (last outcome or counts) x update (sample or expected).
+MODELS = ("cached", "counting-sample", "counting")
+MODEL_NAMES = {"cached": "last outcome, sample updates", "counting-sample": "counts, sample updates",
+               "counting": "counts, expected updates"}
+BUDGETS = ("updates", "evaluations")
 
 _numba = None
 _numba_error = None
@@ -149,16 +157,26 @@ def _run_jobs(jobs, run_one, desc, progress, callback):
 
 @dataclass
 class DynaPlusResult:
-    """``simulate_dyna_plus``'s result; arrays are indexed [kappa index, experiment, episode]."""
+    """``simulate_dyna_plus``'s result; arrays are indexed [kappa index, experiment, episode].
+
+    ``door_episode`` is the episode the door changes: it opens (``world == "shortcut"``) or
+    closes (``world == "blocking"``). ``door_taken`` counts the times an episode took the pair
+    (64, up) after the change: through the open door, or into the closed one (a bump, -1);
+    ``door_used`` is ``door_taken > 0``. ``bonus``: where kappa's bonus goes, ``"planning"``
+    (Dyna-Q+) or ``"action"`` (action selection, Exercise 8.4).
+    """
     steps: np.ndarray
     reward_sums: np.ndarray
-    door_used: np.ndarray        # bool: the episode took the shortcut (64 up to 74, after the door opened)
+    door_used: np.ndarray        # bool: the episode took (64, up) after the change (door_taken > 0)
     values: np.ndarray           # (n_kappa, n_experiments, n_states, n_actions) final values
     kappas: tuple
     k: int
     door_episode: int
     backend: str
     seconds: float
+    door_taken: np.ndarray | None = None   # int: times (64, up) was taken in the episode, after the change
+    world: str = "shortcut"
+    bonus: str = "planning"
 
     def first_use(self) -> np.ndarray:
         """(n_kappa, n_experiments): episodes after the door opened until the first use (0: at once);
@@ -170,14 +188,7 @@ class DynaPlusResult:
         """(n_kappa, n_experiments): episodes after the door opened until the agent has adopted the
         shortcut: the first episode that takes it and from which at least ``share`` of ``window``
         episodes (it and the next ones) take it; -1 when never (within the run)."""
-        used = self.door_used[:, :, self.door_episode:].astype(float)
-        n = used.shape[2]
-        if n < window:
-            return np.full(used.shape[:2], -1)
-        counts = np.cumsum(np.concatenate([np.zeros(used.shape[:2] + (1,)), used], axis=2), axis=2)
-        ok = (counts[:, :, window:] - counts[:, :, :-window]) >= share * window - 1e-9
-        ok &= used[:, :, :n - window + 1] > 0          # and the adoption episode itself takes it
-        return np.where(ok.any(axis=2), ok.argmax(axis=2), -1)
+        return _settled(self.door_used[:, :, self.door_episode:], window, share)
 
     def found_fraction(self) -> np.ndarray:
         """(n_kappa,) share of experiments that ever took the shortcut."""
@@ -190,25 +201,82 @@ class DynaPlusResult:
         stop = n if stop is None else stop
         return self.door_used[:, :, start:stop].mean(axis=(1, 2))
 
+    # ---- the blocking world (and any change): back to good episodes
+
+    def clean(self, max_steps: int | None = None) -> np.ndarray:
+        """(n_kappa, n_experiments, n_episodes) bool: the episode reached the goal without a penalty
+        (its rewards add up to +1: no red cell, no closed door) in at most ``max_steps`` steps
+        (None: any number)."""
+        ok = self.reward_sums == 1.0
+        return ok if max_steps is None else ok & (self.steps <= max_steps)
+
+    def recovery(self, window: int = 10, share: float = 0.8, max_steps: int | None = None) -> np.ndarray:
+        """(n_kappa, n_experiments): episodes after the change until the agent has recovered: the first
+        episode that is ``clean(max_steps)`` and from which at least ``share`` of ``window`` episodes
+        (it and the next ones) are; -1 when never (within the run)."""
+        return _settled(self.clean(max_steps)[:, :, self.door_episode:], window, share)
+
+    def bumps(self) -> np.ndarray:
+        """(n_kappa, n_experiments) times the pair (64, up) was taken after the change (in the blocking
+        world: bumps into the closed door)."""
+        taken = self.door_used if self.door_taken is None else self.door_taken
+        return taken[:, :, self.door_episode:].sum(axis=2)
+
+
+def _settled(flags, window: int, share: float) -> np.ndarray:
+    """(n_kappa, n_experiments): the first episode whose flag is set and from which at least ``share``
+    of ``window`` episodes (it and the next ones) have it; -1 when never. flags: (..., n_episodes)."""
+    flags = np.asarray(flags, bool)
+    n = flags.shape[2]
+    if n < window:
+        return np.full(flags.shape[:2], -1)
+    counts = np.cumsum(np.concatenate([np.zeros(flags.shape[:2] + (1,)), flags], axis=2), axis=2)
+    ok = (counts[:, :, window:] - counts[:, :, :-window]) >= share * window - 1e-9
+    ok &= flags[:, :, :n - window + 1]               # and the episode itself has it
+    return np.where(ok.any(axis=2), ok.argmax(axis=2), -1)
+
+
+WORLDS = ("shortcut", "blocking")
+BONUSES = ("planning", "action")
+
+
+def _choice(value, name, allowed, meaning):
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed} ({meaning}), got {value!r}.")
+    return value
+
 
 def simulate_dyna_plus(kappas=(0.0, 1e-3, 1e-2, 1e-1), n_experiments=20, n_episodes=400, *,
                        door_episode=200, k=10, epsilon=P["epsilon"], alpha=P["alpha"],
                        gamma=P["gamma"], max_steps=_engine.MAX_STEPS, seed=None, backend=None,
-                       progress=True, callback=None) -> DynaPlusResult:
-    """Dyna-Q+ (kappa > 0) and Dyna-Q (kappa = 0) on the shortcut experiment, without demonstration.
+                       progress=True, callback=None, world="shortcut", bonus="planning") -> DynaPlusResult:
+    """Dyna-Q+ (kappa > 0) and Dyna-Q (kappa = 0) when the door (64, up) changes, without demonstration.
 
-    The door (64, up) opens at ``door_episode`` and nobody shows it to the
-    agent. In planning the reward is ``r + kappa * sqrt(tau)``, ``tau`` the real
-    steps since the pair was last tried.
+    ``world="shortcut"``: the door is closed (a wall, -1) and opens at
+    ``door_episode``. ``world="blocking"`` (Sutton & Barto's Example 8.2, with
+    walls that cost -1 instead of stopping the agent): the door is open (the
+    9-step route) and closes at ``door_episode``, leaving the 19-step route
+    through the gap at 14 as the best. Nobody tells the agent.
+    ``bonus="planning"`` (Dyna-Q+): in planning the reward is
+    ``r + kappa * sqrt(tau)``, ``tau`` the real steps since the pair was last
+    tried. ``bonus="action"`` (Exercise 8.4): planning uses the model's reward,
+    and the greedy action is the first with the largest
+    ``Q(s, a) + kappa * sqrt(tau(s, a))``. With ``kappa = 0`` both are Dyna-Q.
     """
     n_experiments, n_episodes, epsilon, alpha, gamma, max_steps = _check_common(
         n_experiments, n_episodes, epsilon, alpha, gamma, max_steps)
+    world = _choice(world, "world", WORLDS, "the door opens, or the open door closes")
+    bonus = _choice(bonus, "bonus", BONUSES, "where the bonus kappa * sqrt(tau) goes: Dyna-Q+ or Exercise 8.4")
     kappas = _sequence(kappas, "kappas", lambda v: _engine._real(v, "kappa", 0.0, 1e6))
     k = _engine._integer(k, "k", 0, _engine.MAX_K)
     door_episode = _engine._integer(door_episode, "door_episode", 0, n_episodes - 1)
     backend = choose_backend(backend)
     kern = _kernels(backend)
-    nxt, rew = _as_backend(backend, *_tables(None))
+    nxt, rew = _tables(None)                                     # closed, then open
+    if world == "blocking":                                      # open, then closed
+        nxt, rew = np.roll(nxt, N_PAIRS), np.roll(rew, N_PAIRS)
+    nxt, rew = _as_backend(backend, nxt, rew)
+    in_action = bonus == "action"
     seeds = _int_seeds(seed, n_experiments)
     shape = (len(kappas), n_experiments, n_episodes)
     steps, rewards, door = np.zeros(shape), np.zeros(shape), np.zeros(shape, np.int64)
@@ -224,14 +292,14 @@ def simulate_dyna_plus(kappas=(0.0, 1e-3, 1e-2, 1e-1), n_experiments=20, n_episo
         kern.run_dyna(nxt, rew, N_STATES, _world.START_STATE, _world.GOAL_STATE, DOOR_PAIR, door_episode,
                       k, kappas[i], epsilon, alpha, gamma, max_steps, n_episodes, seeds[e], 0,
                       q, model_r, model_n, observed, seen, last,
-                      steps[i, e], rewards[i, e], door[i, e], first)
+                      steps[i, e], rewards[i, e], door[i, e], first, in_action)
         values[i, e] = np.reshape(q, (N_STATES, N_ACTIONS))
 
     start = time.perf_counter()
     _run_jobs([(i, e) for i in range(len(kappas)) for e in range(n_experiments)], one,
-              "Dyna-Q+", progress, callback)
-    return DynaPlusResult(steps, rewards, door.astype(bool), values, kappas, k, door_episode, backend,
-                          time.perf_counter() - start)
+              "Dyna-Q+" if bonus == "planning" else "bonus in action selection", progress, callback)
+    return DynaPlusResult(steps, rewards, door > 0, values, kappas, k, door_episode, backend,
+                          time.perf_counter() - start, door, world, bonus)
 
 
 # ------------------------------------------------------------------ prioritized sweeping vs uniform
@@ -333,9 +401,15 @@ def simulate_prioritized(n_updates=(5,), n_experiments=20, n_episodes=50, *, the
 
 @dataclass
 class SlipperyResult:
-    """``simulate_slippery``; arrays indexed [slip index, model index, experiment, ...]."""
+    """``simulate_slippery``; arrays indexed [slip index, model index, experiment, ...].
+
+    ``k`` is the planning budget per real step in the unit ``budget``: planning
+    updates (``"updates"``) or evaluations of max_a' Q(s', a') (``"evaluations"``).
+    ``planning_updates`` and ``evaluations``: what each run actually made in
+    planning (real steps' updates not included); ``real_steps()`` the real steps.
+    """
     slips: tuple
-    models: tuple                # ("cached", "counting") in the order asked
+    models: tuple                # among MODELS, in the order asked
     k: int
     steps: np.ndarray            # (n_slip, n_model, n_experiments, n_episodes)
     reward_sums: np.ndarray
@@ -344,24 +418,51 @@ class SlipperyResult:
     gamma: float
     backend: str
     seconds: float
+    budget: str = "updates"
+    planning_updates: np.ndarray | None = None   # (n_slip, n_model, n_experiments) int
+    evaluations: np.ndarray | None = None        # (n_slip, n_model, n_experiments) int
+
+    def real_steps(self) -> np.ndarray:
+        """(n_slip, n_model, n_experiments) real steps of each run."""
+        return self.steps.sum(axis=-1).astype(np.int64)
+
+    def updates_per_step(self) -> np.ndarray:
+        """(n_slip, n_model, n_experiments) planning updates per real step."""
+        return self.planning_updates / self.real_steps()
+
+    def evaluations_per_step(self) -> np.ndarray:
+        """(n_slip, n_model, n_experiments) max-Q evaluations (planning) per real step."""
+        return self.evaluations / self.real_steps()
 
 
 def simulate_slippery(slips=(0.2,), models=MODELS, k=10, n_experiments=20, n_episodes=100, *,
-                      epsilon=P["epsilon"], alpha=P["alpha"], gamma=P["gamma"],
+                      budget="updates", epsilon=P["epsilon"], alpha=P["alpha"], gamma=P["gamma"],
                       max_steps=_engine.MAX_STEPS, seed=None, backend=None, progress=True,
                       callback=None) -> SlipperyResult:
-    """Dyna-Q with the cached (last sample) model and/or the counting model (expected updates)
-    in the slippery world (shortcut closed): with probability ``slip`` the chosen action is
-    replaced by a uniformly random action."""
+    """Dyna-Q in the slippery world (shortcut closed; with probability ``slip`` the chosen action is
+    replaced by a uniformly random action), with each of ``models``:
+
+    * ``"cached"``: the last outcome of each pair, sample updates (the tutorial's model);
+    * ``"counting-sample"``: the counts, sample updates (a next state drawn with the observed frequencies);
+    * ``"counting"``: the counts, expected updates (all next states seen, weighted by their frequencies).
+
+    ``budget="updates"``: ``k`` planning updates per real step. ``budget="evaluations"``: ``k``
+    evaluations of max_a' Q(s', a') per real step on average (a sample update costs 1, an expected
+    update over b next states seen costs b), kept as a running credit (see ``_further_kernels.run_slippery``).
+    """
     n_experiments, n_episodes, epsilon, alpha, gamma, max_steps = _check_common(
         n_experiments, n_episodes, epsilon, alpha, gamma, max_steps)
     slips = _sequence(slips, "slips", lambda v: _engine._real(v, "slip probability", 0.0, 1.0))
 
     def check_model(m):
-        if m not in MODELS:
-            raise ValueError(f"models must be among {MODELS}, got {m!r}.")
+        if not isinstance(m, str) or m not in MODELS:
+            raise ValueError(f"models must be among {MODELS} ("
+                             + "; ".join(f"{name!r}: {words}" for name, words in MODEL_NAMES.items())
+                             + f"), got {m!r}.")
         return m
     models = _sequence(models, "models", check_model)
+    budget = _choice(budget, "budget", BUDGETS,
+                     "k counts planning updates, or evaluations of max Q(s', a') per real step")
     k = _engine._integer(k, "k", 0, _engine.MAX_K)
     backend = choose_backend(backend)
     kern = _kernels(backend)
@@ -371,23 +472,26 @@ def simulate_slippery(slips=(0.2,), models=MODELS, k=10, n_experiments=20, n_epi
     steps, rewards = np.zeros(shape + (n_episodes,)), np.zeros(shape + (n_episodes,))
     values = np.zeros(shape + (N_STATES, N_ACTIONS))
     tried = np.zeros(shape + (N_STATES, N_ACTIONS), np.int64)
+    work = np.zeros(shape + (2,), np.int64)
     ints = np.int64 if backend == "numba" else int
     floats = np.float64 if backend == "numba" else float
+    evals = budget == "evaluations"
 
     def one(i, m, e):
         bufs = _buffers(backend, [(N_PAIRS, floats), (N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints),
                                   (N_PAIRS, ints), (4 * N_PAIRS, ints), (4 * N_PAIRS, ints),
-                                  (4 * N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints)])
-        q, model_r, model_n, observed, seen, succ, succ_count, succ_rsum, n_succ, tries = bufs
-        kern.run_slippery(nxt, rew, N_STATES, _world.START_STATE, slips[i], models[m] == "counting", k,
+                                  (4 * N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints), (2, ints)])
+        q, model_r, model_n, observed, seen, succ, succ_count, succ_rsum, n_succ, tries, done = bufs
+        kern.run_slippery(nxt, rew, N_STATES, _world.START_STATE, slips[i], MODELS.index(models[m]), k, evals,
                           epsilon, alpha, gamma, max_steps, n_episodes, seeds[e],
                           q, model_r, model_n, observed, seen, succ, succ_count, succ_rsum, n_succ, tries,
-                          steps[i, m, e], rewards[i, m, e])
+                          steps[i, m, e], rewards[i, m, e], done)
         values[i, m, e] = np.reshape(q, (N_STATES, N_ACTIONS))
         tried[i, m, e] = np.reshape(tries, (N_STATES, N_ACTIONS))
+        work[i, m, e] = done
 
     start = time.perf_counter()
     _run_jobs([(i, m, e) for i in range(len(slips)) for m in range(len(models)) for e in range(n_experiments)],
               one, "slippery world", progress, callback)
     return SlipperyResult(slips, models, k, steps, rewards, values, tried, gamma, backend,
-                          time.perf_counter() - start)
+                          time.perf_counter() - start, budget, work[..., 0].copy(), work[..., 1].copy())

@@ -9,8 +9,17 @@
   (a correct engine fails one comparison by chance with probability ~1e-4;
   seeds are fixed, so every run gives the same verdict). Negative controls:
   the engine with a wrong kappa or slip must be rejected by the same test.
+* The slippery world's counts + sample updates agent and the budget in max-Q
+  evaluations: engine (both backends) against the plain loop in
+  distribution, with the neighbouring agents (last outcome; expected
+  updates) and the budget in updates as negative controls; the budget's
+  bookkeeping exactly (k per real step, plus a debt under one update's cost).
 * Dyna-Q+ with kappa = 0 is Dyna-Q: compared with the course's validated
   engine (engine.simulate) in distribution.
+* The blocking world (the open door closes) and the bonus in action selection
+  (Exercise 8.4): exactly with epsilon = 0 and k = 0 (the action bonus still
+  acts), in distribution otherwise; negative controls: the wrong world, the
+  bonus in the wrong place, the wrong kappa.
 """
 import math
 
@@ -19,9 +28,9 @@ import pytest
 
 from dynaq_course import QuentinsWorld, engine
 from dynaq_course import further_engine as fe
-from dynaq_course.dyna_plus import learn_dyna_q_plus
+from dynaq_course.dyna_plus import learn_dyna_q_action_bonus, learn_dyna_q_plus
 from dynaq_course.prioritized import PARAMS, prioritized_sweeping
-from dynaq_course.stochastic import SlipperyWorld, learn_slippery
+from dynaq_course.stochastic import SlipperyWorld, learn_slippery, optimal_q
 from further_reference import bonus_reward, push_predecessors
 
 Z_MAX = 4.0
@@ -67,7 +76,7 @@ def test_dyna_without_planning_matches_the_plain_loop_exactly_door_included(back
                                    progress=False)
     np.testing.assert_array_equal(result.steps[0, 0], steps)
     np.testing.assert_array_equal(result.reward_sums[0, 0], rewards)
-    np.testing.assert_array_equal(result.door_used[0, 0], used)
+    np.testing.assert_array_equal(result.door_taken[0, 0], used)      # counts of (64, up) after the change
     np.testing.assert_array_equal(result.values[0, 0], value)
 
 
@@ -105,6 +114,131 @@ def test_dyna_plus_negative_control_wrong_kappa_is_rejected(plain_dyna_plus):
     ours = _dyna_plus_stats(_backend("numba") if engine.numba_available() else "python", 2 * DYNA_PLUS["kappa"])
     z = [z_score(ours[:, j], plain_dyna_plus[:, j]) for j in range(3)]
     assert max(abs(v) for v in z) > Z_MAX, z
+
+
+# ------------------------------------------------------------------ blocking world, bonus in action selection
+
+def reference_bonus_greedy_action(value_row, tau_row, kappa):
+    """Exercise 8.4's greedy choice, written for the tests: the first action with the largest
+    Q + kappa * sqrt(tau) (the engine's tie rule)."""
+    return int(np.argmax(value_row + kappa * np.sqrt(tau_row)))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("world", ["blocking", "shortcut"])
+def test_action_bonus_matches_the_plain_loop_exactly_without_random_numbers(backend, world):
+    """epsilon = 0, k = 0: no random number at all, and the bonus alone drives the exploring."""
+    backend = _backend(backend)
+    params = dict(epsilon=0.0, alpha=0.5, gamma=0.8, k=0, kappa=0.05)
+    value, rewards, steps, taken = learn_dyna_q_action_bonus(QuentinsWorld(world == "blocking"), params, 8, 1000,
+                                                             reference_bonus_greedy_action, shortcut_episode=4)
+    result = fe.simulate_dyna_plus([0.05], 1, 8, door_episode=4, k=0, epsilon=0.0, seed=0, backend=backend,
+                                   progress=False, world=world, bonus="action")
+    assert taken[4:].sum() > 0                      # the door (or the closed door) is taken: counts exercised
+    np.testing.assert_array_equal(result.steps[0, 0], steps)
+    np.testing.assert_array_equal(result.reward_sums[0, 0], rewards)
+    np.testing.assert_array_equal(result.door_taken[0, 0], taken)
+    np.testing.assert_array_equal(result.door_used[0, 0], taken > 0)
+    np.testing.assert_array_equal(result.values[0, 0], value)
+    plain = fe.simulate_dyna_plus([0.0], 1, 8, door_episode=4, k=0, epsilon=0.0, seed=0, backend=backend,
+                                  progress=False, world=world, bonus="action")
+    assert not np.array_equal(plain.steps[0, 0], steps)       # the bonus changed the run
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_blocking_without_planning_matches_the_plain_loop_exactly_bumps_included(backend):
+    backend = _backend(backend)
+    params = dict(epsilon=0.0, alpha=0.5, gamma=0.8, k=0, kappa=0.0)
+    env = QuentinsWorld(shortcut_open=True)
+    value, rewards, steps, bumps = learn_dyna_q_plus(env, params, 8, 1000, bonus_reward, shortcut_episode=4)
+    assert not env.shortcut_open and bumps[4] >= 1 and bumps[:4].sum() == 0
+    result = fe.simulate_dyna_plus([0.0], 1, 8, door_episode=4, k=0, epsilon=0.0, seed=0, backend=backend,
+                                   progress=False, world="blocking")
+    assert result.world == "blocking" and result.bonus == "planning"
+    np.testing.assert_array_equal(result.steps[0, 0], steps)
+    np.testing.assert_array_equal(result.reward_sums[0, 0], rewards)
+    np.testing.assert_array_equal(result.door_taken[0, 0], bumps)
+    np.testing.assert_array_equal(result.values[0, 0], value)
+
+
+CHANGE = dict(k=5, n_episodes=16, door=8, runs=24)
+# per run: total steps, total reward, mean value, max Q(start), Q(64, up), times (64, up) was taken after the change
+CHANGE_STATS = ("steps", "reward", "mean value", "start value", "Q(64, up)", "door taken")
+
+
+def _plain_change_runs(learn, function, kappa, seed0):
+    runs = []
+    for i in range(CHANGE["runs"]):
+        np.random.seed(seed0 + i)
+        params = dict(epsilon=0.05, alpha=0.5, gamma=0.8, k=CHANGE["k"], kappa=kappa)
+        value, rewards, steps, taken = learn(QuentinsWorld(shortcut_open=True), params, CHANGE["n_episodes"], 1000,
+                                             function, shortcut_episode=CHANGE["door"])
+        runs.append((steps.sum(), rewards.sum(), value.mean(), value[54].max(), value[64, 1], taken.sum()))
+    return np.array(runs)
+
+
+@pytest.fixture(scope="module")
+def plain_blocking():
+    """The plain loops in the blocking world: Dyna-Q+ (kappa 0.01), Dyna-Q (kappa 0), bonus in action (0.05)."""
+    return {"dyna-q-plus": _plain_change_runs(learn_dyna_q_plus, bonus_reward, 0.01, 500),
+            "dyna-q": _plain_change_runs(learn_dyna_q_plus, bonus_reward, 0.0, 600),
+            "action": _plain_change_runs(learn_dyna_q_action_bonus, reference_bonus_greedy_action, 0.05, 700)}
+
+
+def _change_stats(backend, kappa, world, bonus, seed=3):
+    r = fe.simulate_dyna_plus([kappa], ENGINE_RUNS[backend], CHANGE["n_episodes"], door_episode=CHANGE["door"],
+                              k=CHANGE["k"], seed=seed, backend=backend, progress=False, world=world, bonus=bonus)
+    return np.stack([r.steps[0].sum(axis=1), r.reward_sums[0].sum(axis=1), r.values[0].mean(axis=(1, 2)),
+                     r.values[0, :, 54].max(axis=1), r.values[0, :, 64, 1], r.door_taken[0].sum(axis=1)], 1)
+
+
+def _z(ours, plain):
+    return dict(zip(CHANGE_STATS, (round(z_score(ours[:, j], plain[:, j]), 2) for j in range(len(CHANGE_STATS)))))
+
+
+AGREE = [("dyna-q-plus", 0.01, "planning"), ("dyna-q", 0.0, "planning"), ("action", 0.05, "action")]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("agent, kappa, bonus", AGREE)
+def test_blocking_engine_matches_the_plain_loop_in_distribution(backend, agent, kappa, bonus, plain_blocking):
+    z = _z(_change_stats(_backend(backend), kappa, "blocking", bonus), plain_blocking[agent])
+    assert max(abs(v) for v in z.values()) <= Z_MAX, z
+
+
+@pytest.mark.parametrize("agent, kappa, world, bonus", [
+    ("dyna-q-plus", 0.01, "shortcut", "planning"),      # the wrong world
+    ("dyna-q-plus", 0.02, "blocking", "planning"),      # the wrong kappa
+    ("dyna-q", 0.0, "shortcut", "planning"),            # the wrong world, no bonus at all
+    ("action", 0.05, "blocking", "planning"),           # the bonus in the wrong place
+    ("action", 0.025, "blocking", "action"),            # the wrong kappa
+    ("action", 0.05, "shortcut", "action"),             # the wrong world
+])
+def test_blocking_negative_controls_are_rejected(agent, kappa, world, bonus, plain_blocking):
+    backend = "numba" if engine.numba_available() else "python"
+    z = _z(_change_stats(backend, kappa, world, bonus), plain_blocking[agent])
+    assert max(abs(v) for v in z.values()) > Z_MAX, z
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: fe.simulate_dyna_plus([0.1], 1, 5, door_episode=2, world="maze"), "world"),
+    (lambda: fe.simulate_dyna_plus([0.1], 1, 5, door_episode=2, world=None), "world"),
+    (lambda: fe.simulate_dyna_plus([0.1], 1, 5, door_episode=2, bonus="reward"), "bonus"),
+    (lambda: fe.simulate_dyna_plus([0.1], 1, 5, door_episode=2, bonus=True), "bonus"),
+])
+def test_world_and_bonus_placement_are_checked(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_the_result_records_world_bonus_and_counts():
+    r = fe.simulate_dyna_plus([0.0, 0.01], 3, 6, door_episode=2, k=2, seed=1, backend="python", progress=False,
+                              world="blocking", bonus="action")
+    assert (r.world, r.bonus) == ("blocking", "action")
+    assert r.door_taken.dtype.kind == "i" and r.door_taken.shape == r.steps.shape
+    assert (r.door_taken[:, :, :2] == 0).all()                   # counted only from the change on
+    np.testing.assert_array_equal(r.door_used, r.door_taken > 0)
+    np.testing.assert_array_equal(r.bumps(), r.door_taken.sum(axis=2))
 
 
 SLIPPERY = dict(slip=0.2, k=3, n_episodes=8)
@@ -148,6 +282,112 @@ def test_slippery_negative_control_wrong_slip_is_rejected(plain_slippery):
         assert max(abs(v) for v in z) > Z_MAX, (model, z)
 
 
+# The counting model's sample updates, and the budget in max-Q evaluations. The statistics above
+# (steps, reward, mean value) do not tell the three agents apart in 8 episodes; these do: per run, the
+# mean |Q - Q*| over the pairs whose value moved, |Q - Q*| at the start, and planning updates per real step.
+SAMPLING = dict(slip=0.3, k=5, n_episodes=20, runs=16)
+
+
+def _sampling_stats(values, updates_per_step):
+    q_star = optimal_q(SAMPLING["slip"])
+    values = np.asarray(values)
+    moved = np.array([np.abs(v - q_star)[v != 1.0].mean() for v in values])
+    start = np.abs(values[:, 54] - q_star[54]).mean(axis=1)
+    return np.stack([moved, start, np.asarray(updates_per_step, float)], 1)
+
+
+@pytest.fixture(scope="module")
+def plain_sampling():
+    """The plain loop: counts + sample updates (budget in updates), counts + expected updates (in evaluations)."""
+    out = {}
+    for model, budget in (("counting-sample", "updates"), ("counting", "evaluations")):
+        values, per_step = [], []
+        for i in range(SAMPLING["runs"]):
+            np.random.seed(500 + i)
+            params = dict(epsilon=0.05, alpha=0.5, gamma=0.8, k=SAMPLING["k"])
+            value, _, _, work = learn_slippery(SlipperyWorld(SAMPLING["slip"]), params, SAMPLING["n_episodes"], 1000,
+                                               model, budget, return_work=True)
+            values.append(value)
+            per_step.append(work["planning_updates"] / work["real_steps"])
+        out[model, budget] = _sampling_stats(values, per_step)
+    return out
+
+
+@pytest.fixture(scope="module")
+def engine_sampling():
+    """{(backend, budget): SlipperyResult} of the three agents, cached per module (the python backend is slow)."""
+    cache = {}
+
+    def get(backend, budget):
+        if (backend, budget) not in cache:
+            cache[backend, budget] = fe.simulate_slippery(
+                [SAMPLING["slip"]], fe.MODELS, k=SAMPLING["k"], n_experiments=ENGINE_RUNS[backend],
+                n_episodes=SAMPLING["n_episodes"], budget=budget, seed=1, backend=backend, progress=False)
+        return cache[backend, budget]
+    return get
+
+
+def _engine_sampling_stats(result, model):
+    m = result.models.index(model)
+    return _sampling_stats(result.values[0, m], result.updates_per_step()[0, m])
+
+
+def _max_z(a, b):
+    return max(abs(z_score(a[:, j], b[:, j])) for j in range(a.shape[1]))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_counting_sample_engine_matches_the_plain_loop_and_not_its_neighbours(backend, plain_sampling,
+                                                                              engine_sampling):
+    result = engine_sampling(_backend(backend), "updates")
+    plain = plain_sampling["counting-sample", "updates"]
+    z = _max_z(_engine_sampling_stats(result, "counting-sample"), plain)
+    assert z <= Z_MAX, f"counts + sample updates: largest |z| {z:.1f}"
+    # negative controls: a kernel replaying the last outcome, or making expected updates, is told apart
+    for other in ("cached", "counting"):
+        z = _max_z(_engine_sampling_stats(result, other), plain)
+        assert z > Z_MAX, f"{other} passed as counts + sample updates: largest |z| {z:.1f}"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_budget_in_evaluations_engine_matches_the_plain_loop(backend, plain_sampling, engine_sampling):
+    plain = plain_sampling["counting", "evaluations"]
+    by_evaluations = engine_sampling(_backend(backend), "evaluations")
+    z = _max_z(_engine_sampling_stats(by_evaluations, "counting"), plain)
+    assert z <= Z_MAX, f"expected updates, budget in evaluations: largest |z| {z:.1f}"
+    # negative control: the same agent with the budget counted in updates spends more updates per step
+    z = _max_z(_engine_sampling_stats(engine_sampling(backend, "updates"), "counting"), plain)
+    assert z > Z_MAX, f"a budget in updates passed as one in evaluations: largest |z| {z:.1f}"
+
+
+def test_budget_in_evaluations_agrees_across_backends(engine_sampling):
+    if not engine.numba_available():
+        pytest.skip("numba is not installed")
+    fast, slow = engine_sampling("numba", "evaluations"), engine_sampling("python", "evaluations")
+    for model in fe.MODELS:
+        z = _max_z(_engine_sampling_stats(fast, model), _engine_sampling_stats(slow, model))
+        assert z <= Z_MAX, f"{model}: numba against python, largest |z| {z:.1f}"
+    z = z_score(fast.evaluations_per_step()[0, 2], slow.evaluations_per_step()[0, 2])
+    assert abs(z) <= Z_MAX, z
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_budget_bookkeeping_is_exact(backend, engine_sampling):
+    backend, k = _backend(backend), SAMPLING["k"]
+    by_updates, by_evaluations = engine_sampling(backend, "updates"), engine_sampling(backend, "evaluations")
+    for r in (by_updates, by_evaluations):
+        real = r.real_steps()
+        spent = r.planning_updates if r.budget == "updates" else r.evaluations
+        # k per real step, plus (budget in evaluations) a debt smaller than the costliest update (4 next states)
+        assert (spent >= k * real).all() and (spent <= k * real + 3).all(), r.budget
+        np.testing.assert_array_equal(r.evaluations[0, :2], r.planning_updates[0, :2])  # sample updates cost 1
+        assert (r.evaluations[0, 2] > r.planning_updates[0, 2]).all()                   # expected ones more
+    np.testing.assert_array_equal(by_updates.planning_updates, k * by_updates.real_steps())
+    # a sample update costs one evaluation: for the two sample agents the budgets are the same runs
+    for field in ("steps", "values", "planning_updates", "evaluations"):
+        np.testing.assert_array_equal(getattr(by_updates, field)[0, :2], getattr(by_evaluations, field)[0, :2])
+
+
 def test_kappa_zero_is_the_course_engines_dyna_q():
     backend = "numba" if engine.numba_available() else "python"
     n = 300 if backend == "numba" else 40
@@ -181,6 +421,8 @@ def test_same_seed_same_numbers_and_common_random_numbers_across_settings():
     (lambda: fe.simulate_prioritized([1], 1, 5, theta=-1), "theta"),
     (lambda: fe.simulate_slippery([1.5]), "slip"),
     (lambda: fe.simulate_slippery([0.1], ["last"]), "models"),
+    (lambda: fe.simulate_slippery([0.1], ["counting-expected"]), "models"),
+    (lambda: fe.simulate_slippery([0.1], budget="seconds"), "budget"),
     (lambda: fe.simulate_slippery([0.1], epsilon=2), "epsilon"),
     (lambda: fe.simulate_slippery([0.1], backend="fortran"), "backend"),
 ])
