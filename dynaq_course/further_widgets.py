@@ -17,7 +17,8 @@ describes it in words for screen readers, updated on every draw.
 * ``planning_explorer()``: value updates until near-optimal, uniform Dyna-Q
   (k) against prioritized sweeping (n = k).
 * ``slip_explorer()``: learned against true values in the slippery world,
-  cached against counting model, for the chosen slip and k.
+  for the three agents (last outcome + sample updates, counts + sample
+  updates, counts + expected updates), for the chosen slip and k.
 """
 from __future__ import annotations
 
@@ -160,7 +161,8 @@ def planning_explorer(k=5, n_experiments=30, n_episodes=50, seed=2024, backend=N
 
 
 def slip_explorer(slip=0.2, k=10, n_experiments=10, n_episodes=100, seed=2024, backend=None):
-    """Sliders for the slip probability and k: cached against counting model, learned against true Q."""
+    """Sliders for the slip probability and k (planning updates per real step): the three agents of
+    ``further_engine.MODELS``, learned against true Q."""
     if _grading_now():
         return GradingNote()
     import ipywidgets as w
@@ -169,7 +171,8 @@ def slip_explorer(slip=0.2, k=10, n_experiments=10, n_episodes=100, seed=2024, b
         "slip": w.FloatSlider(value=float(slip), min=0.0, max=SLIP_MAX, step=SLIP_STEP, readout_format=".2f",
                               description="slip probability", continuous_update=False, style=_style()),
         "k": w.SelectionSlider(options=tuple(sorted(set(K_OPTIONS) | {int(k)})), value=int(k),
-                               description="planning steps k", continuous_update=False, style=_style()),
+                               description="planning updates per step k", continuous_update=False,
+                               style=_style()),
     }
 
     def draw(figure, slip, k):
@@ -178,9 +181,16 @@ def slip_explorer(slip=0.2, k=10, n_experiments=10, n_episodes=100, seed=2024, b
                                       n_episodes=n_episodes, seed=seed, backend=backend, progress=False)
         scored = fx.score_slippery(result)
         fp.plot_value_scatter(scored, slip=slip, ax=figure.add_subplot())
-        err = np.nanmean(scored.value_error[0], axis=1)
+        errors = scored.value_error[0]                  # NaN for a run with no pair tried min_tries times
         loss = scored.policy_loss[0].mean(axis=1)
-        return (f"Over {n_experiments} runs: mean |Q − Q*| cached {err[0]:.3f}, counting {err[1]:.3f}; "
-                f"policy loss at the start cached {loss[0]:.3f}, counting {loss[1]:.3f}.")
+        evals = result.evaluations_per_step()[0].mean(axis=1)
+
+        def error(i):
+            runs = errors[i][np.isfinite(errors[i])]
+            return f"{runs.mean():.3f}" if runs.size else f"– (no pair tried {scored.min_tries} times yet)"
+        return (f"Means over {n_experiments} runs, {k} planning updates per real step:<br>"
+                + "<br>".join(f"{fp.MODEL_LABELS[m]}: |Q − Q*| {error(i)}, policy loss at the start "
+                              f"{loss[i]:.3f}, {evals[i]:.1f} max-Q evaluations per real step"
+                              for i, m in enumerate(result.models)))
 
     return SliderFigure(sliders, draw, width=6.4, height=5.6)

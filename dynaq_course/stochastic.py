@@ -7,19 +7,29 @@ with probability ``1 - slip + slip/4`` and each other move with ``slip/4``.
 Rewards are those of the move carried out (entering a red cell costs 1,
 reaching the goal pays 1). ``slip == 0`` is the tutorial's world.
 
-**Two models for Dyna-Q's planning:**
+**Three agents: two models times two kinds of planning update** (``MODELS``):
 
-* the tutorial's *cached* model keeps the last (reward, next state) seen for a
-  pair, and planning replays it as if it were certain. In a slippery world
-  the last sample is often the slip, so planning keeps pushing values towards
-  whatever happened last: the values never settle, and they are wrong;
-* ``CountingModel`` counts, for each pair, how often each next state followed
-  and sums the rewards; planning makes an *expected update*, averaging the
-  target over the observed next states with their frequencies.
+* ``"cached"``: the tutorial's model keeps the last (reward, next state) seen
+  for a pair, and planning replays it with a *sample update* as if it were
+  certain. In a slippery world the last sample is often the slip, so
+  planning keeps pushing values towards whatever happened last: the values
+  never settle, and they are wrong;
+* ``"counting-sample"``: ``CountingModel`` counts, for each pair, how often
+  each next state followed and sums the rewards; planning draws one next
+  state with the observed frequencies (``CountingModel.sample``) and makes a
+  *sample update* with that outcome's mean reward;
+* ``"counting"``: the same counts, and planning makes an *expected update*,
+  averaging the target over the observed next states with their frequencies.
+
+**The planning budget** (Sutton & Barto, section 8.5): an expected update
+over b next states evaluates ``max_a' Q(s', a')`` b times, a sample update
+once. ``PlanningBudget`` spends ``k`` per real step either in planning
+updates (``"updates"``) or in those evaluations (``"evaluations"``, the
+compute), as a running credit.
 
 ``optimal_q(slip)`` computes the true optimal values (value iteration on the
 exact transition probabilities, ``transition_model``), and ``policy_value``
-the exact value of a greedy policy, so both models can be scored without noise.
+the exact value of a greedy policy, so every agent can be scored without noise.
 ``learn_slippery`` is the plain loop (one Python call per update);
 ``further_engine.simulate_slippery`` the same agents, compiled, for many seeds.
 """
@@ -33,7 +43,10 @@ from . import world as _world
 from .agent import _param, epsilon_greedy, q_learning
 
 PARAMS = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8, "k": 10}
-MODELS = ("cached", "counting")
+MODELS = ("cached", "counting-sample", "counting")
+MODEL_NAMES = {"cached": "last outcome, sample updates", "counting-sample": "counts, sample updates",
+               "counting": "counts, expected updates"}
+BUDGETS = ("updates", "evaluations")
 
 
 def check_slip(slip) -> float:
@@ -130,7 +143,9 @@ class CountingModel:
     state None at the end of an episode); ``tried()`` lists the pairs seen;
     ``outcomes(state, action)`` gives ``[(probability, next_state, mean reward)]``;
     ``expected_target(state, action, value, gamma)`` the expected update's target
-    ``sum_s' p(s') (mean r(s') + gamma max_a value[s', a])`` (0 after the end).
+    ``sum_s' p(s') (mean r(s') + gamma max_a value[s', a])`` (0 after the end);
+    ``sample(state, action)`` one ``(mean reward, next_state)`` drawn with the
+    observed frequencies (NumPy's global generator, one uniform draw).
     """
 
     def __init__(self):
@@ -161,20 +176,79 @@ class CountingModel:
         return sum(p * (r + (0.0 if nxt is None else gamma * float(np.max(value[nxt]))))
                    for p, nxt, r in self.outcomes(state, action))
 
+    def sample(self, state, action):
+        """One outcome of the pair, drawn with probability N(s, a, s') / N(s, a):
+        ``(mean reward of that outcome, next_state)`` (next state None: the episode ended)."""
+        self.outcomes(state, action)                  # refuses a pair never tried
+        seen = self._counts[state, action]
+        u = np.random.random() * sum(c for c, _ in seen.values())
+        for nxt, (c, r_sum) in seen.items():
+            if u < c:
+                break
+            u -= c
+        return r_sum / c, nxt
 
-def learn_slippery(env, params, n_episodes, max_steps, model="counting"):
-    """Dyna-Q on ``env`` (e.g. a ``SlipperyWorld``) with the ``"cached"`` or the ``"counting"`` model.
+
+class PlanningBudget:
+    """A running credit of planning work: ``k`` per real step, in ``unit`` "updates" or "evaluations".
+
+    ``add_step()`` after each real step adds ``k``; ``has_credit()`` is true
+    while the credit is positive; ``spend(evaluations)`` records one planning
+    update that evaluated ``max_a' Q(s', a')`` that many times (1 for a sample
+    update, b for an expected update over b next states) and subtracts its
+    cost: 1 with ``unit="updates"`` (so exactly ``k`` updates per step), the
+    evaluations with ``unit="evaluations"`` (a debt carries over to the next
+    steps, so after n steps the evaluations made are ``k * n`` plus less than
+    the largest single cost). ``steps``, ``updates``, ``evaluations`` count.
+    """
+
+    def __init__(self, k, unit="updates"):
+        if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral) or k < 0:
+            raise ValueError(f"k is a number of planning updates or evaluations per real step: a whole "
+                             f"number >= 0, got {k!r}.")
+        if not isinstance(unit, str) or unit not in BUDGETS:
+            raise ValueError(f"budget must be one of {BUDGETS} (k counts planning updates, or evaluations of "
+                             f"max Q(s', a') per real step), got {unit!r}.")
+        self.k, self.unit = int(k), unit
+        self.credit = self.steps = self.updates = self.evaluations = 0
+
+    def add_step(self):
+        self.steps += 1
+        self.credit += self.k
+
+    def has_credit(self) -> bool:
+        return self.credit > 0
+
+    def spend(self, evaluations: int):
+        self.updates += 1
+        self.evaluations += int(evaluations)
+        self.credit -= int(evaluations) if self.unit == "evaluations" else 1
+
+    def work(self) -> dict:
+        return {"real_steps": self.steps, "planning_updates": self.updates, "evaluations": self.evaluations}
+
+
+def learn_slippery(env, params, n_episodes, max_steps, model="counting", budget="updates", return_work=False):
+    """Dyna-Q on ``env`` (e.g. a ``SlipperyWorld``) with one of ``MODELS``.
 
     Each step: epsilon-greedy action, Q-learning from the real step, model
-    update, then ``params['k']`` planning updates of pairs drawn uniformly among
-    those tried: a sample update from the cached (reward, next state), or an
-    expected update from the counts. Returns ``(value, reward_sums, episode_steps)``.
+    update, then planning updates of pairs drawn uniformly among those tried
+    while the ``PlanningBudget`` (``params['k']`` per real step, in ``budget``
+    "updates" or "evaluations") has credit: ``"cached"`` a sample update from
+    the last (reward, next state), ``"counting-sample"`` a sample update from an
+    outcome drawn from the counts, ``"counting"`` an expected update over the
+    counts. Returns ``(value, reward_sums, episode_steps)``, and with
+    ``return_work`` also ``PlanningBudget.work()``: real steps, planning
+    updates and their evaluations of max Q(s', a').
     """
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}, got {model!r}.")
+    if not isinstance(model, str) or model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS} ("
+                         + "; ".join(f"{name!r}: {words}" for name, words in MODEL_NAMES.items())
+                         + f"), got {model!r}.")
     for name in ("epsilon", "alpha", "gamma", "k"):
         _param(params, name)
-    k, alpha, gamma = int(params["k"]), params["alpha"], params["gamma"]
+    alpha, gamma = params["alpha"], params["gamma"]
+    plan = PlanningBudget(params["k"], budget)
     value = np.ones((env.n_states, env.n_actions))
     cached = {}
     counts = CountingModel()
@@ -193,21 +267,26 @@ def learn_slippery(env, params, n_episodes, max_steps, model="counting"):
                 observed.append((state, action))
             cached[state, action] = (reward, next_state)
             counts.update(state, action, reward, next_state)
-            for _ in range(k):
+            plan.add_step()
+            while plan.has_credit():
                 s, a = observed[np.random.randint(len(observed))]
-                if model == "cached":
-                    r, s_next = cached[s, a]
-                    value = q_learning(s, a, r, s_next, value, params)
-                else:
+                if model == "counting":
                     target = counts.expected_target(s, a, value, gamma)
                     value[s, a] += alpha * (target - value[s, a])
+                    plan.spend(len(counts.outcomes(s, a)))
+                else:
+                    r, s_next = cached[s, a] if model == "cached" else counts.sample(s, a)
+                    value = q_learning(s, a, r, s_next, value, params)
+                    plan.spend(1)
             if next_state is None:
                 break
             state = next_state
         reward_sums[episode] = reward_sum
         episode_steps[episode] = t + 1
+    if return_work:
+        return value, reward_sums, episode_steps, plan.work()
     return value, reward_sums, episode_steps
 
 
-__all__ = ["PARAMS", "MODELS", "SlipperyWorld", "CountingModel", "transition_model", "optimal_q",
-           "policy_value", "learn_slippery", "check_slip"]
+__all__ = ["PARAMS", "MODELS", "MODEL_NAMES", "BUDGETS", "SlipperyWorld", "CountingModel", "PlanningBudget",
+           "transition_model", "optimal_q", "policy_value", "learn_slippery", "check_slip"]
