@@ -32,6 +32,22 @@ episode of ``n`` ``env.step`` calls here, and the values Q-learning converges to
 are the same. Truncation is Gymnasium's ``TimeLimit`` wrapper, which
 ``gym.make`` adds with ``max_episode_steps=1000`` (the course's ``MAX_STEPS``).
 
+Most Gymnasium environments end the episode on the step that reaches the
+goal instead. ``EndAtGoal`` gives that convention: ``terminated=True`` on the
+step into the goal (reward +1 as before), so the extra step never happens::
+
+    env = EndAtGoal(gym.make("dynaq_course/QuentinWorld-v0"))
+    env = gym.make("dynaq_course/QuentinWorldEndAtGoal-v0")   # the same, registered
+
+The same actions give the same return under both conventions (the extra step
+pays 0), and an episode that reaches the goal before the time limit is one
+step shorter. The optimal values agree on every pair except the goal's own
+(0 in the course; under ``EndAtGoal`` the goal is never left, so its pairs
+are never used). Q-learning on the same transitions learns exactly the same
+values when the goal's values start at 0; with the course's optimistic start
+(1) the course's convention first has to pull the goal's values down, and
+until then the pairs leading into the goal are valued higher there.
+
 Options
 -------
 ``QuentinWorldEnv(render_mode=None, shortcut_open=False, slip=0.0)``:
@@ -87,6 +103,7 @@ if int(gymnasium.__version__.split(".")[0]) < 1:
     )
 
 ENV_ID = "dynaq_course/QuentinWorld-v0"
+END_AT_GOAL_ID = "dynaq_course/QuentinWorldEndAtGoal-v0"
 ENTRY_POINT = "dynaq_course.gym_env:QuentinWorldEnv"
 
 # RGB of dynaq_course.plots' map colours, read from dynaq_course.style (which, unlike plots, imports no matplotlib).
@@ -255,5 +272,51 @@ class QuentinWorldEnv(gymnasium.Env):
         return image
 
 
+class EndAtGoal(gymnasium.Wrapper, gymnasium.utils.RecordConstructorArgs):
+    """Gymnasium's usual convention for Quentin's World: the episode ends on the step into the goal.
+
+    The course (and ``QuentinWorldEnv``) ends an episode one step *after* the goal:
+    entering 99 pays +1 and the episode goes on; the next step, from the goal, with
+    any action, ends it with reward 0. Wrapped, the step that enters the goal returns
+    ``terminated=True`` (its reward +1 and observation 99 unchanged), and the extra
+    step never happens. Everything else (rewards, slips, truncation, ``info``,
+    rendering) is the wrapped environment's.
+
+    Wrap ``QuentinWorldEnv`` or what ``gym.make(ENV_ID)`` returns, or make
+    ``END_AT_GOAL_ID``; ``env.spec`` records the wrapper, so ``gym.make(env.spec)``
+    rebuilds it. An episode cannot start on the goal here (it is terminal):
+    ``reset(options={"start_state": 99})`` raises ``ValueError``. ``P`` is
+    ``env.unwrapped.P`` with every outcome that enters the goal marked terminated.
+    """
+
+    def __init__(self, env: gymnasium.Env):
+        gymnasium.utils.RecordConstructorArgs.__init__(self)
+        gymnasium.Wrapper.__init__(self, env)
+        if not isinstance(env.unwrapped, QuentinWorldEnv):
+            raise TypeError(f"EndAtGoal wraps Quentin's World (QuentinWorldEnv or gym.make({ENV_ID!r})), "
+                            f"got {env.unwrapped!r}.")
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        obs, info = self.env.reset(seed=seed, options=options)
+        if obs == world.GOAL_STATE:
+            raise ValueError(f"EndAtGoal: an episode cannot start on the goal {world.GOAL_STATE}, which ends "
+                             f"episodes here; reset with another start_state.")
+        return obs, info
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        return obs, reward, terminated or obs == world.GOAL_STATE, truncated, info
+
+    @property
+    def P(self) -> dict[int, dict[int, list[tuple[float, int, float, bool]]]]:
+        """``env.unwrapped.P`` with the outcomes that enter the goal marked terminated (a new dict)."""
+        return {s: {a: [(p, nxt, r, done or nxt == world.GOAL_STATE) for p, nxt, r, done in outcomes]
+                    for a, outcomes in by_action.items()}
+                for s, by_action in self.env.unwrapped.P.items()}
+
+
 if ENV_ID not in gymnasium.registry:  # importing twice (or reloading) registers once
     gymnasium.register(id=ENV_ID, entry_point=ENTRY_POINT, max_episode_steps=MAX_STEPS)
+if END_AT_GOAL_ID not in gymnasium.registry:
+    gymnasium.register(id=END_AT_GOAL_ID, entry_point=ENTRY_POINT, max_episode_steps=MAX_STEPS,
+                       additional_wrappers=(EndAtGoal.wrapper_spec(),))

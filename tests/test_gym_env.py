@@ -18,7 +18,8 @@ from gymnasium.utils.env_checker import check_env
 from matplotlib.colors import to_rgb
 
 from dynaq_course import engine, experiments, plots, world
-from dynaq_course.gym_env import ENV_ID, GYMNASIUM_PIN, QuentinWorldEnv
+from dynaq_course.greedy_paths import optimal_values
+from dynaq_course.gym_env import END_AT_GOAL_ID, ENV_ID, GYMNASIUM_PIN, EndAtGoal, QuentinWorldEnv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -351,6 +352,153 @@ def test_q_learning_loop_learns_a_shortest_wall_free_path():
 
     # once the shortcut opens, the wall-free shortest path is shorter
     assert shortest_path_length(shortcut_open=True, avoid_walls=True) < safe
+
+
+# ---------------------------------------------------------------------------
+# EndAtGoal: Gymnasium's usual convention (the episode ends on the step into the goal)
+# ---------------------------------------------------------------------------
+WRAPPED_WARNING = "is different from the unwrapped version"
+
+
+@pytest.mark.parametrize("make_wrapped", [lambda: gym.make(END_AT_GOAL_ID),
+                                          lambda: EndAtGoal(gym.make(ENV_ID, shortcut_open=True, slip=0.25))])
+def test_end_at_goal_passes_gymnasiums_env_checker(make_wrapped):
+    env = make_wrapped()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check_env(env)
+    # the checker's only remark: it was given a wrapped environment (it is the wrapper we check)
+    assert [str(w.message) for w in caught if WRAPPED_WARNING not in str(w.message)] == []
+    assert any(WRAPPED_WARNING in str(w.message) for w in caught)
+
+
+def test_end_at_goal_is_registered_and_rebuilt_from_its_spec():
+    env = gym.make(END_AT_GOAL_ID)
+    assert isinstance(env, EndAtGoal) and isinstance(env.unwrapped, QuentinWorldEnv)
+    assert env.spec.max_episode_steps == engine.MAX_STEPS and "TimeLimit" in str(env)
+    wrapped = EndAtGoal(gym.make(ENV_ID, slip=0.1))
+    again = gym.make(wrapped.spec)                      # the spec records the wrapper and the kwargs
+    assert isinstance(again, EndAtGoal) and again.unwrapped.slip == 0.1
+
+
+def test_end_at_goal_terminates_on_the_step_into_the_goal():
+    env = gym.make(END_AT_GOAL_ID)
+    env.reset(options={"start_state": 98})
+    assert env.step(0)[:4] == (99, 1.0, True, False)     # the course would say (99, 1.0, False, False)
+    env.reset(options={"start_state": 89})
+    assert env.step(1)[:4] == (99, 1.0, True, False)
+    env.reset(options={"start_state": 97})
+    assert env.step(0)[:4] == (98, 0.0, False, False)    # everything else is unchanged
+    for state, by_action in env.P.items():              # P: entering the goal is terminal
+        for action, outcomes in by_action.items():
+            for (p, nxt, r, done), course in zip(outcomes, env.unwrapped.P[state][action]):
+                assert (p, nxt, r) == course[:3] and done == (course[3] or nxt == world.GOAL_STATE)
+
+
+def test_end_at_goal_refuses_other_worlds_and_a_start_on_the_goal():
+    class Other(gym.Env):
+        observation_space, action_space = gym.spaces.Discrete(2), gym.spaces.Discrete(2)
+
+    with pytest.raises(TypeError, match="EndAtGoal wraps Quentin's World"):
+        EndAtGoal(Other())
+    with pytest.raises(ValueError, match="cannot start on the goal"):
+        EndAtGoal(QuentinWorldEnv()).reset(options={"start_state": world.GOAL_STATE})
+
+
+def _play(env, actions, seed):
+    """Steps ``actions`` (then action 0, from the goal) until the episode ends; the rewards and observations."""
+    env.reset(seed=seed)
+    rewards, observations = [], []
+    for t in range(10_000):
+        obs, reward, terminated, truncated, _ = env.step(int(actions[t]) if t < len(actions) else 0)
+        rewards.append(reward)
+        observations.append(obs)
+        if terminated or truncated:
+            return rewards, observations, terminated
+    raise AssertionError("the episode did not end")
+
+
+@pytest.mark.parametrize("slip", [0.0, 0.3])
+def test_same_actions_same_return_one_step_shorter(slip):
+    """Random action sequences (and slips from the same seed): the wrapped episode is the course's
+    episode without its last step, which pays 0; so every return (discounted or not) is the same."""
+    rng = np.random.default_rng(5)
+    reached = 0
+    for seed in range(40):
+        # towards the goal: mostly right and up, so that most episodes get there within the time limit
+        actions = rng.choice(4, size=2000, p=[0.35, 0.35, 0.15, 0.15])
+        course, usual = make(slip=slip, max_episode_steps=300), EndAtGoal(make(slip=slip, max_episode_steps=300))
+        r_course, o_course, done_course = _play(course, actions, seed)
+        r_usual, o_usual, done_usual = _play(usual, actions, seed)
+        if done_usual:                                   # reached the goal before the time limit
+            reached += 1
+            assert len(r_course) == len(r_usual) + 1 and done_course
+            assert r_course[-1] == 0.0 and o_course[-1] == o_usual[-1] == world.GOAL_STATE
+            assert r_course[:-1] == r_usual and o_course[:-1] == o_usual
+            for gamma in (1.0, 0.8):
+                disc = gamma ** np.arange(len(r_course))
+                assert np.dot(disc, r_course) == pytest.approx(np.dot(disc[:-1], r_usual))
+        else:                                            # truncated: the same episode
+            assert (r_course, o_course) == (r_usual, o_usual)
+    assert reached >= 20                                 # the main case was exercised
+
+
+def _value_iteration(P, gamma=0.8, sweeps=500):
+    q = np.zeros((world.N_STATES, world.N_ACTIONS))
+    for _ in range(sweeps):
+        best = q.max(axis=1)
+        q = np.array([[sum(p * (r + (0.0 if done else gamma * best[nxt])) for p, nxt, r, done in P[s][a])
+                       for a in range(world.N_ACTIONS)] for s in range(world.N_STATES)])
+    return q
+
+
+@pytest.mark.parametrize("slip", [0.0, 0.2])
+def test_optimal_values_agree_on_every_pair_but_the_goals(slip):
+    course_env = QuentinWorldEnv(slip=slip)
+    q_course = _value_iteration(course_env.P)
+    q_usual = _value_iteration(EndAtGoal(QuentinWorldEnv(slip=slip)).P)
+    np.testing.assert_allclose(q_usual[:world.GOAL_STATE], q_course[:world.GOAL_STATE], atol=1e-12)
+    assert np.all(q_course[world.GOAL_STATE] == 0.0)    # in the course the step from the goal pays 0
+    if slip == 0.0:
+        np.testing.assert_allclose(q_course, optimal_values(False), atol=1e-12)
+
+
+def q_learning_on_fixed_behaviour(env, n_episodes, start_value, seed=3, epsilon=0.3):
+    """Q-learning (the course's alpha 0.5, gamma 0.8) from a behaviour that does not depend on what is
+    learned: epsilon-random around the optimal policy, drawing no random number on the goal (the
+    course's extra step there takes action 0). Both conventions then see the same transitions."""
+    alpha, gamma = engine.TUTORIAL_PARAMS["alpha"], engine.TUTORIAL_PARAMS["gamma"]
+    q_star = optimal_values(False)
+    rng = np.random.default_rng(seed)
+    q = np.full((world.N_STATES, world.N_ACTIONS), start_value)
+    env.reset(seed=seed)
+    lengths = []
+    for _ in range(n_episodes):
+        obs, _ = env.reset()
+        done, steps = False, 0
+        while not done:
+            if obs == world.GOAL_STATE:
+                action = 0
+            else:
+                action = int(rng.integers(4)) if rng.random() < epsilon else int(np.argmax(q_star[obs]))
+            nxt, reward, terminated, truncated, _ = env.step(action)
+            q[obs, action] += alpha * (reward + (0.0 if terminated else gamma * q[nxt].max()) - q[obs, action])
+            obs, done, steps = nxt, terminated or truncated, steps + 1
+        lengths.append(steps)
+    return q, np.array(lengths)
+
+
+def test_q_learning_learns_the_same_values_under_both_conventions_when_the_goal_starts_at_0():
+    q_course, len_course = q_learning_on_fixed_behaviour(make(), 100, start_value=0.0)
+    q_usual, len_usual = q_learning_on_fixed_behaviour(EndAtGoal(make()), 100, start_value=0.0)
+    np.testing.assert_array_equal(len_course, len_usual + 1)
+    np.testing.assert_array_equal(q_course, q_usual)             # every pair, the goal's too (0 in both)
+    # Negative control: with the course's optimistic start (1), the goal's actions that the course's extra
+    # step never tries keep their 1, and the step into the goal is valued 1 + 0.8 * 1 there, not 1.
+    q_course, _ = q_learning_on_fixed_behaviour(make(), 100, start_value=1.0)
+    q_usual, _ = q_learning_on_fixed_behaviour(EndAtGoal(make()), 100, start_value=1.0)
+    assert q_course[world.GOAL_STATE, 1:].tolist() == [1.0, 1.0, 1.0] and q_course[world.GOAL_STATE, 0] < 1e-6
+    assert 1.7 < q_course[98, 0] <= 1.8 and q_usual[98, 0] == pytest.approx(1.0, abs=0.02)
 
 
 # ---------------------------------------------------------------------------
