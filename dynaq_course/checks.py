@@ -28,7 +28,7 @@ import numpy as np
 from .grading import diagnose as _diagnose_module
 from .grading import probes as _probes_module
 from .grading import verify as _verify_module
-from .grading.messages import MODEL, PLANNING, PLUS_REWARD, PUSH, ExerciseCheckFailed
+from .grading.messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH, ExerciseCheckFailed
 
 N_STATES, N_ACTIONS = 100, 4
 TUTORIAL_PARAMS = dict(_probes_module.TUTORIAL)
@@ -46,7 +46,8 @@ _probes_for, _call_all = _probes_module.probes_for, _probes_module.call_all
 _diagnose, _assert_passes = _diagnose_module.diagnose, _verify_module.assert_exercise_passes
 
 __all__ = ["ExerciseCheckFailed", "empty_model", "self_check_model_update", "self_check_planning",
-           "self_check_dyna_q_plus_reward", "self_check_push_predecessors", "check_in_kernel"]
+           "self_check_dyna_q_plus_reward", "self_check_bonus_greedy_action", "self_check_push_predecessors",
+           "check_in_kernel"]
 
 
 def empty_model() -> np.ndarray:
@@ -101,6 +102,12 @@ def self_check_planning(fn, if_not_written: str = "raise") -> None:
 def self_check_dyna_q_plus_reward(fn, if_not_written: str = "raise") -> None:
     """The visible check of the Dyna-Q+ bonus reward (Section 6): single numbers and arrays."""
     _self_check(PLUS_REWARD, fn, if_not_written)
+
+
+def self_check_bonus_greedy_action(fn, if_not_written: str = "raise") -> None:
+    """The visible check of the greedy action with the bonus (Section 6): ties, a bonus that wins and one that
+    does not, every score negative, kappa = 0, integer tau; each case called three times; inputs left unchanged."""
+    _self_check(GREEDY, fn, if_not_written)
 
 
 def self_check_push_predecessors(fn, if_not_written: str = "raise") -> None:

@@ -299,9 +299,9 @@ def solution_if_skipped(name: str, notebook: str | Path, namespace: dict | None 
     in its "Show a solution" cell is read; ``namespace`` defaults to the
     caller's globals (the kernel's, in a notebook). Prints which one is used.
     """
-    from .grading.messages import MODEL, PLANNING, PLUS_REWARD, PUSH
+    from .grading.messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH
 
-    known = (MODEL, PLANNING, PLUS_REWARD, PUSH)
+    known = (MODEL, PLANNING, PLUS_REWARD, GREEDY, PUSH)
     if name not in known:
         raise ValueError(f"Unknown exercise {name!r}; choose one of {', '.join(known)}.")
     if namespace is None:

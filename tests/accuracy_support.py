@@ -63,6 +63,8 @@ FURTHER_NB = "06_going_further.ipynb"
 FURTHER_CELLS = {  # grade_id -> (notebook, exercise, points)
     "test_dyna_q_plus_reward_visible": ("06_going_further", "dyna_q_plus_reward", 1),
     "test_dyna_q_plus_reward_hidden": ("06_going_further", "dyna_q_plus_reward", 2),
+    "test_bonus_greedy_action_visible": ("06_going_further", "bonus_greedy_action", 1),
+    "test_bonus_greedy_action_hidden": ("06_going_further", "bonus_greedy_action", 2),
     "test_push_predecessors_visible": ("06_going_further", "push_predecessors", 1),
     "test_push_predecessors_hidden": ("06_going_further", "push_predecessors", 3),
 }
@@ -72,7 +74,9 @@ def _further_course(base: Path) -> Path:
     course = make_course_copy(base)
     keep_graded_cells_only(course, FURTHER)
     nb = nbformat.read(course / "source" / FURTHER / FURTHER_NB, as_version=4)
-    assert "self_check_push_predecessors" in nb.cells[0].source and "PriorityQueue" in nb.cells[0].source
+    setup = nb.cells[0].source
+    assert all(name in setup for name in ("self_check_dyna_q_plus_reward", "self_check_bonus_greedy_action",
+                                          "self_check_push_predecessors", "PriorityQueue"))
     _require_trusted_verdicts(course)
     return course
 
@@ -86,10 +90,10 @@ def _generated_courses(base: Path, make_course, assignment: str) -> tuple[list, 
     return courses, env
 
 
-def _paired(first: list, second: list) -> list:
-    """Cell i of one exercise with cell i of the other, the shorter list cycled: every cell in some submission."""
-    n = max(len(first), len(second))
-    return list(zip(itertools.islice(itertools.cycle(first), n), itertools.islice(itertools.cycle(second), n)))
+def _paired(*lists: list) -> list:
+    """Cell i of each exercise together, the shorter lists cycled: every cell in some submission."""
+    n = max(len(cells) for cells in lists)
+    return list(zip(*(itertools.islice(itertools.cycle(cells), n) for cells in lists)))
 
 
 def _write(release: Path, folder: Path, cells: dict, edit_tests: bool = False, keep=KEEP, test_cells=CELLS) -> None:

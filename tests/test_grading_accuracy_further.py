@@ -2,11 +2,12 @@
 
 The bonus assignment going_further gets the same treatment (``further`` fixture):
 two throwaway courses whose notebook 06 keeps only what grading reads (the
-set-up cell, the two exercise cells, their four test cells and the question;
+set-up cell, the three exercise cells, their six test cells and the questions;
 the lesson's experiments are left out: they are not graded, and
 tests/test_going_further_pipeline.py autogrades the whole notebook), one
-submission per pairing (dyna_q_plus_reward cell i + push_predecessors cell i),
-a submission with edited/deleted test cells, both courses autograded at once.
+submission per corpus row i (dyna_q_plus_reward cell i + bonus_greedy_action
+cell i + push_predecessors cell i, the shorter lists cycled), a submission with
+edited/deleted test cells, both courses autograded at once.
 
     pytest -q -s -m accuracy tests/test_grading_accuracy_further.py
 """
@@ -34,20 +35,21 @@ def further(tmp_path_factory):
     courses, env = _generated_courses(base, _further_course, FURTHER)
     entries = grading_corpus.entries(FURTHER)
     bonuses = [e for e in entries if e.exercise == "dyna_q_plus_reward"]
+    greedies = [e for e in entries if e.exercise == "bonus_greedy_action"]
     pushes = [e for e in entries if e.exercise == "push_predecessors"]
-    pairs = _paired(bonuses, pushes)
+    rows = _paired(bonuses, greedies, pushes)
     submissions = []
-    for i, (bonus, push) in enumerate(pairs):
+    for i, row in enumerate(rows):
         course = courses[i % 2]
         student = f"f{i:03d}"
         _write(course / "release" / FURTHER, course / "submitted" / student / FURTHER,
-               {bonus.exercise: bonus.source, push.exercise: push.source}, keep=[FURTHER_NB], test_cells=FURTHER_CELLS)
-        submissions.append(Submission(student, course, {bonus.exercise: bonus, push.exercise: push}))
-    wrong_bonus = next(e for e in bonuses if e.name.endswith("wrong_linear_tau"))
-    wrong_push = next(e for e in pushes if e.name.endswith("wrong_no_abs"))
+               {e.exercise: e.source for e in row}, keep=[FURTHER_NB], test_cells=FURTHER_CELLS)
+        submissions.append(Submission(student, course, {e.exercise: e for e in row}))
+    wrong = [next(e for e in bonuses if e.name.endswith("wrong_linear_tau")),
+             next(e for e in greedies if e.name.endswith("wrong_linear_tau")),
+             next(e for e in pushes if e.name.endswith("wrong_no_abs"))]
     _write(courses[1] / "release" / FURTHER, courses[1] / "submitted" / EDITED / FURTHER,
-           {wrong_bonus.exercise: wrong_bonus.source, wrong_push.exercise: wrong_push.source}, edit_tests=True,
-           keep=[FURTHER_NB], test_cells=FURTHER_CELLS)
+           {e.exercise: e.source for e in wrong}, edit_tests=True, keep=[FURTHER_NB], test_cells=FURTHER_CELLS)
     submissions.append(Submission(EDITED, courses[1], {}))
 
     start = time.perf_counter()
@@ -77,7 +79,9 @@ def further(tmp_path_factory):
 def test_every_going_further_submission_is_graded_as_the_corpus_says(further):
     subs = [s for s in further["submissions"] if s.entries]
     problems = [p for s in subs for p in _check(further, s, FURTHER_CELLS, FURTHER)]
-    hidden = {"dyna_q_plus_reward": "test_dyna_q_plus_reward_hidden", "push_predecessors": "test_push_predecessors_hidden"}
+    hidden = {"dyna_q_plus_reward": "test_dyna_q_plus_reward_hidden",
+              "bonus_greedy_action": "test_bonus_greedy_action_hidden",
+              "push_predecessors": "test_push_predecessors_hidden"}
     exercises = [(s, e) for s in subs for e in s.entries.values()]
     right = [(s, e) for s, e in exercises if e.correct]
     wrong = [(s, e) for s, e in exercises if not e.correct]
@@ -86,10 +90,12 @@ def test_every_going_further_submission_is_graded_as_the_corpus_says(further):
     caught = [(s, e) for s, e in wrong if further["scores"][s.student][hidden[e.exercise]] == 0]
     named = [(s, e) for s, e in wrong if not e.tamper and mistake_code(
         _hidden_error(s.course, s.student, hidden[e.exercise], FURTHER) or "") == e.expect]
-    print(f"\ngoing_further through nbgrader autograde: correct accepted {len(accepted)}/{len(right)}, "
-          f"mistakes caught {len(caught)}/{len(wrong)}, messages right {len(named)}/"
-          f"{sum(not e.tamper for _, e in wrong)}, tampering cases caught {sum(1 for _, e in caught if e.tamper)}/"
-          f"{sum(e.tamper for _, e in wrong)}")
+    for label, keep in [("going_further", set(hidden)), ("  of which bonus_greedy_action", {"bonus_greedy_action"})]:
+        a, r, w, c, n = ([x for x in group if x[1].exercise in keep]
+                         for group in (accepted, right, wrong, caught, named))
+        print(f"\n{label} through nbgrader autograde: correct accepted {len(a)}/{len(r)}, mistakes caught "
+              f"{len(c)}/{len(w)}, messages right {len(n)}/{sum(not e.tamper for _, e in w)}, tampering cases "
+              f"caught {sum(1 for _, e in c if e.tamper)}/{sum(e.tamper for _, e in w)}")
     assert not problems, "\n".join(problems)
 
 

@@ -20,13 +20,16 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import grading_corpus
 from dynaq_course import editions
 from dynaq_course.checks import ExerciseCheckFailed, check_in_kernel
-from dynaq_course.grading import verify
+from dynaq_course.grading import further_diagnose, further_probes, verify
+from dynaq_course.grading.diagnose import diagnose
 from dynaq_course.grading.messages import CATALOGUE, mistake_code
+from dynaq_course.grading.probes import call_all, probes_for
 
 ROOT = editions.course_root()
 ENTRIES = grading_corpus.entries()
@@ -49,16 +52,17 @@ def test_corpus_is_big_enough_and_its_codes_exist():
     assert count[("dyna_q_model_update", True)] >= 12 and count[("dyna_q_model_update", False)] >= 15
     assert count[("dyna_q_planning", True)] >= 15 and count[("dyna_q_planning", False)] >= 20
     assert count[("dyna_q_plus_reward", True)] >= 12 and count[("dyna_q_plus_reward", False)] >= 15
+    assert count[("bonus_greedy_action", True)] >= 12 and count[("bonus_greedy_action", False)] >= 15
     assert count[("push_predecessors", True)] >= 12 and count[("push_predecessors", False)] >= 15
-    assert sum(e.tamper for e in ENTRIES) >= 9
+    assert sum(e.tamper for e in ENTRIES) >= 12
     assert {e.expect for e in ENTRIES if e.expect} <= set(CATALOGUE)
 
 
 def test_every_mistake_of_the_bonus_exercises_is_in_the_corpus():
-    """Each plus-/push- code of the catalogue is expected by at least one corpus cell."""
+    """Each plus-/greedy-/push- code of the catalogue is expected by at least one corpus cell."""
     expected = {e.expect for e in ENTRIES if e.expect}
-    bonus = {code for code in CATALOGUE if code.startswith(("plus-", "push-"))}
-    assert not bonus - expected - {"push-wrong", "push-wrong-priority"}, sorted(bonus - expected)
+    bonus = {code for code in CATALOGUE if code.startswith(("plus-", "greedy-", "push-"))}
+    assert not bonus - expected - {"push-wrong", "push-wrong-priority", "greedy-wrong"}, sorted(bonus - expected)
 
 
 @pytest.fixture(scope="module")
@@ -85,13 +89,16 @@ def fresh_process(tmp_path_factory):
     print(f"\ncorpus through the fresh-process verifier: {len(ENTRIES)} cells, "
           f"child mean {sum(r['seconds'] for r in results.values()) / len(results):.2f} s")
     for label, exercises in [("dyna_q", ("dyna_q_model_update", "dyna_q_planning")),
-                             ("going_further", ("dyna_q_plus_reward", "push_predecessors"))]:
+                             ("going_further", ("dyna_q_plus_reward", "bonus_greedy_action", "push_predecessors")),
+                             ("  of which bonus_greedy_action", ("bonus_greedy_action",))]:
         r = [e for e in right if e.exercise in exercises]
         w = [e for e in wrong if e.exercise in exercises]
         print(f"  {label}: correct accepted {sum(results[e.name]['hidden'].passed for e in r)}/{len(r)}, "
               f"mistakes caught {sum(not results[e.name]['hidden'].passed for e in w)}/{len(w)}, "
               f"messages right {sum(results[e.name]['hidden'].code == e.expect for e in w)}/{len(w)}, "
-              f"visible check catches {sum(not results[e.name]['visible'].passed for e in w)}/{len(w)}")
+              f"visible check catches {sum(not results[e.name]['visible'].passed for e in w)}/{len(w)}, "
+              f"tampering flagged {sum(results[e.name]['hidden'].code == 'tampering' for e in w if e.tamper)}/"
+              f"{sum(e.tamper for e in w)}")
     return results
 
 
@@ -162,3 +169,80 @@ def test_in_kernel_self_check_resists_tampering(entry, tmp_path):
                           text=True, timeout=60, env={"MPLBACKEND": "Agg", "PATH": ""})
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout) == entry.visible
+
+
+# ------------------------------------------------------------------ bonus_greedy_action: what its cases can tell
+
+def _indistinct(probes) -> list:
+    """Pairs of ways of choosing (the right one, or mistakes with different codes) that no case tells apart.
+
+    Two ways are told apart by a case when no action is right for both (their sets of tied best actions
+    do not meet), so a function doing one of them always fails the other somewhere.
+    """
+    variants = [further_diagnose._greedy_variants(p) for p in probes]
+    keys = [(code, key) for code, key, _ in variants[0]]
+    return [(keys[a][1], keys[b][1]) for a in range(len(keys)) for b in range(a + 1, len(keys))
+            if keys[a][0] != keys[b][0] and all(v[a][2] & v[b][2] for v in variants)]
+
+
+@pytest.mark.parametrize("level", ["visible", "hidden"])
+def test_the_greedy_cases_tell_every_named_mistake_apart(level):
+    probes = probes_for("bonus_greedy_action", level)
+    assert _indistinct(probes) == []
+    # negative control: the cases with kappa = 0 or all-equal tau cannot tell the bonus from no bonus
+    blind = [p for p in probes if p.kappa == 0 or len(set(np.asarray(p.tau).tolist())) == 1]
+    assert blind and ("right", "bonus-ignored") in _indistinct(blind)
+
+
+def test_no_greedy_case_has_a_near_tie_and_one_is_refused():
+    for probe in probes_for("bonus_greedy_action", "hidden"):
+        for rule in further_probes.GREEDY_RULES:
+            assert not further_probes.greedy_near_tie(further_probes.greedy_scores(probe.value, probe.tau,
+                                                                                   probe.kappa, rule))
+    with pytest.raises(ValueError, match="near tie"):   # negative control: 1e-7 apart is refused
+        further_probes._greedy_probes("hidden", [([0.5, 0.5 + 1e-7, 0.0, 0.1], [0.0, 0.0, 0.0, 0.0], 0.1)], 0)
+
+
+def test_actions_tied_up_to_rounding_are_all_right_and_a_second_best_is_not():
+    """Some cases tie only up to the last bit (0.3 + 0.5 against 0.8): the lowest of the tied is accepted."""
+    probes = probes_for("bonus_greedy_action", "hidden")
+    scores = [further_probes.greedy_scores(p.value, p.tau, p.kappa) for p in probes]
+    rounded = [s for s in scores if len({s[a] for a in further_diagnose._ties(s)}) > 1]
+    assert rounded, "no case whose tied scores differ in the last bit"
+
+    def lowest_of_the_tied(value_row, tau_row, kappa):
+        scores = value_row + kappa * np.sqrt(tau_row)
+        tied = np.flatnonzero(scores >= scores.max() - 1e-12)
+        return int(tied[np.argmin(scores[tied])])
+
+    def second_best_when_not_tied(value_row, tau_row, kappa):
+        scores = value_row + kappa * np.sqrt(tau_row)
+        order = np.argsort(scores)
+        return int(order[-1] if scores[order[-1]] == scores[order[-2]] else order[-2])
+
+    assert diagnose("bonus_greedy_action", probes, call_all(lowest_of_the_tied, probes)).passed
+    assert not diagnose("bonus_greedy_action", probes, call_all(second_best_when_not_tied, probes)).passed
+
+
+RETURNS = {"int": 2, "numpy integer": np.int64(2), "0-d integer array": np.array(2),
+           "one-element integer array": np.array([2]), "float": 2.0, "numpy float": np.float64(2.0),
+           "bool": True, "out of range": 4, "negative": -1, "list": [2], "two actions": np.array([1, 2])}
+
+
+@pytest.mark.parametrize("what", RETURNS)
+def test_the_grader_accepts_as_an_action_what_the_learners_loop_accepts(what):
+    """dyna_plus.learn_dyna_q_action_bonus and the recorded call agree on what counts as an action."""
+    from dynaq_course import QuentinsWorld
+    from dynaq_course.dyna_plus import learn_dyna_q_action_bonus
+
+    def fn(value_row, tau_row, kappa):
+        return RETURNS[what]
+
+    params = {"epsilon": 0.0, "alpha": 0.5, "gamma": 0.8, "k": 0, "kappa": 0.01}
+    try:
+        learn_dyna_q_action_bonus(QuentinsWorld(), params, n_episodes=1, max_steps=1, bonus_greedy_action=fn)
+        loop_accepts = True
+    except (TypeError, ValueError):
+        loop_accepts = False
+    record = call_all(fn, probes_for("bonus_greedy_action", "visible")[:1])[0]
+    assert (record["returned"] == "array") == loop_accepts, (what, record["returned"], loop_accepts)

@@ -113,6 +113,26 @@ def test_trusted_verdicts_of_a_submission_folder(tmp_path):
         "test_planning_visible": "planning-not-returned", "test_planning_hidden": "planning-not-returned"}
 
 
+FURTHER_SOURCE = ROOT / "source" / "going_further"
+FURTHER_NB = "06_going_further.ipynb"
+
+
+def test_trusted_verdicts_of_a_going_further_submission(tmp_path):
+    """Section 6: its three exercises' six test cells, each exercise judged on its own."""
+    shutil.copy(FURTHER_SOURCE / FURTHER_NB, tmp_path / FURTHER_NB)
+    assert sorted(verify.reference_sources(FURTHER_SOURCE)) == ["bonus_greedy_action", "dyna_q_plus_reward",
+                                                                 "push_predecessors"]
+    right = verify.trusted_verdicts(tmp_path, FURTHER_SOURCE)
+    assert sorted(right) == sorted(verify.FURTHER_TEST_CELLS) and all(v.passed for v in right.values()), right
+    nb = nbformat.read(tmp_path / FURTHER_NB, as_version=4)
+    grading_corpus.set_exercise_cell(nb, "bonus_greedy_action", "def bonus_greedy_action(value_row, tau_row, kappa):"
+                                                                "\n    return int(np.argmin(value_row))\n")
+    nbformat.write(nb, tmp_path / FURTHER_NB)
+    verdicts = verify.trusted_verdicts(tmp_path, FURTHER_SOURCE)
+    assert {g: v.code for g, v in verdicts.items() if not v.passed} == {
+        "test_bonus_greedy_action_visible": "greedy-wrong", "test_bonus_greedy_action_hidden": "greedy-wrong"}
+
+
 def test_the_reference_comes_from_the_hidden_tests_and_passes():
     sources = verify.reference_sources(SOURCE)
     assert sorted(sources) == [MODEL, PLANNING]

@@ -37,7 +37,7 @@ import numpy as np
 
 from . import messages as msg
 from .further_diagnose import diagnose_further
-from .messages import MODEL, PLANNING, PLUS_REWARD, PUSH, Verdict
+from .messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH, Verdict
 
 _isnan, _log, _array, _argwhere = np.isnan, np.log, np.array, np.argwhere
 _RTOL, _ATOL = 1e-9, 1e-12
@@ -302,7 +302,7 @@ def diagnose(exercise: str, probes, outcomes, fn_name: str | None = None, refere
              level: str = "hidden") -> Verdict:
     """The verdict on a student's function from its recorded calls (and the reference's, if given)."""
     fn_name = fn_name or exercise
-    if exercise in (PLUS_REWARD, PUSH):  # the bonus exercises of Section 6
+    if exercise in (PLUS_REWARD, PUSH, GREEDY):  # the bonus exercises of Section 6
         return diagnose_further(exercise, probes, outcomes, fn_name, reference_outcomes, level)
     labels = []
     for i, (probe, rec) in enumerate(zip(probes, outcomes)):

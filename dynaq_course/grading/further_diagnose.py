@@ -1,14 +1,20 @@
 """Diagnose the bonus exercises of Section 6 from recorded calls (see ``further_probes``).
 
-Both exercises are deterministic, so each probe has one right outcome; what this
-module adds is the explanation of a wrong one. For each failing probe it works
-out which single, common mistake reproduces exactly what the student's
-function did (a "variant" of the right computation: kappa * tau instead of
-kappa * sqrt(tau), no absolute value, the pair pushed as (action, state),
-...), or, for the queue, which kind of wrong pair was pushed (successors,
-other actions of a predecessor state, never-tried or episode-ending pairs).
-The mistake that explains the most failing probes is the verdict; a failure no
-mistake explains gets the generic message. The messages (``messages.CATALOGUE``)
+The bonus reward and the predecessor step are deterministic, so each probe has
+one right outcome; the greedy action with the bonus (``bonus_greedy_action``)
+has one right SET of outcomes (the actions whose score ties the largest within
+a relative 1e-9, so that float rounding in the last bit does not matter), and
+so has each mistake named for it. What this module adds is the explanation of
+a wrong outcome. For the bonus reward and the predecessor step, for each
+failing probe it works out which single, common mistake reproduces exactly
+what the student's function did (a "variant" of the right computation: kappa *
+tau instead of kappa * sqrt(tau), no absolute value, the pair pushed as
+(action, state), ...), or, for the queue, which kind of wrong pair was pushed
+(successors, other actions of a predecessor state, never-tried or
+episode-ending pairs). The mistake that explains the most failing probes is
+the verdict; a failure no mistake explains gets the generic message. For the
+greedy action, the verdict is the one mistake consistent with EVERY call (see
+``_greedy_verdict``). The messages (``messages.CATALOGUE``)
 say what went wrong in terms of the lesson, never the expected numbers.
 
 Builtins and numpy helpers are bound at import time, as in ``diagnose``.
@@ -21,9 +27,11 @@ from builtins import abs, all, any, bool, dict, float, int, len, list, max, rang
 import numpy as np
 
 from . import messages as msg
-from .messages import PLUS_REWARD, PUSH
+from .further_probes import GREEDY_HARDCODED_KAPPAS, greedy_scores
+from .messages import GREEDY, PLUS_REWARD, PUSH
 
-_isnan, _array, _sqrt, _inf = np.isnan, np.array, np.sqrt, np.inf
+_isnan, _array, _sqrt, _inf, _abs, _flatnonzero = np.isnan, np.array, np.sqrt, np.inf, np.abs, np.flatnonzero
+_TIE = 1e-9   # relative: scores this close to the largest one tie it (see further_probes.NEAR_TIE)
 _RTOL, _ATOL = 1e-9, 1e-12
 _HARDCODED_KAPPAS = (1e-3, 1e-4, 1e-2, 0.1, 0.5, 1.0)
 _HARDCODED_THETAS = (0.0, 1e-4, 1e-3, 1e-2, 0.05, 0.1, 0.2, 0.5, 1.0)
@@ -201,6 +209,131 @@ def _push_case(probe, rec):
     return ("explain", {"options": options, "case": probe.describe()})
 
 
+# ------------------------------------------------------------------ the bonus in action selection
+
+def _tol(scores) -> float:
+    return _TIE * max(1.0, float(_abs(scores).max()))
+
+
+def _ties(scores) -> set:
+    """The actions whose score ties the largest one (within a relative 1e-9)."""
+    scores = _array(scores, dtype=float)
+    return set(int(a) for a in _flatnonzero(scores >= scores.max() - _tol(scores)))
+
+
+def _greedy_variants(probe):
+    """[(code, key, set of actions)]: the right choice first, then one common mistake each."""
+    v, t, k = probe.value, probe.tau, probe.kappa
+    right = greedy_scores(v, t, k)
+    out = [(None, "right", _ties(right))]
+    out += [(f"greedy-{name}", name, _ties(greedy_scores(v, t, k, rule))) for name, rule in (
+        ("bonus-ignored", "no-bonus"), ("value-missing", "bonus-only"), ("minus", "minus"), ("argmin", "argmin"),
+        ("linear-tau", "linear-tau"), ("sqrt-of-product", "sqrt-of-product"), ("kappa-squared", "kappa-squared"),
+        ("sqrt-on-kappa", "sqrt-on-kappa"), ("tau-plus-one", "tau-plus-one"))]
+    out += [("greedy-hardcoded-kappa", f"kappa={c:g}", _ties(greedy_scores(v, t, c)))
+            for c in GREEDY_HARDCODED_KAPPAS]
+    best, tol = right.max(), _tol(right)   # a search that starts from action 0 with a best score of 0 (> or >=)
+    zero = {0} if best < -tol else out[0][2] if best > tol else out[0][2] | {0}
+    out.append(("greedy-initial-best-zero", "zero", zero))
+    return out
+
+
+def _not_an_action(fields) -> str:
+    """What came back instead of an action, in words (never the expected action)."""
+    etype, evalue, out = fields["etype"], fields["evalue"], fields["out"]
+    if etype in ("bool", "bool_"):
+        return f"{evalue} (a bool)"
+    if "float" in etype or etype == "longdouble":
+        return f"{evalue} (a float)"
+    if etype == "ndarray":
+        return f"{evalue} (an array" + (f" of shape {tuple(out.shape)})" if out is not None else ")")
+    if out is not None and out.shape == () and float(out).is_integer():
+        return f"{evalue} (not one of the actions 0-3)"
+    return f"{evalue} (a {etype})"
+
+
+def _not_action_code(probes, bad):
+    """The named mistake of calls that returned something other than an action, with its fields."""
+    def score_like(i, f, full):
+        out, right = f["out"], greedy_scores(probes[i].value, probes[i].tau, probes[i].kappa)
+        if out is None or f["etype"] in ("bool", "bool_"):
+            return False
+        if full:
+            return out.shape == right.shape and _close(out, right)
+        return out.size == 1 and _close(out.reshape(()), right.max())
+    if all(score_like(i, f, False) for i, f in bad):
+        return "greedy-returns-score", {}
+    if all(score_like(i, f, True) for i, f in bad):
+        return "greedy-returns-scores", {}
+    i, f = bad[0]
+    return "greedy-not-an-action", {"what": _not_an_action(f), "case": probes[i].describe()}
+
+
+_GREEDY_FIRST = ("not-implemented", "uses-outside-name", "greedy-modifies-input", "greedy-returns-none")
+
+
+def _greedy_verdict(probes, outcomes, fn_name, reference_outcomes, level):
+    """The verdict on ``bonus_greedy_action``.
+
+    In this order: a call that raised, changed its inputs or returned None; calls that
+    returned something other than an action (the best score, all four scores, a float, ...);
+    then, when every call returned an action, right if each is among the tied best of its
+    case. Otherwise the one named mistake whose tied best actions contain the student's
+    action in EVERY call (the cases tell each two apart, see tests/test_grading_corpus.py);
+    else random moves (the calls of one case disagree beyond any one way's ties); else the
+    generic message.
+    """
+    labels, actions = [], {}
+    for i, (probe, rec) in enumerate(zip(probes, outcomes)):
+        after = rec.get("arrays", {})
+        if rec["returned"] == "error":
+            labels.append((i, *msg.exception_problem(probe, rec)))
+        elif not (_same(after.get("value_after"), probe.value) and _same(after.get("tau_after"), probe.tau)):
+            labels.append((i, "greedy-modifies-input", {}))
+        elif rec["returned"] == "none":
+            labels.append((i, "greedy-returns-none", {"case": probe.describe()}))
+        elif rec["returned"] == "not-action":
+            out = rec["out"]
+            labels.append((i, "not-action", {"etype": rec["etype"], "evalue": rec["evalue"],
+                                             "out": None if out is None else _array(out, dtype=float)}))
+        else:
+            actions[i] = int(rec["out"])
+    for code in _GREEDY_FIRST:
+        for _, c, fields in labels:
+            if c == code:
+                return msg.failed(c, fn=fn_name, **fields)
+    bad = [(i, f) for i, c, f in labels if c == "not-action"]
+    if bad:
+        code, fields = _not_action_code(probes, bad)
+        return msg.failed(code, fn=fn_name, **fields)
+    for _, c, fields in labels:
+        return msg.failed(c, fn=fn_name, **fields)   # a crash
+    variants = [_greedy_variants(p) for p in probes]
+    wrong = [i for i in range(len(probes)) if actions[i] not in variants[i][0][2]]
+    if reference_outcomes is not None:   # the reference's action must not score higher than the student's
+        for i, probe in enumerate(probes):
+            ref = reference_outcomes[i]["out"]
+            if ref is not None and i not in wrong:
+                scores = greedy_scores(probe.value, probe.tau, probe.kappa)
+                if scores[actions[i]] < scores[int(ref)] - _tol(scores):
+                    wrong.append(i)
+    if not wrong:
+        return msg.passed(fn_name, level)
+    case = probes[min(wrong)].describe()
+    for j, (code, key, _) in enumerate(variants[0]):
+        if code and all(actions[i] in variants[i][j][2] for i in range(len(probes))):
+            return msg.failed(code, fn=fn_name, case=case)
+    groups = {}
+    for i, probe in enumerate(probes):
+        groups.setdefault(probe.group, []).append(i)
+    for members in groups.values():
+        chosen = {actions[i] for i in members}
+        ties = [s for _, _, s in variants[members[0]]]
+        if len(chosen) > 1 and not any(chosen <= s for s in ties):
+            return msg.failed("greedy-explores", fn=fn_name, case=probes[members[0]].describe())
+    return msg.failed("greedy-wrong", fn=fn_name, case=case)
+
+
 # ------------------------------------------------------------------ pooling
 
 _GLOBAL = ("not-implemented", "uses-outside-name", "plus-returns-none", "plus-modifies-input", "plus-wrong-shape",
@@ -257,6 +390,8 @@ def _pool(exercise, labels, probes):
 def diagnose_further(exercise: str, probes, outcomes, fn_name: str, reference_outcomes=None,
                      level: str = "hidden"):
     """The verdict on a student's bonus exercise from its recorded calls (and the reference's, if given)."""
+    if exercise == GREEDY:
+        return _greedy_verdict(probes, outcomes, fn_name, reference_outcomes, level)
     case = _reward_case if exercise == PLUS_REWARD else _push_case
     labels = []
     for i, (probe, rec) in enumerate(zip(probes, outcomes)):

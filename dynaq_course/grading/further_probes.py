@@ -1,4 +1,4 @@
-"""Probes of the two bonus exercises of Section 6 (assignment going_further), and how a call is recorded.
+"""Probes of the bonus exercises of Section 6 (assignment going_further), and how a call is recorded.
 
 * ``dyna_q_plus_reward(reward, tau, kappa)``: single numbers (Python floats and
   ints, NumPy scalars) and arrays (1-D, and the (100, 4) shape of the model's
@@ -12,6 +12,15 @@
   state 0 in some cases (where np.nan_to_num would turn NaN next states into
   predecessors), a queue already holding a few pairs. No priority lies within
   1e-6 of theta, so ``> theta`` and ``>= theta`` both pass (the text says ``>``).
+* ``bonus_greedy_action(value_row, tau_row, kappa)``: rows of four action values
+  (positive, negative, all negative, equal) with four tau (float arrays, as the
+  learner's loop passes them, and integer arrays), kappa from 0 to 1.5. Some cases
+  have exact ties (equal values, or a value gap that a bonus closes exactly, up
+  to the last bit of rounding), where any of the tied actions is right; no
+  other score of the right rule or of a mistake the diagnosis names lies near
+  the largest one (see ``greedy_near_tie``). Each case is called several times
+  (``GREEDY_REPEATS``), each call with its own seed, so a function that makes
+  random moves shows it; the calls of one case share ``group``.
 
 The queue a student's function gets is the course's own
 ``prioritized.PriorityQueue`` (the one the notebook's sweeping loop uses, with
@@ -23,13 +32,15 @@ from __future__ import annotations
 
 from builtins import abs, all, any, dict, float, int, isinstance, len, list, max, range, sorted, tuple  # noqa: A004 - bound now
 from dataclasses import dataclass, field
+from numbers import Integral as _Integral
 
 import numpy as np
 
-from .messages import PLUS_REWARD, PUSH
+from .messages import GREEDY, PLUS_REWARD, PUSH
 
 N_STATES, N_ACTIONS = 100, 4
 THETA_MARGIN = 1e-6
+_asarray, _sqrt = np.asarray, np.sqrt  # bound at import: a student's cell may patch numpy later in the same kernel
 
 
 def new_queue(items: dict):
@@ -52,15 +63,16 @@ def items_array(items: dict) -> np.ndarray:
 class FurtherProbe:
     exercise: str
     level: str
-    kind: str                          # "scalar" / "array" (reward), "push"
+    kind: str                          # "scalar" / "array" (reward), "push", "greedy"
     reward: object = None              # reward exercise
     tau: object = None
     kappa: float = 0.0
     model: np.ndarray | None = None    # push exercise
-    value: np.ndarray | None = None
+    value: np.ndarray | None = None    # push: the value table; greedy: value_row
     state: int = -1
     params: dict = field(default_factory=dict)
     queued: dict = field(default_factory=dict)   # what the queue holds before the call
+    group: int = -1                    # greedy exercise: the calls of one case share it
 
     def args(self):
         """Fresh copies of the arguments of one call."""
@@ -68,6 +80,8 @@ class FurtherProbe:
             if self.kind == "array":
                 return (np.array(self.reward, copy=True), np.array(self.tau, copy=True), self.kappa)
             return (self.reward, self.tau, self.kappa)
+        if self.exercise == GREEDY:
+            return (np.array(self.value, copy=True), np.array(self.tau, copy=True), self.kappa)
         return (self.model.copy(), self.value.copy(), new_queue(self.queued), self.state, dict(self.params))
 
     def describe(self) -> str:
@@ -77,6 +91,9 @@ class FurtherProbe:
                 r, t = np.asarray(self.reward), np.asarray(self.tau)
                 return f"arrays: reward of shape {r.shape}, tau of shape {t.shape} (dtype {t.dtype}), kappa={self.kappa:g}"
             return f"reward={self.reward!r}, tau={self.tau!r}, kappa={self.kappa!r}"
+        if self.exercise == GREEDY:
+            return (f"value_row={_numbers(self.value)}, tau_row={_numbers(self.tau)}"
+                    f"{' (integers)' if np.asarray(self.tau).dtype.kind in 'iu' else ''}, kappa={self.kappa:g}")
         preds = int((self.model[:, :, 1] == self.state).sum())
         return (f"state={self.state} ({preds} predecessor pair{'s' * (preds != 1)}), gamma={self.params['gamma']:.3g}, "
                 f"theta={self.params['theta']:.3g}, {len(self.queued)} pair{'s' * (len(self.queued) != 1)} already "
@@ -85,6 +102,10 @@ class FurtherProbe:
     @property
     def terminal(self) -> bool:
         return False
+
+
+def _numbers(row) -> str:
+    return "[" + ", ".join(f"{x:.4g}" for x in np.asarray(row).tolist()) + "]"
 
 
 # ------------------------------------------------------------------ Dyna-Q+ bonus reward
@@ -193,11 +214,124 @@ def push_probes(level: str) -> list[FurtherProbe]:
     return probes
 
 
+# ------------------------------------------------------------------ the bonus in action selection
+
+GREEDY_REPEATS = {"visible": 3, "hidden": 4}   # calls per case (each call has its own seed)
+GREEDY_KAPPAS = (0.0, 0.001, 0.003, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.7, 1.5)
+NEAR_TIE = (1e-12, 1e-4)   # relative to the largest score: closer ties it; up to the second, none (np.isclose)
+
+
+def greedy_scores(value, tau, kappa, rule: str = "right") -> np.ndarray:
+    """The four scores of one way of choosing: the right one, Q + kappa * sqrt(tau), or a common mistake."""
+    q, t, k = _asarray(value, dtype=float), _asarray(tau, dtype=float), float(kappa)
+    rules = {"right": lambda: q + k * _sqrt(t), "no-bonus": lambda: q, "bonus-only": lambda: k * _sqrt(t),
+             "minus": lambda: q - k * _sqrt(t), "argmin": lambda: -(q + k * _sqrt(t)),
+             "linear-tau": lambda: q + k * t, "sqrt-of-product": lambda: q + _sqrt(k * t),
+             "kappa-squared": lambda: q + k ** 2 * _sqrt(t), "sqrt-on-kappa": lambda: q + _sqrt(k) * t,
+             "tau-plus-one": lambda: q + k * _sqrt(t + 1)}
+    return rules[rule]()
+
+
+GREEDY_HARDCODED_KAPPAS = (1e-3, 1e-4, 1e-2, 0.05, 0.1, 0.5, 1.0)   # fixed kappas a function might use
+GREEDY_RULES = ("right", "no-bonus", "bonus-only", "minus", "argmin", "linear-tau", "sqrt-of-product",
+                "kappa-squared", "sqrt-on-kappa", "tau-plus-one")
+
+
+def greedy_near_tie(scores) -> bool:
+    """True when a score lies near the largest one without tying it (the case is left out)."""
+    scores = _asarray(scores, dtype=float)
+    best, scale = scores.max(), max(1.0, float(abs(scores).max()))
+    gaps = best - scores
+    return bool(((gaps > NEAR_TIE[0] * scale) & (gaps < NEAR_TIE[1] * scale)).any())
+
+
+def _greedy_probes(level, cases, first_group) -> list[FurtherProbe]:
+    probes = []
+    for g, (value, tau, kappa) in enumerate(cases, start=first_group):
+        value, tau = np.array(value, dtype=float), np.array(tau)
+        scores = [greedy_scores(value, tau, kappa, rule) for rule in GREEDY_RULES]
+        scores += [greedy_scores(value, tau, c) for c in GREEDY_HARDCODED_KAPPAS]
+        if any(greedy_near_tie(s) for s in scores):
+            raise ValueError(f"near tie in a bonus_greedy_action probe: {value}, {tau}, {kappa}")
+        probes += [FurtherProbe(GREEDY, level, "greedy", value=value, tau=tau, kappa=float(kappa), group=g)
+                   for _ in range(GREEDY_REPEATS[level])]
+    return probes
+
+
+VISIBLE_GREEDY = [  # value_row, tau_row, kappa
+    ([0.5, 0.2, 0.4, 0.1], [0.0, 100.0, 4.0, 1.0], 0.05),      # the bonus wins
+    ([1.0, 0.6, 0.0, 0.2], [0.0, 9.0, 0.0, 1.0], 0.1),         # a bonus that does not win
+    ([0.0, 0.0, 0.0, 0.0], [3.0, 3.0, 3.0, 3.0], 0.1),         # all four tie
+    ([0.2, 0.7, 0.7, 0.1], [0.0, 0.0, 0.0, 0.0], 0.5),         # two tie, no bonus anywhere
+    ([-0.8, -0.3, -0.6, -1.0], [1.0, 0.0, 4.0, 9.0], 0.1),     # every score negative
+    ([0.1, 0.3, 0.2, 0.0], [100.0, 0.0, 50.0, 400.0], 0.0),    # kappa = 0: no bonus
+    ([0.3, 0.0, 0.25, 0.1], [0.0, 0.0, 1.0, 0.0], 0.1),        # an action tried on the last step gets no bonus
+    ([0.3, 0.8, 0.5, -0.2], np.array([25, 0, 4, 100]), 0.1),   # integers; three tie once the bonus is added
+    ([0.6, 0.5, 0.1, 0.0], [4.0, 0.0, 0.0, 0.0], 0.1),         # the bonus keeps the best action the best
+    ([0.5, 0.2, 0.45, 0.0], [0.0, 4.0, 0.0, 1.0], 0.4),
+    ([0.5, 0.0, 0.0, 0.1], [0.0, 1.0, 0.0, 0.0], 0.1),         # the value outweighs the bonus
+    ([0.5, 0.2, 0.0, 0.0], [0.0, 2.0, 0.0, 1.0], 0.1),
+    ([0.5, 0.4995, 0.2, 0.1], [0.0, 400.0, 0.0, 0.0], 0.001),  # a bonus of 0.02 tips the balance
+    ([2.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], 0.01),        # the value outweighs any bonus
+    ([0.1, 0.2, 0.0, 0.15], [0.0, 0.0, 0.0, 9.0], 0.05),       # the last action wins
+]
+
+
+def _random_greedy_case(rng, style):
+    """One random case: ``style`` "mixed", "negative" (every value below 0) or "close" (values near each other)."""
+    kappa = float(rng.choice(GREEDY_KAPPAS[1:]))
+    if style == "negative":
+        value = -np.round(rng.uniform(0.05, 1.5, size=4), 3)
+    elif style == "close":
+        value = np.round(rng.normal(0.0, 0.05, size=4) + rng.normal(0, 1), 3)
+    else:
+        value = np.round(rng.normal(0.0, 0.6, size=4), 3)
+    high = int(rng.choice([5, 30, 300, 3000]))
+    tau = rng.integers(0, high, size=4)
+    tau[rng.random(4) < 0.2] = 0
+    return value, (tau if rng.random() < 0.3 else tau.astype(float)), kappa
+
+
+def greedy_probes(level: str) -> list[FurtherProbe]:
+    probes = _greedy_probes("visible", VISIBLE_GREEDY, 0)
+    if level == "visible":
+        return probes
+    cases = [
+        ([0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], 0.01),      # a state never visited: all tie
+        ([-1.0, -1.0, -0.2, -1.0], [0.0, 0.0, 0.0, 0.0], 0.3),    # negative, no bonus yet
+        ([-0.5, -0.4, -0.9, -0.1], [400.0, 1.0, 0.0, 0.0], 0.01),  # every score negative, the best not action 0
+        ([-0.6, -0.45, -0.2, -0.7], [16.0, 0.0, 1.0, 0.0], 0.05),
+        ([0.25, 0.1, 0.1, 0.2], [0.0, 1.0, 0.0, 0.0], 0.2),       # tau + 1 would change the choice
+        ([0.05, 0.0, 0.02, 0.035], [0.0, 0.0, 0.0, 1.0], 0.02),
+        ([0.9, 0.7, 0.85, 0.0], [0.0, 4.0, 0.0, 0.0], 0.15),
+        ([1.0, 0.2, 0.5, 0.0], [0.0, 400.0, 100.0, 4.0], 0.05),    # 0.2 + 1.0 beats 1.0: the bonus wins
+        ([1.0, 0.9, 0.3, 0.8], [0.0, 1.0, 3000.0, 36.0], 0.001),   # a tiny kappa
+        ([0.0, 0.3, 0.1, 0.2], [2.0, 0.0, 1.0, 1.0], 1.5),         # a large kappa
+        ([0.4, 0.1, 0.4, 0.3], np.array([9, 9, 9, 9]), 0.2),       # equal bonuses: the tie of the values stays
+        ([0.7, 0.3, 0.5, 0.6], np.array([0, 16, 4, 1]), 0.1),      # 0.3 + 0.4 = 0.7: a tie made by the bonus
+        ([0.1, 0.3, 0.0, -0.1], [4.0, 0.0, 1.0, 0.0], 0.1),       # 0.1 + 0.2 ties 0.3 up to the last bit
+    ]
+    rng = np.random.default_rng(8404)
+    styles = ["mixed", "negative", "close"] * 8
+    for style in styles:
+        for _ in range(100):
+            case = _random_greedy_case(rng, style)
+            try:
+                _greedy_probes("hidden", [case], 0)
+            except ValueError:
+                continue
+            cases.append(case)
+            break
+    return probes + _greedy_probes("hidden", cases, len(VISIBLE_GREEDY))
+
+
 def further_probes_for(exercise: str, level: str) -> list[FurtherProbe]:
     if exercise == PLUS_REWARD:
         return plus_reward_probes(level)
     if exercise == PUSH:
         return push_probes(level)
+    if exercise == GREEDY:
+        return greedy_probes(level)
     raise ValueError(f"unknown exercise {exercise!r}")
 
 
@@ -218,6 +352,10 @@ def record_result(probe: FurtherProbe, args, result, record: dict) -> dict:
         except Exception as err:  # noqa: BLE001 - e.g. a string came back
             record.update(returned="not-array", etype=type(result).__name__, evalue=str(err)[:200])
         return record
+    if probe.exercise == GREEDY:
+        arrays["value_after"] = np.array(args[0], dtype=float, copy=True)
+        arrays["tau_after"] = np.array(args[1], dtype=float, copy=True)
+        return _record_action(result, record)
     model, value, queue = args[0], args[1], args[2]
     arrays["model_after"] = np.array(model, dtype=float, copy=True)
     arrays["value_after"] = np.array(value, dtype=float, copy=True)
@@ -234,3 +372,35 @@ def record_result(probe: FurtherProbe, args, result, record: dict) -> dict:
         except Exception:  # noqa: BLE001 - not a queue
             record.update(returned="not-queue", etype=type(result).__name__)
     return record
+
+
+def _record_action(result, record: dict) -> dict:
+    """An action or what came back instead.
+
+    An action is what ``dyna_plus.learn_dyna_q_action_bonus`` accepts: an integer
+    0-3 (a Python int or a NumPy integer, not a bool), or a NumPy array holding
+    one such integer; a float (even 2.0), a bool or several numbers are not.
+    """
+    if result is None:
+        record["returned"] = "none"
+        return record
+    action = result
+    if isinstance(action, np.ndarray) and action.size == 1:
+        action = action.reshape(())[()]
+    if not isinstance(action, (bool, np.bool_)) and isinstance(action, _Integral) and 0 <= action < N_ACTIONS:
+        record["out"] = np.array(int(action), dtype=float)
+        return record
+    record.update(returned="not-action", etype=type(result).__name__, evalue=_short(result))
+    try:
+        record["out"] = np.array(result, dtype=float, copy=True)
+    except Exception:  # noqa: BLE001 - nothing numeric came back
+        pass
+    return record
+
+
+def _short(result) -> str:
+    try:
+        text = repr(result)
+    except Exception:  # noqa: BLE001 - a repr that raises
+        text = "?"
+    return " ".join(text.split())[:60]

@@ -18,6 +18,7 @@ MODEL = "dyna_q_model_update"
 PLANNING = "dyna_q_planning"
 PLUS_REWARD = "dyna_q_plus_reward"       # assignment going_further (notebook 06)
 PUSH = "push_predecessors"               # assignment going_further (notebook 06)
+GREEDY = "bonus_greedy_action"            # assignment going_further (notebook 06)
 
 # code -> message. ``{fn}`` is the function name; other fields are filled in by the caller.
 CATALOGUE: dict[str, str] = {
@@ -134,6 +135,51 @@ CATALOGUE: dict[str, str] = {
                             "is): the bonus is kappa * sqrt(tau) with the kappa it is given.",
     "plus-wrong": "{fn} does not return reward + kappa * sqrt(tau) (e.g. when called with {case}). Check the "
                   "formula of the bonus reward in the text above the exercise.",
+    # ---------------------------------------------------------------- the bonus in action selection (notebook 06)
+    "greedy-returns-none": "{fn} returned None (e.g. when called with {case}): it must return an action, "
+                           "the index (0-3) of an action with the largest Q(S, a) + kappa * sqrt(tau(S, a)), "
+                           "in every case.",
+    "greedy-not-an-action": "{fn} returned {what} when called with {case}: it must return one action, an "
+                            "integer from 0 to 3 (a Python int or a NumPy integer, not a float), which the loop "
+                            "then takes in the world.",
+    "greedy-returns-score": "{fn} returns the largest score Q(S, a) + kappa * sqrt(tau(S, a)) itself: the loop "
+                            "needs the ACTION that has it (its index, 0-3), not its score.",
+    "greedy-returns-scores": "{fn} returns the scores of all four actions: the loop needs one action, the index "
+                             "(0-3) of an action with the largest score.",
+    "greedy-modifies-input": "{fn} changed the value_row or tau_row it was given (an in-place operation such as "
+                             "`value_row += ...`). value_row is a row of the agent's own value table, so this "
+                             "would add the bonus into the learned values: compute the scores in a new array.",
+    "greedy-bonus-ignored": "{fn} chooses as if there were no bonus (the action with the largest Q(S, a), "
+                            "whatever tau_row holds). Each action gets its own bonus kappa * sqrt(tau(S, a)) from "
+                            "its own entry of tau_row; a bonus that is the same for every action (e.g. from the "
+                            "largest tau or the sum of tau_row) changes no choice.",
+    "greedy-value-missing": "{fn} chooses by the bonus alone: the score of an action is its value PLUS its "
+                            "bonus, Q(S, a) + kappa * sqrt(tau(S, a)).",
+    "greedy-minus": "{fn} subtracts the bonus: Exercise 8.4's agent ADDS kappa * sqrt(tau(S, a)) to Q(S, a), so "
+                    "that long-untried actions look more attractive, not less.",
+    "greedy-argmin": "{fn} picks an action with the SMALLEST score: the greedy choice is an action with the "
+                     "largest Q(S, a) + kappa * sqrt(tau(S, a)).",
+    "greedy-linear-tau": "{fn} grows the bonus in proportion to tau: the bonus is kappa * sqrt(tau(S, a)), "
+                         "the square root of tau, as in Dyna-Q+.",
+    "greedy-sqrt-of-product": "{fn} takes the square root of kappa * tau: only tau is under the square root, "
+                              "kappa multiplies the result (kappa * sqrt(tau(S, a))).",
+    "greedy-kappa-squared": "{fn} squares kappa: the bonus is kappa (not kappa squared) times sqrt(tau(S, a)).",
+    "greedy-sqrt-on-kappa": "{fn} puts the square root on kappa instead of tau: the bonus is "
+                            "kappa * sqrt(tau(S, a)).",
+    "greedy-tau-plus-one": "{fn} uses sqrt(tau + 1): tau is already the number of real steps since the action "
+                           "was last tried in S, and an action tried on the last step gets no bonus "
+                           "(sqrt(0) = 0).",
+    "greedy-hardcoded-kappa": "{fn} does not use its kappa argument (its choices fit a fixed kappa): the bonus "
+                              "is kappa * sqrt(tau(S, a)) with the kappa it is given.",
+    "greedy-initial-best-zero": "{fn} returns action 0 when every score is negative (e.g. when called with "
+                                "{case}): a search for the largest score must not start from a best score of 0 "
+                                "(start from the first action's score, or from -infinity).",
+    "greedy-explores": "{fn} gives different actions for the same inputs, and not only among actions that tie "
+                       "(e.g. when called with {case}): it makes random moves. Leave them out: the loop adds the "
+                       "epsilon-random moves, this function is the greedy choice only.",
+    "greedy-wrong": "{fn} does not return an action with the largest Q(S, a) + kappa * sqrt(tau(S, a)) (e.g. "
+                    "when called with {case}). Check the score in the text above the exercise, and that the "
+                    "action you return is the index of the largest one.",
     # ---------------------------------------------------------------- prioritized sweeping (notebook 06)
     "push-returns-none": "{fn} returned None: it must return the queue it was given (`return queue`), "
                          "after pushing into it.",

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..world import GOAL_STATE, QuentinsWorld
 from . import further_probes
-from .messages import MODEL, PLANNING, PLUS_REWARD, PUSH
+from .messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH
 
 N_STATES, N_ACTIONS = 100, 4
 TUTORIAL = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8}
@@ -204,7 +204,7 @@ def probes_for(exercise: str, level: str) -> list[Probe]:
         return model_update_probes(level)
     if exercise == PLANNING:
         return planning_probes(level)
-    if exercise in (PLUS_REWARD, PUSH):
+    if exercise in (PLUS_REWARD, PUSH, GREEDY):
         return further_probes.further_probes_for(exercise, level)
     raise ValueError(f"unknown exercise {exercise!r}")
 
@@ -234,7 +234,7 @@ def call_probe(fn, probe: Probe, index: int) -> dict:
     except Exception as err:  # noqa: BLE001 - any exception is an outcome to report
         record.update(returned="error", etype=type(err).__name__, evalue=str(err)[:500], **learner_line(fn, err))
         return record
-    if probe.exercise in (PLUS_REWARD, PUSH):
+    if probe.exercise in (PLUS_REWARD, PUSH, GREEDY):
         return further_probes.record_result(probe, args, result, record)
     if probe.exercise == PLANNING:
         record["model_after"] = np.array(args[0], dtype=float, copy=True)

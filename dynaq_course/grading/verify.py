@@ -35,7 +35,8 @@ Three ways in:
   ``source_assignment_dir`` (the instructor's source/<assignment>) to
   ``Verdict(passed, code, message)``: for dyna_q test_model_update_visible,
   test_model_update_hidden, test_planning_visible, test_planning_hidden; for
-  going_further test_dyna_q_plus_reward_visible/hidden and
+  going_further test_dyna_q_plus_reward_visible/hidden,
+  test_bonus_greedy_action_visible/hidden and
   test_push_predecessors_visible/hidden. The reference solutions are read from
   the hidden-test regions of those notebooks. One child per exercise runs both
   levels' cases; the children run at the same time. ``run_prefix`` is prepended to
@@ -67,15 +68,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from .messages import MODEL, PLANNING, PLUS_REWARD, PUSH, ExerciseCheckFailed, Verdict, failed
+from .messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH, ExerciseCheckFailed, Verdict, failed
 
 CHILD_TIMEOUT = 20.0
 OUTPUT_LIMIT = 4000
-FURTHER_NOTEBOOK = "06_going_further.ipynb"   # assignment going_further: two exercises in one notebook
+FURTHER_NOTEBOOK = "06_going_further.ipynb"   # assignment going_further: three exercises in one notebook
 NOTEBOOKS = {MODEL: "02_model_update.ipynb", PLANNING: "03_planning.ipynb",
-             PLUS_REWARD: FURTHER_NOTEBOOK, PUSH: FURTHER_NOTEBOOK}
+             PLUS_REWARD: FURTHER_NOTEBOOK, GREEDY: FURTHER_NOTEBOOK, PUSH: FURTHER_NOTEBOOK}
 HIDDEN_CELLS = {MODEL: "test_model_update_hidden", PLANNING: "test_planning_hidden",
-                PLUS_REWARD: "test_dyna_q_plus_reward_hidden", PUSH: "test_push_predecessors_hidden"}
+                PLUS_REWARD: "test_dyna_q_plus_reward_hidden", GREEDY: "test_bonus_greedy_action_hidden",
+                PUSH: "test_push_predecessors_hidden"}
 # The test cells of the main assignment (dyna_q) ...
 TEST_CELLS = {
     "test_model_update_visible": (MODEL, "visible"),
@@ -87,6 +89,8 @@ TEST_CELLS = {
 FURTHER_TEST_CELLS = {
     "test_dyna_q_plus_reward_visible": (PLUS_REWARD, "visible"),
     "test_dyna_q_plus_reward_hidden": (PLUS_REWARD, "hidden"),
+    "test_bonus_greedy_action_visible": (GREEDY, "visible"),
+    "test_bonus_greedy_action_hidden": (GREEDY, "hidden"),
     "test_push_predecessors_visible": (PUSH, "visible"),
     "test_push_predecessors_hidden": (PUSH, "hidden"),
 }

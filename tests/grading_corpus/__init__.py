@@ -1,8 +1,9 @@
 """The grading corpus: exercise cells as students write them, each with the verdict it must get.
 
 One file per exercise cell, in ``model_update/`` or ``planning/`` (assignment
-dyna_q), ``plus_reward/`` or ``push_predecessors/`` (the bonus exercises of
-assignment going_further, notebook 06). The first line
+dyna_q), ``plus_reward/``, ``bonus_action/`` (``bonus_greedy_action``) or
+``push_predecessors/`` (the bonus exercises of assignment going_further,
+notebook 06). The first line
 says what the hidden test must conclude::
 
     # expect: pass
@@ -24,11 +25,14 @@ import nbformat
 
 FOLDER = Path(__file__).parent
 EXERCISES = {"model_update": "dyna_q_model_update", "planning": "dyna_q_planning",
-             "plus_reward": "dyna_q_plus_reward", "push_predecessors": "push_predecessors"}
+             "plus_reward": "dyna_q_plus_reward", "bonus_action": "bonus_greedy_action",
+             "push_predecessors": "push_predecessors"}
 NOTEBOOKS = {"dyna_q_model_update": "02_model_update.ipynb", "dyna_q_planning": "03_planning.ipynb",
-             "dyna_q_plus_reward": "06_going_further.ipynb", "push_predecessors": "06_going_further.ipynb"}
+             "dyna_q_plus_reward": "06_going_further.ipynb", "bonus_greedy_action": "06_going_further.ipynb",
+             "push_predecessors": "06_going_further.ipynb"}
 ASSIGNMENTS = {"dyna_q_model_update": "dyna_q", "dyna_q_planning": "dyna_q",
-               "dyna_q_plus_reward": "going_further", "push_predecessors": "going_further"}
+               "dyna_q_plus_reward": "going_further", "bonus_greedy_action": "going_further",
+               "push_predecessors": "going_further"}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,9 @@
+# expect: fail greedy-returns-none
+# The search starts from a best score of 0 and no action: when every score is negative it finds none.
+def bonus_greedy_action(value_row, tau_row, kappa):
+    best_action, best_score = None, 0.0
+    for a in range(4):
+        score = value_row[a] + kappa * np.sqrt(tau_row[a])
+        if score > best_score:
+            best_action, best_score = a, score
+    return best_action
