@@ -69,7 +69,8 @@ def shortcut_discovery(kappas=KAPPAS, n_experiments=100, n_episodes=400, door_ep
 
 def discovery_table(result: fe.DynaPlusResult) -> str:
     """One line per kappa: share of seeds that ever took the shortcut, median episodes until the
-    first time; share that adopted it (8 of 10 consecutive episodes through the door) and the median
+    first time; share that adopted it (at least 8 of 10 consecutive episodes through the door, at some
+    point: a run may use it less later) and the median
     episodes until then; share of the last 100 episodes that took it; mean steps and reward per
     episode before the door opened."""
     first = result.first_use()
@@ -230,8 +231,8 @@ def _shortcut_table(c: ChangeComparison) -> str:
     use, last = min(100, n_episodes - e), min(50, n_episodes - e)
     width = max(len(label) for label in c.labels)
     lines = [f"Shortcut: the door (64, up) opens at episode {e}, unannounced; {n_runs} runs x {n_episodes} "
-             f"episodes. found / adopted: the share of runs that took the door at least once / in 8 of 10 "
-             f"episodes from some episode on; median wait: episodes after the change until the first time (runs "
+             f"episodes. found / adopted: the share of runs that took the door at least once / in at least 8 of "
+             f"10 consecutive episodes at some point (a run may use it less later); median wait: episodes after the change until the first time (runs "
              f"that found it); use: the share of the last {use} episodes through the door; steps/ep before: "
              f"episodes 0-{e - 1}; greedy ok: the final greedy policy takes a penalty-free route of at most "
              f"{OPEN_ROUTE_STEPS} moves (through the door).",

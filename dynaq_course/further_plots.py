@@ -110,7 +110,7 @@ def plot_shortcut_use(result, ax=None, window=10):
     _door_line(ax, result.door_episode, "door opens (not shown to the agent)")
     ax.set(xlabel="Episode", ylabel=f"share of runs taking the shortcut\n(mean over {window} episodes)",
            ylim=(-0.02, 1.02), xlim=(max(0, result.door_episode - 20), n_episodes - 1),
-           title=f"Who finds the shortcut on their own? ({n_runs} runs each, k = {result.k})")
+           title=f"Who uses the shortcut, episode by episode ({n_runs} runs each, k = {result.k})")
     _outside_legend(ax)
     describe(ax, f"Share of {n_runs} runs taking the shortcut in each episode (mean over {window} episodes), "
                  f"episodes {max(0, result.door_episode - 20)}–{n_episodes - 1}; a grey dashed line marks the "

@@ -7,8 +7,8 @@ in grey scale too). Plot and widget modules read their styles from here only.
 
 Colours repeat only between agents that no figure draws together (Dyna-Q with
 k = 100 in Section 4 and the counting model in Section 6; Dyna-Q with k = 1 and
-the counting model with sample updates; prioritized sweeping and Dyna-Q with the
-bonus in action selection); their line styles and markers still differ. This module imports neither matplotlib nor IPython at
+the counting model with sample updates; Dyna-Q with k = 50 in Section 4 and Dyna-Q
+with the bonus in action selection); their line styles and markers still differ. This module imports neither matplotlib nor IPython at
 import time (``gym_env`` reads the map colours from here), and
 ``use_course_style()`` is the one call a notebook's set-up cell makes for sharp
 (high-dpi) figures in these colours.
@@ -38,6 +38,7 @@ DASH_DOT_DOT = (0, (6, 1.5, 1, 1.5, 1, 1.5))
 LONG_DASH = (0, (4, 1.5))
 DENSE_DOT = (0, (1, 1))
 LONG_DASH_DOT = (0, (5, 1.5, 1, 1.5))
+SHORT_DASH_DOT = (0, (3, 1, 1, 1))
 
 # One entry per agent of the course: matplotlib keyword arguments for its lines.
 AGENT_STYLES = {
@@ -57,7 +58,7 @@ AGENT_STYLES = {
     "counting-model": dict(color=REDDISH_PURPLE, linestyle=":"),          # counting model, expected updates
     "counting-sample": dict(color=ORANGE, linestyle="--"),               # counting model, sample updates
     # Dyna-Q with the bonus kappa * sqrt(tau) in action selection instead of planning (S&B Exercise 8.4)
-    "dyna-q-action-bonus": dict(color=BLUISH_GREEN, linestyle=(0, (3, 1, 1, 1))),
+    "dyna-q-action-bonus": dict(color=SKY_BLUE, linestyle=SHORT_DASH_DOT),
 }
 
 # The marker of each agent, for scatter plots, error bars and sparse marks on lines.
@@ -100,7 +101,8 @@ COLOR_NAMES = {BLACK: "black", ORANGE: "orange", SKY_BLUE: "sky-blue", BLUISH_GR
                YELLOW: "yellow", BLUE: "blue", VERMILLION: "vermillion", REDDISH_PURPLE: "reddish-purple",
                GREY: "grey", VERMILLION_DARK: "dark vermillion", VERMILLION_DARKER: "darkest vermillion"}
 LINESTYLE_NAMES = {"-": "solid", "--": "dashed", ":": "dotted", "-.": "dash-dot", DASH_DOT_DOT: "dash-dot-dot",
-                   LONG_DASH: "long-dashed", DENSE_DOT: "densely dotted", LONG_DASH_DOT: "long dash-dot"}
+                   LONG_DASH: "long-dashed", DENSE_DOT: "densely dotted", LONG_DASH_DOT: "long dash-dot",
+                   SHORT_DASH_DOT: "short dash-dot"}
 
 
 def look(line_kwargs: dict) -> str:

@@ -1,8 +1,9 @@
 """Section 6 as a learner runs it, in the editions learners open (not under nbgrader).
 
 * Self-learner edition (``notebooks/going_further/``): a learner who pastes the
-  revealed solution into each exercise cell gets a notebook that runs top to
-  bottom without an error, passes both self-checks, and shows its figures.
+  revealed solution into each exercise cell (Exercises 6a, 6b, 6c) gets a
+  notebook that runs top to bottom without an error, passes the three
+  self-checks, and shows its figures.
 * Student edition (``release/going_further/``), untouched: Run All stops at the
   first exercise's self-check, which says the stub still raises
   NotImplementedError and what to do, not anywhere earlier.
@@ -22,7 +23,7 @@ from dynaq_course.editions import course_root, edition_folder, environment
 ROOT = course_root()
 ASSIGNMENT = "going_further"
 NOTEBOOK = "06_going_further.ipynb"
-EXERCISES = ("dyna_q_plus_reward", "push_predecessors")
+EXERCISES = ("dyna_q_plus_reward", "bonus_greedy_action", "push_predecessors")   # in notebook order
 INLINE = "module://matplotlib_inline.backend_inline"
 
 

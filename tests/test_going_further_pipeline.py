@@ -6,10 +6,13 @@ autograde going_further`` of the WHOLE notebook (every lesson cell runs, the
 experiments shortened as under any grading), then the grades from the gradebook:
 
 * a correct submission (the instructor's solutions) and one in another style
-  get all 7 automatic points (visible + hidden: 1 + 2 + 1 + 3);
-* a wrong bonus reward loses exactly its two cells (3 points), a wrong
-  predecessor step exactly its two (4 points), and the failing hidden cell names
-  the mistake;
+  get all 10 automatic points (visible + hidden: 1 + 2 for the bonus reward,
+  1 + 2 for the greedy action with the bonus, 1 + 3 for the predecessor step);
+* a wrong bonus reward loses exactly its two cells (3 points), a wrong greedy
+  action exactly its two (3 points), a wrong predecessor step exactly its two
+  (4 points), and the failing hidden cell names the mistake;
+* the two questions (Question 6a, 6b) are left to the instructor (no automatic
+  score);
 * the main assignment dyna_q is untouched by all this (not in the gradebook's
   going_further rows, and the other way round).
 
@@ -19,6 +22,9 @@ Two nbgrader processes (two course copies) grade at the same time.
 """
 from __future__ import annotations
 
+import ast
+import inspect
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,8 +40,10 @@ ROOT = editions.course_root()
 ASSIGNMENT = "going_further"
 NOTEBOOK = "06_going_further.ipynb"
 CELLS = {"test_dyna_q_plus_reward_visible": 1, "test_dyna_q_plus_reward_hidden": 2,
+         "test_bonus_greedy_action_visible": 1, "test_bonus_greedy_action_hidden": 2,
          "test_push_predecessors_visible": 1, "test_push_predecessors_hidden": 3}
-PLUS, PUSH = "dyna_q_plus_reward", "push_predecessors"
+QUESTIONS = ("question_bonus_placement", "question_going_further")   # Questions 6a and 6b, graded by hand
+PLUS, GREEDY, PUSH = "dyna_q_plus_reward", "bonus_greedy_action", "push_predecessors"
 
 
 def _solution(grade_id: str) -> str:
@@ -48,6 +56,14 @@ PLUS_OTHER_STYLE = """
 bonus = kappa * tau ** 0.5
 return reward + bonus
 """
+GREEDY_OTHER_STYLE = """
+best, best_score = 0, -np.inf
+for a in range(len(value_row)):
+    score = value_row[a] + kappa * tau_row[a] ** 0.5
+    if score > best_score:
+        best, best_score = a, score
+return best
+"""
 PUSH_OTHER_STYLE = """
 s_bars, a_bars = np.nonzero(model[:, :, 1] == state)
 priorities = np.abs(model[s_bars, a_bars, 0] + params["gamma"] * np.max(value[state]) - value[s_bars, a_bars])
@@ -59,6 +75,9 @@ return queue
 PLUS_LINEAR_TAU = """
 return reward + kappa * tau
 """
+GREEDY_NO_BONUS = """
+return int(np.argmax(value_row))
+"""
 PUSH_NO_ABS = """
 for s_bar, a_bar in np.argwhere(model[:, :, 1] == state):
     error = model[s_bar, a_bar, 0] + params["gamma"] * value[state].max() - value[s_bar, a_bar]
@@ -67,25 +86,31 @@ for s_bar, a_bar in np.argwhere(model[:, :, 1] == state):
 return queue
 """
 
-# student -> (bonus reward body, predecessor step body, expected points per test cell, expected mistake codes)
+# student -> (bonus reward body, greedy action body, predecessor step body, expected points per test cell,
+#             expected mistake codes)
 STUDENTS = {
-    "all_right": (_solution(PLUS), _solution(PUSH), dict(CELLS), {}),
-    "other_style": (PLUS_OTHER_STYLE, PUSH_OTHER_STYLE, dict(CELLS), {}),
-    "wrong_bonus": (PLUS_LINEAR_TAU, PUSH_OTHER_STYLE,
+    "all_right": (_solution(PLUS), _solution(GREEDY), _solution(PUSH), dict(CELLS), {}),
+    "other_style": (PLUS_OTHER_STYLE, GREEDY_OTHER_STYLE, PUSH_OTHER_STYLE, dict(CELLS), {}),
+    "wrong_bonus": (PLUS_LINEAR_TAU, GREEDY_OTHER_STYLE, PUSH_OTHER_STYLE,
                     {**CELLS, "test_dyna_q_plus_reward_visible": 0, "test_dyna_q_plus_reward_hidden": 0},
                     {"test_dyna_q_plus_reward_hidden": "plus-linear-tau"}),
-    "wrong_push": (PLUS_OTHER_STYLE, PUSH_NO_ABS,
+    "wrong_greedy": (PLUS_OTHER_STYLE, GREEDY_NO_BONUS, PUSH_OTHER_STYLE,
+                     {**CELLS, "test_bonus_greedy_action_visible": 0, "test_bonus_greedy_action_hidden": 0},
+                     {"test_bonus_greedy_action_hidden": "greedy-bonus-ignored"}),
+    "wrong_push": (PLUS_OTHER_STYLE, GREEDY_OTHER_STYLE, PUSH_NO_ABS,
                    {**CELLS, "test_push_predecessors_visible": 0, "test_push_predecessors_hidden": 0},
                    {"test_push_predecessors_hidden": "push-no-abs"}),
 }
 
 
 def _submit(course: Path, student: str) -> None:
-    plus, push, _, _ = STUDENTS[student]
+    plus, greedy, push, _, _ = STUDENTS[student]
     nb = nbformat.read(course / "release" / ASSIGNMENT / NOTEBOOK, as_version=4)
     fill_exercise(nb, PLUS, plus)
+    fill_exercise(nb, GREEDY, greedy)
     fill_exercise(nb, PUSH, push)
-    answer_question(nb, "question_going_further", f"My answer ({student}): Dyna-Q+ explores, sweeping focuses.")
+    for question in QUESTIONS:
+        answer_question(nb, question, f"My answer ({student}): Dyna-Q+ explores, sweeping focuses.")
     folder = course / "submitted" / student / ASSIGNMENT
     folder.mkdir(parents=True)
     nbformat.write(nb, folder / NOTEBOOK)
@@ -135,16 +160,16 @@ def test_the_gradebook_knows_going_further_alone(graded):
 
 @pytest.mark.parametrize("student", STUDENTS)
 def test_each_test_cell_gets_exactly_its_points(graded, student):
-    expected = STUDENTS[student][2]
+    expected = STUDENTS[student][3]
     got = {cell: graded["scores"][student][cell] for cell in CELLS}
     assert got == expected
-    assert graded["scores"][student]["question_going_further"] is None or \
-        graded["scores"][student]["question_going_further"] == 0  # manual: not graded automatically
+    for question in QUESTIONS:   # manual: not graded automatically
+        assert graded["scores"][student][question] in (None, 0)
 
 
-@pytest.mark.parametrize("student", [s for s in STUDENTS if STUDENTS[s][3]])
+@pytest.mark.parametrize("student", [s for s in STUDENTS if STUDENTS[s][4]])
 def test_the_failing_hidden_cell_names_the_mistake(graded, student):
-    for grade_id, code in STUDENTS[student][3].items():
+    for grade_id, code in STUDENTS[student][4].items():
         assert mistake_code(_error(graded, student, grade_id)) == code
 
 
@@ -154,9 +179,38 @@ def test_every_lesson_cell_ran_without_error_for_a_correct_submission(graded):
     errors = [(c.get("id"), o.ename, o.evalue[:200]) for c in nb.cells if c.cell_type == "code"
               for o in c.outputs if o.output_type == "error"]
     assert not errors
-    text = "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
-                     for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert text.count("is shortened to a few short runs") == 3   # the three experiments ran shortened
-    assert text.count("the sliders are not built") == 3            # and no slider was built
+    experiments, sliders = _calling(nb, _noted_experiments()), _calling(nb, _imported(nb, "further_widgets"))
+    assert len(experiments) >= 3 and len(sliders) >= 3
+    for cell in experiments:   # every experiment ran shortened ...
+        assert "is shortened to a few short runs" in _printed(cell), cell.source[:200]
+    for cell in sliders:       # ... and no slider was built
+        assert "the sliders are not built" in _printed(cell), cell.source[:200]
     assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
                 if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+
+
+def _noted_experiments() -> set:
+    """The functions of further_experiments that print the note saying they run shortened under nbgrader."""
+    from dynaq_course import further_experiments
+
+    tree = ast.parse(inspect.getsource(further_experiments))
+    return {f.name for f in tree.body if isinstance(f, ast.FunctionDef) and any(
+        isinstance(n, ast.Call) and getattr(n.func, "id", None) == "_grading_note" for n in ast.walk(f))}
+
+
+def _imported(nb, module: str) -> set:
+    """The names the set-up cell imports from dynaq_course.<module>."""
+    setup = next(c for c in nb.cells if "setup" in c.metadata.get("tags", []))
+    return {alias.asname or alias.name for node in ast.walk(ast.parse(setup.source))
+            if isinstance(node, ast.ImportFrom) and node.module == f"dynaq_course.{module}" for alias in node.names}
+
+
+def _calling(nb, names: set) -> list:
+    """The code cells (other than the set-up cell) that call one of ``names``."""
+    call = re.compile(rf"\b({'|'.join(sorted(names))})\(")
+    return [c for c in nb.cells if c.cell_type == "code" and "setup" not in c.metadata.get("tags", [])
+            and names and call.search(c.source)]
+
+
+def _printed(cell) -> str:
+    return "\n".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in cell.outputs)

@@ -15,6 +15,9 @@
 * A learner who skips Exercise 3 can run the rest of Section 3: the cell after
   the self-check says it is not written, the cell after it uses the revealed
   solution and says so, and Run All goes on, as the banner says.
+* The same fallback knows the three exercises of Section 6 (6a, 6b, 6c): in the
+  committed self-learner edition, a skipped one is replaced by its revealed
+  solution, which passes the exercise's self-check.
 """
 from __future__ import annotations
 
@@ -321,3 +324,24 @@ def test_solution_if_skipped_says_what_is_wrong(self_learner_folder, monkeypatch
         exercises.solution_if_skipped("dyna_q_plus_reward", PLANNING, {})
     with pytest.raises(exercises.ExerciseNotReady, match="could not be read"):
         exercises.solution_if_skipped("dyna_q_planning", "no_such_notebook.ipynb", {})
+
+
+# ------------------------------------------------------------------ skipping an exercise of Section 6
+
+FURTHER_NB = "06_going_further.ipynb"
+FURTHER_EXERCISES = ("dyna_q_plus_reward", "bonus_greedy_action", "push_predecessors")   # Exercises 6a, 6b, 6c
+
+
+@pytest.mark.parametrize("name", FURTHER_EXERCISES)
+def test_a_skipped_section_6_exercise_falls_back_to_a_solution_that_passes_its_self_check(name, capsys,
+                                                                                           monkeypatch):
+    from dynaq_course.checks import check_in_kernel
+
+    monkeypatch.chdir(editions.edition_folder(ROOT, "notebooks", "going_further"))
+
+    def stub(*args):
+        raise NotImplementedError("Student exercise: write this function")
+
+    revealed = exercises.solution_if_skipped(name, FURTHER_NB, {name: stub})
+    assert revealed is not stub and "still raises NotImplementedError" in capsys.readouterr().out
+    check_in_kernel(name, revealed)   # raises ExerciseCheckFailed, naming the mistake, if the solution is wrong
