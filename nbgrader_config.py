@@ -30,7 +30,7 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # (dynaq_course/editions.py says what each edition does with the tags); then nbgrader's own steps.
 from nbgrader.converters import GenerateAssignment  # noqa: E402
 
-c.GenerateAssignment.preprocessors = ["dynaq_course.nbgrader_plugins.EditionCells"] + \
+c.GenerateAssignment.preprocessors = ["dynaq_course.grading.nbgrader_plugins.EditionCells"] + \
     GenerateAssignment.class_traits()["preprocessors"].default()
 
 # After the kernel has run a notebook, re-check the exercise test cells outside it: a
@@ -53,13 +53,13 @@ c.Autograde.autograde_preprocessors = [
 # (nbgrader's template would load MathJax from a CDN; the exporter below leaves it out).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "dynaq_course.nbgrader_plugins.ReadableCheckFailures",
-    "dynaq_course.nbgrader_plugins.HideHiddenTestTracebacks",
+    "dynaq_course.grading.nbgrader_plugins.ReadableCheckFailures",
+    "dynaq_course.grading.nbgrader_plugins.HideHiddenTestTracebacks",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "dynaq_course.nbgrader_plugins.MathToMathML",
+    "dynaq_course.grading.nbgrader_plugins.MathToMathML",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
-c.GenerateFeedback.exporter_class = "dynaq_course.nbgrader_plugins.OfflineFeedbackExporter"
+c.GenerateFeedback.exporter_class = "dynaq_course.grading.nbgrader_plugins.OfflineFeedbackExporter"
 
 # Kernels draw figures headless with the inline backend, so feedback shows them.
 os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"

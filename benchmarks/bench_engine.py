@@ -210,8 +210,8 @@ def new_series(label: str) -> Series:
 
 def course_functions():
     """The reference solutions of the two exercises, read from source/ like a learner's notebook."""
-    from dynaq_course.editions import ASSIGNMENT
-    from dynaq_course.exercises import load_exercise
+    from dynaq_course.grading.editions import ASSIGNMENT
+    from dynaq_course.checks.loader import load_exercise
 
     source = ROOT / "source" / ASSIGNMENT
     return (load_exercise("dyna_q_model_update", source, verbose=False),
@@ -219,14 +219,14 @@ def course_functions():
 
 
 def course_k_sweep(update, planning):
-    from dynaq_course.experiments import run_k_sweep
+    from dynaq_course.lesson.experiments import run_k_sweep
 
     np.random.seed(SEED)
     return run_k_sweep(update, planning, progress=False)
 
 
 def course_shortcut(update, planning):
-    from dynaq_course.experiments import run_shortcut_experiment
+    from dynaq_course.lesson.experiments import run_shortcut_experiment
 
     np.random.seed(SEED)
     return run_shortcut_experiment(update, planning, progress=False)
@@ -261,7 +261,7 @@ def one_repeat(index: int, series: dict, engine_runs_per_block: int, python_runs
 
 def slider_moves(backend: str, moves: int) -> dict:
     """Compute and redraw seconds of ``moves`` slider moves at k = 100, epsilon = 0.05 (fresh seeds)."""
-    from dynaq_course.widgets import Explorer
+    from dynaq_course.lesson.widgets import Explorer
 
     explorer = Explorer("k_sweep", k=100, epsilon=0.05, backend=backend)
     explorer.timings.clear()
@@ -284,7 +284,7 @@ def run_notebook(name: str = "04_how_much_to_plan.ipynb") -> float:
     import nbformat
     from nbclient import NotebookClient
 
-    from dynaq_course.editions import environment
+    from dynaq_course.grading.editions import environment
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .world import check_action, check_state
+from dynaq_course.world import check_action, check_state
 
 
 def epsilon_greedy(q, epsilon):

@@ -13,8 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .grading.batch import SANDBOX_MODES, Options, run
-from .grading.course import CourseError
+from dynaq_course.grading.batch import SANDBOX_MODES, Options, run
+from dynaq_course.grading.course import CourseError
 
 
 def parse_args(argv=None) -> Options:
@@ -38,7 +38,7 @@ def parse_args(argv=None) -> Options:
 
 
 def main(argv=None) -> int:
-    from .grading.summary import format_summary
+    from dynaq_course.grading.summary import format_summary
 
     options = parse_args(argv)
     try:

@@ -9,8 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .grading.course import CourseError
-from .grading.report import build_report, format_table, render_html
+from dynaq_course.grading.course import CourseError
+from dynaq_course.grading.report import build_report, format_table, render_html
 
 
 def main(argv=None) -> int:

@@ -15,7 +15,7 @@ import nbformat
 
 import grading_corpus
 from course_copy import ASSIGNMENT, keep_graded_cells_only, make_course_copy, nbgrader, nbgrader_env
-from dynaq_course.grading.messages import mistake_code
+from dynaq_course.checks.messages import mistake_code
 
 
 KEEP = ["02_model_update.ipynb", "03_planning.ipynb"]

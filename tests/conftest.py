@@ -6,8 +6,8 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import pytest
 
-from dynaq_course.editions import ASSIGNMENT, course_root
-from dynaq_course.exercises import load_exercise
+from dynaq_course.grading.editions import ASSIGNMENT, course_root
+from dynaq_course.checks.loader import load_exercise
 
 SOURCE = course_root() / "source" / ASSIGNMENT
 

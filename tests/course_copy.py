@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 
-from dynaq_course import editions
+from dynaq_course.grading import editions
 
 ROOT = editions.course_root()
 ASSIGNMENT = editions.ASSIGNMENT
@@ -40,9 +40,9 @@ def make_course_copy(dest: Path) -> Path:
 
 
 # Imports only the lesson's experiments, figures and sliders use (a second or more per kernel).
-LESSON_ONLY_IMPORTS = ("matplotlib", "dynaq_course.plots", "dynaq_course.experiments", "dynaq_course.widgets",
-                       "dynaq_course.further_experiments", "dynaq_course.further_plots",
-                       "dynaq_course.further_widgets")
+LESSON_ONLY_IMPORTS = ("matplotlib", "dynaq_course.lesson.plots", "dynaq_course.lesson.experiments", "dynaq_course.lesson.widgets",
+                       "dynaq_course.going_further.experiments", "dynaq_course.going_further.plots",
+                       "dynaq_course.going_further.widgets")
 
 
 def keep_graded_cells_only(course: Path, assignment: str) -> None:

@@ -37,7 +37,7 @@ import nbformat
 import pytest
 
 from course_copy import ASSIGNMENT, _cell, nbgrader
-from dynaq_course.editions import course_root
+from dynaq_course.grading.editions import course_root
 from dynaq_course.grading.sandbox import UID_RANGE, sandbox_status
 from grade_course import (EXPECTED_AUTO, TEST_CELLS, append_to_cell, copy_course, describe, grade_cli,
                           gradebook_rows, mini_course_template, submit)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from dynaq_course import world
-from dynaq_course.editions import course_root
-from dynaq_course.experiments import run_k_sweep, run_shortcut_experiment
+from dynaq_course.grading.editions import course_root
+from dynaq_course.lesson.experiments import run_k_sweep, run_shortcut_experiment
 
 sys.path.insert(0, str(course_root() / "benchmarks"))
 

@@ -1,11 +1,11 @@
-"""The plain loops of dynaq_course.dyna_plus (Dyna-Q+, and the bonus in action selection of Sutton &
+"""The plain loops of dynaq_course.going_further.dyna_plus (Dyna-Q+, and the bonus in action selection of Sutton &
 Barto's Exercise 8.4) in the shortcut and the blocking world, and the near-optimal definition (greedy_paths)."""
 import numpy as np
 import pytest
 
 from dynaq_course import QuentinsWorld
-from dynaq_course.dyna_plus import PARAMS, learn_dyna_q_action_bonus, learn_dyna_q_plus
-from dynaq_course.greedy_paths import greedy_path, is_near_optimal, optimal_path_length, optimal_values
+from dynaq_course.going_further.dyna_plus import PARAMS, learn_dyna_q_action_bonus, learn_dyna_q_plus
+from dynaq_course.going_further.greedy_paths import greedy_path, is_near_optimal, optimal_path_length, optimal_values
 from further_reference import bonus_reward
 
 

@@ -4,7 +4,7 @@ release/, solutions/ and notebooks/ are committed so that students and
 self-learners get them with a plain clone; these tests regenerate each one
 into a temporary folder and compare it cell by cell with what is committed,
 for every assignment of source/ (dyna_q, and the bonus going_further).
-Rebuild with `python -m dynaq_course.editions` when a test here fails.
+Rebuild with `python -m dynaq_course.grading.editions` when a test here fails.
 """
 import shutil
 from pathlib import Path
@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from dynaq_course import editions
+from dynaq_course.grading import editions
 
 ROOT = editions.course_root()
 NAMES = [p.name for p in editions.source_notebooks(ROOT)]
@@ -20,7 +20,7 @@ ASSIGNMENTS = editions.assignments(ROOT)
 # (assignment, notebook name) of every source notebook; test ids like "going_further/06_going_further.ipynb"
 ALL = [(a, p.name) for a in ASSIGNMENTS for p in editions.source_notebooks(ROOT, a)]
 ALL_IDS = [f"{a}/{name}" for a, name in ALL]
-REBUILD = "Rebuild the editions: python -m dynaq_course.editions"
+REBUILD = "Rebuild the editions: python -m dynaq_course.grading.editions"
 
 
 def _cells(path: Path):

@@ -14,9 +14,10 @@ import textwrap
 import numpy as np
 import pytest
 
-from dynaq_course import engine, experiments
+from dynaq_course import engine
+from dynaq_course.lesson import experiments
 from dynaq_course.agent import learn_environment
-from dynaq_course.editions import course_root
+from dynaq_course.grading.editions import course_root
 from dynaq_course.world import QuentinsWorld
 
 BACKENDS = [pytest.param("numba", marks=pytest.mark.skipif(not engine.numba_available(),

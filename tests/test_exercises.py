@@ -6,8 +6,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from dynaq_course import editions
-from dynaq_course.exercises import ExerciseNotReady, load_exercise
+from dynaq_course.grading import editions
+from dynaq_course.checks.loader import ExerciseNotReady, load_exercise
 
 ROOT = editions.course_root()
 MODEL_NB, PLANNING_NB = "02_model_update.ipynb", "03_planning.ipynb"

@@ -27,10 +27,10 @@ import numpy as np
 import pytest
 
 from dynaq_course import QuentinsWorld, engine
-from dynaq_course import further_engine as fe
-from dynaq_course.dyna_plus import learn_dyna_q_action_bonus, learn_dyna_q_plus
-from dynaq_course.prioritized import PARAMS, prioritized_sweeping
-from dynaq_course.stochastic import SlipperyWorld, learn_slippery, optimal_q
+from dynaq_course.going_further import engine as fe
+from dynaq_course.going_further.dyna_plus import learn_dyna_q_action_bonus, learn_dyna_q_plus
+from dynaq_course.going_further.prioritized import PARAMS, prioritized_sweeping
+from dynaq_course.going_further.slippery import SlipperyWorld, learn_slippery, optimal_q
 from further_reference import bonus_reward, push_predecessors
 
 Z_MAX = 4.0

@@ -6,11 +6,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from dynaq_course import further_engine as fe  # noqa: E402
-from dynaq_course import further_experiments as fx  # noqa: E402
-from dynaq_course import further_plots as fp  # noqa: E402
-from dynaq_course import further_widgets as fw  # noqa: E402
-from dynaq_course.widgets import GradingNote  # noqa: E402
+from dynaq_course.going_further import engine as fe
+from dynaq_course.going_further import experiments as fx
+from dynaq_course.going_further import plots as fp
+from dynaq_course.going_further import widgets as fw
+from dynaq_course.lesson.widgets import GradingNote  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,7 @@ def test_first_use_and_adoption_on_a_hand_made_result():
 
 def test_agents_take_their_style_py_looks(results):
     from matplotlib.colors import to_rgba
-    from dynaq_course import style
+    from dynaq_course.lesson import style
     dyna, sweep, slip = results
     ax = fp.plot_shortcut_use(dyna)
     lines = {line.get_label(): line for line in ax.lines}
@@ -132,7 +132,7 @@ def test_agents_take_their_style_py_looks(results):
 
 
 def test_legends_sit_under_the_axes_and_descriptions_state_the_numbers(results):
-    from dynaq_course import style
+    from dynaq_course.lesson import style
     dyna, sweep, slip = results
     ax = fp.plot_shortcut_use(dyna)
     ax.figure.canvas.draw()
@@ -148,7 +148,7 @@ def test_legends_sit_under_the_axes_and_descriptions_state_the_numbers(results):
 
 def test_slider_pictures_are_sharp_and_described():
     import struct
-    from dynaq_course import style
+    from dynaq_course.lesson import style
     explorer = fw.planning_explorer(k=2, n_experiments=2, n_episodes=8, backend="python")
     width = struct.unpack(">I", explorer.image.value[16:20])[0]
     assert width == style.EXPLORER_SCALE * explorer.display_width
@@ -187,7 +187,7 @@ def test_planning_budget_comparison_counts_what_was_spent(budget):
 
 def test_planning_budget_plot_says_its_unit_on_the_x_axis(budget):
     from matplotlib.colors import to_rgba
-    from dynaq_course import style
+    from dynaq_course.lesson import style
     for unit, words in (("updates", "planning updates per real step"),
                         ("evaluations", "max-Q evaluations per real step (compute)")):
         ax = fp.plot_planning_budget(budget, unit=unit, score="policy_loss")
@@ -268,7 +268,7 @@ def test_sweep_statistics_over_all_runs_and_over_those_that_got_there(results):
 
 
 def test_prioritized_figure_shows_the_share_that_got_there_and_the_all_runs_median(results):
-    from dynaq_course import style
+    from dynaq_course.lesson import style
     c = _censored_sweep(results)
     ax = fp.plot_updates_to_near_optimal(c)
     texts = [t.get_text() for t in ax.texts]

@@ -58,8 +58,8 @@ import pytest
 from scipy import stats
 
 from dynaq_course import engine
-from dynaq_course import further_engine as fe
-from dynaq_course import further_experiments as fx
+from dynaq_course.going_further import engine as fe
+from dynaq_course.going_further import experiments as fx
 
 pytestmark = pytest.mark.skipif(not engine.numba_available(),
                                 reason="the statistics run on the numba engine (too slow in plain Python)")

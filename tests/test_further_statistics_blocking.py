@@ -52,8 +52,8 @@ import pytest
 from scipy import stats
 
 from dynaq_course import engine
-from dynaq_course import further_engine as fe
-from dynaq_course import further_experiments as fx
+from dynaq_course.going_further import engine as fe
+from dynaq_course.going_further import experiments as fx
 
 pytestmark = pytest.mark.skipif(not engine.numba_available(),
                                 reason="the statistics run on the numba engine (too slow in plain Python)")
@@ -285,8 +285,8 @@ def test_blocking_figures_show_every_agent_in_its_style_and_say_so(blocking):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from dynaq_course import further_plots as fp
-    from dynaq_course import style
+    from dynaq_course.going_further import plots as fp
+    from dynaq_course.lesson import style
 
     fig, (left, right) = plt.subplots(1, 2)
     fp.plot_blocking(blocking, ax=left)
@@ -312,8 +312,8 @@ def test_bonus_placement_figure(placement):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from dynaq_course import further_plots as fp
-    from dynaq_course import style
+    from dynaq_course.going_further import plots as fp
+    from dynaq_course.lesson import style
 
     ax = fp.plot_bonus_placement(placement, kappa=0.01)
     labels = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("door")]

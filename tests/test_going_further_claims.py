@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from dynaq_course import engine
-from dynaq_course import further_engine as fe
-from dynaq_course import further_experiments as fx
-from dynaq_course.editions import course_root
+from dynaq_course.going_further import engine as fe
+from dynaq_course.going_further import experiments as fx
+from dynaq_course.grading.editions import course_root
 
 pytestmark = pytest.mark.skipif(not engine.numba_available(),
                                 reason="Section 6's experiments are quoted from the numba engine's runs")
@@ -141,7 +141,7 @@ def test_6_2_what_the_numbers_show(blocking):
     assert round(plus.steps[0, :, -50:].mean()) == 34 and round(d.steps[0, :, -50:].mean()) == 21
     per_1000 = [blocking.reward_per_1000_steps(label, True).mean() for label in labels[1:3]]
     assert f"{per_1000[1]:.1f}" == "22.0" and f"{per_1000[0]:.1f}" == "40.7"
-    from dynaq_course.greedy_paths import optimal_values
+    from dynaq_course.going_further.greedy_paths import optimal_values
     assert about(optimal_values(False, 0.8)[fx.fe._world.START_STATE].max(), 0.8 ** 18, absolute=1e-9)
     assert f"{0.8 ** 18:.3f}" == "0.018"
 
@@ -243,7 +243,7 @@ def test_6_5_1_with_a_smaller_step_size():
 
 def test_6_4_the_long_episode_of_the_notebooks_run():
     from further_reference import push_predecessors as reference_push_predecessors
-    from dynaq_course.prioritized import prioritized_sweeping
+    from dynaq_course.going_further.prioritized import prioritized_sweeping
     from dynaq_course.world import QuentinsWorld
     says("episode 6 of this run (counting from 0: the seventh printed) takes hundreds of steps (640 with the "
          "course's reference answer), after episodes of 10 to 40")

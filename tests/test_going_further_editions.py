@@ -17,8 +17,8 @@ import shutil
 import nbformat
 import pytest
 
-from dynaq_course import exercises
-from dynaq_course.editions import course_root, edition_folder, environment
+from dynaq_course.checks import loader as exercises
+from dynaq_course.grading.editions import course_root, edition_folder, environment
 
 ROOT = course_root()
 ASSIGNMENT = "going_further"

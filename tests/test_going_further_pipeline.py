@@ -33,8 +33,8 @@ import nbformat
 import pytest
 
 from course_copy import answer_question, fill_exercise, make_course_copy, nbgrader, nbgrader_env
-from dynaq_course import editions
-from dynaq_course.grading.messages import mistake_code
+from dynaq_course.grading import editions
+from dynaq_course.checks.messages import mistake_code
 
 ROOT = editions.course_root()
 ASSIGNMENT = "going_further"
@@ -191,7 +191,7 @@ def test_every_lesson_cell_ran_without_error_for_a_correct_submission(graded):
 
 def _noted_experiments() -> set:
     """The functions of further_experiments that print the note saying they run shortened under nbgrader."""
-    from dynaq_course import further_experiments
+    from dynaq_course.going_further import experiments as further_experiments
 
     tree = ast.parse(inspect.getsource(further_experiments))
     return {f.name for f in tree.body if isinstance(f, ast.FunctionDef) and any(

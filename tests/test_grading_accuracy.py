@@ -28,7 +28,7 @@ from accuracy_support import (ASSIGNMENT, CELLS, EDITED, KERNEL_BREAKER_COST, KE
                               _autograde, _check, _course, _generated_courses, _hidden_error, _paired, _scores,
                               _timed, _write)
 from course_copy import nbgrader, seconds_per_student
-from dynaq_course.grading.messages import mistake_code
+from dynaq_course.checks.messages import mistake_code
 
 pytestmark = pytest.mark.accuracy
 

@@ -23,7 +23,7 @@ from accuracy_support import (EDITED, FURTHER, FURTHER_CELLS, FURTHER_NB, FURTHE
                               _further_course, _generated_courses, _hidden_error, _paired, _scores, _timed,
                               _write)
 from course_copy import nbgrader, seconds_per_student
-from dynaq_course.grading.messages import mistake_code
+from dynaq_course.checks.messages import mistake_code
 
 pytestmark = pytest.mark.accuracy
 

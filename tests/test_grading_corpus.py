@@ -24,19 +24,19 @@ import numpy as np
 import pytest
 
 import grading_corpus
-from dynaq_course import editions
-from dynaq_course.checks import ExerciseCheckFailed, check_in_kernel
-from dynaq_course.grading import further_diagnose, further_probes, verify
-from dynaq_course.grading.diagnose import diagnose
-from dynaq_course.grading.messages import CATALOGUE, mistake_code
-from dynaq_course.grading.probes import call_all, probes_for
+from dynaq_course.grading import editions
+from dynaq_course.checks.self_check import ExerciseCheckFailed, check_in_kernel
+from dynaq_course.checks import further_diagnose, further_probes, verify
+from dynaq_course.checks.diagnose import diagnose
+from dynaq_course.checks.messages import CATALOGUE, mistake_code
+from dynaq_course.checks.probes import call_all, probes_for
 
 ROOT = editions.course_root()
 ENTRIES = grading_corpus.entries()
 IDS = [e.name for e in ENTRIES]
 # Names the set-up cells of notebooks 02 and 03 (dyna_q) and 06 (going_further) give an exercise cell.
 SETUP = "import numpy as np\nfrom dynaq_course import QuentinsWorld, new_model, q_learning, epsilon_greedy\n"
-SETUP_06 = "import numpy as np\nfrom dynaq_course.prioritized import PriorityQueue\n"
+SETUP_06 = "import numpy as np\nfrom dynaq_course.going_further.prioritized import PriorityQueue\n"
 
 
 def _release(entry) -> Path:
@@ -145,9 +145,10 @@ TAMPER_SCRIPT = textwrap.dedent("""
     import numpy as np
     import numpy.random, numpy.testing  # as a kernel that ran the set-up cell has them
     from dynaq_course import QuentinsWorld, new_model, q_learning, epsilon_greedy
-    from dynaq_course.prioritized import PriorityQueue
-    from dynaq_course.checks import ExerciseCheckFailed, check_in_kernel, self_check_model_update, self_check_planning
-    from dynaq_course.grading.messages import mistake_code
+    from dynaq_course.going_further.prioritized import PriorityQueue
+    from dynaq_course.checks import self_check_model_update, self_check_planning
+    from dynaq_course.checks.self_check import ExerciseCheckFailed, check_in_kernel
+    from dynaq_course.checks.messages import mistake_code
     exercise, source = sys.argv[1], open(sys.argv[2]).read()
     namespace = dict(globals())
     exec(source, namespace)
@@ -233,7 +234,7 @@ RETURNS = {"int": 2, "numpy integer": np.int64(2), "0-d integer array": np.array
 def test_the_grader_accepts_as_an_action_what_the_learners_loop_accepts(what):
     """dyna_plus.learn_dyna_q_action_bonus and the recorded call agree on what counts as an action."""
     from dynaq_course import QuentinsWorld
-    from dynaq_course.dyna_plus import learn_dyna_q_action_bonus
+    from dynaq_course.going_further.dyna_plus import learn_dyna_q_action_bonus
 
     def fn(value_row, tau_row, kappa):
         return RETURNS[what]

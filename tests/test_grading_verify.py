@@ -9,10 +9,10 @@ import nbformat
 import pytest
 
 import grading_corpus
-from dynaq_course import editions
-from dynaq_course.checks import ExerciseCheckFailed
-from dynaq_course.grading import verify
-from dynaq_course.grading.messages import CATALOGUE, Verdict, message, mistake_code
+from dynaq_course.grading import editions
+from dynaq_course.checks.self_check import ExerciseCheckFailed
+from dynaq_course.checks import verify
+from dynaq_course.checks.messages import CATALOGUE, Verdict, message, mistake_code
 
 ROOT = editions.course_root()
 RELEASE = ROOT / "release" / editions.ASSIGNMENT

@@ -1,4 +1,4 @@
-"""Quentin's World as a Gymnasium environment (dynaq_course.gym_env).
+"""Quentin's World as a Gymnasium environment (dynaq_course.going_further.gym_env).
 
 Gymnasium is an optional dependency of the course (requirements.txt installs it
 for these tests); the last tests check that the course runs without it.
@@ -17,9 +17,11 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from matplotlib.colors import to_rgb
 
-from dynaq_course import engine, experiments, plots, world
-from dynaq_course.greedy_paths import optimal_values
-from dynaq_course.gym_env import END_AT_GOAL_ID, ENV_ID, GYMNASIUM_PIN, EndAtGoal, QuentinWorldEnv
+from dynaq_course import engine, world
+from dynaq_course.lesson import experiments
+from dynaq_course.lesson import plots
+from dynaq_course.going_further.greedy_paths import optimal_values
+from dynaq_course.going_further.gym_env import END_AT_GOAL_ID, ENV_ID, GYMNASIUM_PIN, EndAtGoal, QuentinWorldEnv
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,7 +80,7 @@ def test_make_registers_spaces_and_time_limit():
     assert env.render_mode is None
     assert env.metadata["render_fps"] > 0
     # the "module:id" form imports the module itself
-    assert isinstance(gym.make("dynaq_course.gym_env:" + ENV_ID).unwrapped, QuentinWorldEnv)
+    assert isinstance(gym.make("dynaq_course.going_further.gym_env:" + ENV_ID).unwrapped, QuentinWorldEnv)
 
 
 def test_requirements_pin_matches_the_module_and_installed_version():
@@ -230,8 +232,8 @@ def test_P_is_a_distribution_over_the_course_outcomes(slip, shortcut_open):
 @pytest.mark.parametrize("slip", [0.0, 0.3])
 @pytest.mark.parametrize("shortcut_open", [False, True])
 def test_P_agrees_with_the_slippery_world_of_section_6(slip, shortcut_open):
-    """Same slip rule as dynaq_course.stochastic (section 6), written independently there."""
-    from dynaq_course.stochastic import transition_model
+    """Same slip rule as dynaq_course.going_further.slippery (section 6), written independently there."""
+    from dynaq_course.going_further.slippery import transition_model
 
     probs, expected_reward = transition_model(slip, shortcut_open=shortcut_open)
     env = QuentinWorldEnv(slip=slip, shortcut_open=shortcut_open)
@@ -512,7 +514,7 @@ def run_python(code: str) -> subprocess.CompletedProcess:
 def test_the_course_does_not_import_gymnasium():
     result = run_python("""
         import sys
-        import dynaq_course, dynaq_course.engine, dynaq_course.experiments, dynaq_course.plots
+        import dynaq_course, dynaq_course.engine, dynaq_course.lesson.experiments, dynaq_course.lesson.plots
         assert "gymnasium" not in sys.modules, "the course imported gymnasium"
         print("ok")
     """)
@@ -532,11 +534,11 @@ def test_the_course_runs_without_gymnasium_and_gym_env_says_how_to_install_it():
                                  backend="python", progress=False)
         assert result is not None
         try:
-            import dynaq_course.gym_env
+            import dynaq_course.going_further.gym_env
         except ImportError as err:
             print(err)
         else:
-            raise SystemExit("dynaq_course.gym_env imported without gymnasium")
+            raise SystemExit("dynaq_course.going_further.gym_env imported without gymnasium")
     """)
     assert result.returncode == 0, result.stderr
     assert f"pip install gymnasium=={GYMNASIUM_PIN}" in result.stdout

@@ -26,12 +26,12 @@ import pytest
 from nbclient import NotebookClient
 
 from course_copy import ASSIGNMENT, fill_exercise, keep_graded_cells_only, make_course_copy, nbgrader, nbgrader_env
-from dynaq_course import editions
-from dynaq_course.checks import ExerciseCheckFailed, check_in_kernel
-from dynaq_course.exercises import ExerciseNotReady, load_exercise, saved_when
-from dynaq_course.grading.messages import WRAP_COLUMNS, mistake_code, wrap
+from dynaq_course.grading import editions
+from dynaq_course.checks.self_check import ExerciseCheckFailed, check_in_kernel
+from dynaq_course.checks.loader import ExerciseNotReady, load_exercise, saved_when
+from dynaq_course.checks.messages import WRAP_COLUMNS, mistake_code, wrap
 from dynaq_course.grading.report import _mistake
-from dynaq_course.nbgrader_plugins import markdown_math_to_mathml
+from dynaq_course.grading.nbgrader_plugins import markdown_math_to_mathml
 
 ROOT = editions.course_root()
 RELEASE, SOURCE = ROOT / "release" / ASSIGNMENT, ROOT / "source" / ASSIGNMENT
@@ -121,7 +121,7 @@ def kernel_run(tmp_path_factory):
     nb.cells[1].source = nb.cells[1].source.split("### BEGIN SOLUTION")[0].rstrip(" ") + "\n".join(
         "    " + ln for ln in CRASHING_BODY.split("\n"))
     nb.cells += [
-        nbformat.v4.new_code_cell("from dynaq_course.exercises import load_exercise\n"
+        nbformat.v4.new_code_cell("from dynaq_course.checks.loader import load_exercise\n"
                                   "dyna_q_model_update = load_exercise('dyna_q_model_update')"),
         # The learner fixes the planner and runs the cell, but does not save the notebook.
         nbformat.v4.new_code_cell(nb.cells[1].source.replace("[len(candidates)]",

@@ -19,10 +19,11 @@ import re
 import numpy as np
 import pytest
 
-from dynaq_course import engine, widgets
+from dynaq_course import engine
+from dynaq_course.lesson import widgets
 from dynaq_course.agent import learn_environment, q_learning
-from dynaq_course.editions import ASSIGNMENT, course_root
-from dynaq_course.greedy_paths import greedy_path, optimal_path_length, optimal_values
+from dynaq_course.grading.editions import ASSIGNMENT, course_root
+from dynaq_course.going_further.greedy_paths import greedy_path, optimal_path_length, optimal_values
 from dynaq_course.world import GOAL_STATE, RED_STATES, START_STATE, QuentinsWorld
 
 
@@ -423,7 +424,7 @@ def test_negative_controls():
 
 @functools.lru_cache(maxsize=None)
 def _planning_run():
-    from dynaq_course.planning_view import planning_snapshots, planning_trace
+    from dynaq_course.lesson.planning_view import planning_snapshots, planning_trace
     return planning_snapshots(k_values=(0, 50), n_episodes=2, seed=51), planning_trace(k=50, episode=2, seed=51)
 
 
@@ -468,7 +469,7 @@ def test_s3_planning_slider():
     says("03_planning", "88 turns purple right after the real step 88 → 89")
     says("03_planning", "87 turns light purple later, during the updates after real step 9, when a replay of 87 → 88")
     snapshots, trace = _planning_run()
-    from dynaq_course.planning_view import changed_states
+    from dynaq_course.lesson.planning_view import changed_states
     assert set(changed_states(trace.tables[0])) == {69, 79, 89}
     assert trace.n_updates == 500
     first_above = {s: next(i for i, t in enumerate(trace.tables) if t[s].max() > 1 + 1e-9) for s in (87, 88)}

@@ -17,7 +17,7 @@ import time
 import nbformat
 import pytest
 
-from dynaq_course.editions import build_solutions, course_root, environment
+from dynaq_course.grading.editions import build_solutions, course_root, environment
 
 INLINE = "module://matplotlib_inline.backend_inline"
 NOTEBOOKS = ["04_how_much_to_plan.ipynb", "05_when_the_world_changes.ipynb"]

@@ -32,7 +32,7 @@ import pytest
 
 from course_copy import (ASSIGNMENT, COURSE_ID, QUESTIONS, ROOT, make_course_copy, nbgrader, nbgrader_env,
                          nbgrader_timed_lines, seconds_per_student, write_student_notebooks)
-from dynaq_course import editions
+from dynaq_course.grading import editions
 
 NOTEBOOKS = [p.stem for p in editions.source_notebooks(ROOT)]
 FOLDER_STUDENTS = ["all_right", "untouched", "wrong_model_update", "wrong_planning"]

@@ -16,8 +16,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from dynaq_course import QuentinsWorld, learn_environment, planning_view as pv, q_learning
-from dynaq_course.widgets import GradingNote
+from dynaq_course import QuentinsWorld, learn_environment, q_learning
+from dynaq_course.lesson import planning_view as pv
+from dynaq_course.lesson.widgets import GradingNote
 
 PNG = b"\x89PNG\r\n\x1a\n"
 PARAMS = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8}

@@ -16,7 +16,8 @@ from matplotlib.quiver import Quiver
 from matplotlib.text import Annotation
 from scipy import stats
 
-from dynaq_course import plots, style
+from dynaq_course.lesson import plots
+from dynaq_course.lesson import style
 from dynaq_course.world import ACTION_MOVES, QuentinsWorld
 
 
@@ -389,7 +390,7 @@ def test_steps_reject_bad_shapes_and_label_counts():
 
 
 def test_model_coverage_marks_exactly_the_known_states():
-    from dynaq_course.plots import plot_model_coverage
+    from dynaq_course.lesson.plots import plot_model_coverage
     model = np.full((100, 4, 2), np.nan)
     model[54, 1] = 0, 64
     model[54, 3] = 0, 44

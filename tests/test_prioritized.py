@@ -1,4 +1,4 @@
-"""PriorityQueue, the plain prioritized-sweeping loop and its episode report (dynaq_course.prioritized).
+"""PriorityQueue, the plain prioritized-sweeping loop and its episode report (dynaq_course.going_further.prioritized).
 
 The last part pins the explanation of the long episode in section 6's printed episode lengths (the
 notebook's run, np.random.seed(1), takes 640 steps in episode 6). Claims, over runs of the plain loop
@@ -29,8 +29,8 @@ import numpy as np
 import pytest
 
 from dynaq_course import QuentinsWorld, engine
-from dynaq_course.greedy_paths import is_near_optimal, optimal_values
-from dynaq_course.prioritized import (PARAMS, EpisodeReport, PriorityQueue, _best, episode_report,
+from dynaq_course.going_further.greedy_paths import is_near_optimal, optimal_values
+from dynaq_course.going_further.prioritized import (PARAMS, EpisodeReport, PriorityQueue, _best, episode_report,
                                       prioritized_sweeping)
 from further_reference import push_predecessors
 
@@ -173,7 +173,7 @@ def test_missing_params_and_non_function_are_refused():
 
 
 def test_compare_push_predecessors_recognises_the_engines_run_and_a_wrong_one():
-    from dynaq_course.further_experiments import compare_push_predecessors
+    from dynaq_course.going_further.experiments import compare_push_predecessors
     ok = compare_push_predecessors(push_predecessors)
     assert ok.match and "Same run" in str(ok)
 
@@ -234,7 +234,7 @@ def test_describe_and_table_say_where_the_steps_went():
 
 
 def test_a_world_without_known_true_values_leaves_them_out():
-    from dynaq_course.stochastic import SlipperyWorld
+    from dynaq_course.going_further.slippery import SlipperyWorld
     report = episode_report(SlipperyWorld(slip=0.0), PARAMS, 2, 1000, push_predecessors, seed=0)
     assert np.isnan(report.chosen_true).all()
     assert "true" not in report.describe() and "true value" not in report.table()
@@ -359,7 +359,7 @@ def long_early_episode(steps) -> tuple:
 @pytest.mark.skipif(not engine.numba_available(),
                     reason="200 runs on the numba engine (too slow in plain Python)")
 def test_L6_nearly_every_run_has_one_long_early_episode_uniform_dyna_q_too():
-    from dynaq_course import further_engine as fe
+    from dynaq_course.going_further import engine as fe
     for result in (fe.simulate_prioritized([5], 200, 40, seed=2024, backend="numba", progress=False),
                    fe.simulate_uniform([5], 200, 40, seed=2024, backend="numba", progress=False)):
         steps = result.steps[0]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dynaq_course.editions import course_root
+from dynaq_course.grading.editions import course_root
 from dynaq_course.grading import sandbox
 from dynaq_course.grading.sandbox import Limits, SandboxUnavailable, prepare_kernel, sandbox_status
 

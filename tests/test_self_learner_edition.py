@@ -27,7 +27,8 @@ import shutil
 import nbformat
 import pytest
 
-from dynaq_course import editions, exercises
+from dynaq_course.grading import editions
+from dynaq_course.checks import loader as exercises
 
 ROOT = editions.course_root()
 COMMITTED = [(edition, a, p.name) for edition in ("notebooks", "solutions") for a in editions.assignments(ROOT)
@@ -49,7 +50,7 @@ def test_no_grading_language(edition, assignment, name):
     hits = editions.grading_language(nbformat.read(path, as_version=4))
     listed = "; ".join(f"cell {i} (id {cid}): {phrase} {words!r}" for i, cid, phrase, words in hits)
     assert not hits, (f"{path.relative_to(ROOT)} has grading language: {listed}. Reword the source cell, or tag "
-                      f"it {editions.GRADED_ONLY}, then rebuild (python -m dynaq_course.editions).")
+                      f"it {editions.GRADED_ONLY}, then rebuild (python -m dynaq_course.grading.editions).")
 
 
 def test_the_grading_scan_finds_each_kind_of_phrase():
@@ -335,7 +336,7 @@ FURTHER_EXERCISES = ("dyna_q_plus_reward", "bonus_greedy_action", "push_predeces
 @pytest.mark.parametrize("name", FURTHER_EXERCISES)
 def test_a_skipped_section_6_exercise_falls_back_to_a_solution_that_passes_its_self_check(name, capsys,
                                                                                            monkeypatch):
-    from dynaq_course.checks import check_in_kernel
+    from dynaq_course.checks.self_check import check_in_kernel
 
     monkeypatch.chdir(editions.edition_folder(ROOT, "notebooks", "going_further"))
 

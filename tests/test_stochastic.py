@@ -1,11 +1,11 @@
-"""The slippery world, its exact model, the counting model and the plain loop (dynaq_course.stochastic)."""
+"""The slippery world, its exact model, the counting model and the plain loop (dynaq_course.going_further.slippery)."""
 import numpy as np
 import pytest
 from scipy import stats
 
 from dynaq_course import QuentinsWorld
-from dynaq_course.greedy_paths import optimal_values
-from dynaq_course.stochastic import (BUDGETS, MODELS, PARAMS, CountingModel, PlanningBudget, SlipperyWorld,
+from dynaq_course.going_further.greedy_paths import optimal_values
+from dynaq_course.going_further.slippery import (BUDGETS, MODELS, PARAMS, CountingModel, PlanningBudget, SlipperyWorld,
                                      learn_slippery, optimal_q, policy_value, transition_model)
 from dynaq_course.world import START_STATE
 

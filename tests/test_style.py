@@ -1,4 +1,4 @@
-"""The course's look (dynaq_course.style): one style per agent, told apart with any colour vision,
+"""The course's look (dynaq_course.lesson.style): one style per agent, told apart with any colour vision,
 and descriptions of the figures for screen readers."""
 import itertools
 
@@ -11,7 +11,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 
-from dynaq_course import plots, style  # noqa: E402
+from dynaq_course.lesson import plots
+from dynaq_course.lesson import style
 from dynaq_course.world import QuentinsWorld  # noqa: E402
 
 # Machado, Oliveira & Fernandes (2009), severity 1.0, applied to linear RGB.

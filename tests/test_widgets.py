@@ -15,8 +15,10 @@ import ipywidgets
 import matplotlib.pyplot as plt
 import pytest
 
-from dynaq_course import engine, style, widgets
-from dynaq_course.plots import fewest_steps
+from dynaq_course import engine
+from dynaq_course.lesson import style
+from dynaq_course.lesson import widgets
+from dynaq_course.lesson.plots import fewest_steps
 
 PNG = b"\x89PNG\r\n\x1a\n"
 BACKENDS = [pytest.param("numba", marks=pytest.mark.skipif(not engine.numba_available(),

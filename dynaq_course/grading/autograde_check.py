@@ -33,7 +33,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Float, Unicode
 
-from . import verify
+from dynaq_course.checks import verify
 
 
 class TrustedVerdicts(Preprocessor):

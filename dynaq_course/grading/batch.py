@@ -26,11 +26,11 @@ from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .course import Course, CourseError, assignment_notebooks, load_course
-from .failures import precheck_submission
-from .jobs import WORKER_ERROR, Failure, Job, Result
-from .merge import Merged, failed_notebooks, merge_result, write_autograded
-from .workspace import read_files, snapshot_gradebook
+from dynaq_course.grading.course import Course, CourseError, assignment_notebooks, load_course
+from dynaq_course.grading.failures import precheck_submission
+from dynaq_course.grading.jobs import WORKER_ERROR, Failure, Job, Result
+from dynaq_course.grading.merge import Merged, failed_notebooks, merge_result, write_autograded
+from dynaq_course.grading.workspace import read_files, snapshot_gradebook
 
 SANDBOX_MODES = ("auto", "require", "off")
 
@@ -113,7 +113,7 @@ def plan(course: Course, options: Options, notebooks: list[str]) -> tuple[list[P
 
 def _verify_available() -> bool:
     try:
-        from . import verify  # noqa: F401
+        from dynaq_course.checks import verify  # noqa: F401
     except ImportError:
         return False
     return hasattr(verify, "trusted_verdicts")
@@ -171,7 +171,7 @@ def _sandbox_precheck(options: Options, summary: Summary) -> None:
         summary.warnings.append("--sandbox off: student code ran UNSANDBOXED, with the grader's rights")
         return
     try:
-        from .sandbox import sandbox_status
+        from dynaq_course.grading.sandbox import sandbox_status
     except ImportError:
         if options.sandbox == "require":
             raise CourseError("--sandbox require, but dynaq_course.grading.sandbox is not installed") from None
@@ -232,7 +232,7 @@ def run(options: Options, out=None) -> Summary:
     bar = tqdm(total=len(gradable), desc=f"grading {options.assignment}", unit="submission",
                disable=not options.progress, file=out, dynamic_ncols=True)
     try:
-        from .worker import grade_submission
+        from dynaq_course.grading.worker import grade_submission
 
         futures = {executor.submit(grade_submission, make_job(course, options, p, snapshot, with_source)): p
                    for p in gradable}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from .jobs import (INVALID_NOTEBOOK, KERNEL_DIED, MISSING_NOTEBOOK, NBGRADER_ERROR, TIMED_OUT, Failure)
+from dynaq_course.grading.jobs import INVALID_NOTEBOOK, KERNEL_DIED, MISSING_NOTEBOOK, NBGRADER_ERROR, TIMED_OUT, Failure
 
 
 def precheck_submission(folder: Path, student: str, notebooks: list[str]) -> tuple[list[str], list[Failure]]:

@@ -25,8 +25,8 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .jobs import Failure, Result
-from .workspace import write_files
+from dynaq_course.grading.jobs import Failure, Result
+from dynaq_course.grading.workspace import write_files
 
 TAMPERING = "tampering suspected"
 

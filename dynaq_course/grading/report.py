@@ -6,7 +6,7 @@ From the gradebook and the autograded notebooks of an assignment:
 * the pass rate of each autograded test cell (full points / graded);
 * the most common mistakes: each failing test cell's error output, read for the
   ``[mistake: code]`` tag of the course's failure messages
-  (:func:`dynaq_course.grading.messages.mistake_code`), else the exception type;
+  (:func:`dynaq_course.checks.messages.mistake_code`), else the exception type;
 * notebooks that could not be graded (no auto score, waiting for a grader), so
   they are not read as zeros.
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from .course import load_course
+from dynaq_course.grading.course import load_course
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -54,7 +54,7 @@ class ClassReport:
 
 
 def _mistake(error) -> str:
-    from .messages import mistake_code  # helper A's catalogue of mistakes
+    from dynaq_course.checks.messages import mistake_code  # helper A's catalogue of mistakes
 
     text = ANSI.sub("", "\n".join([f"{error.get('ename', '')}: {error.get('evalue', '')}",
                                    *error.get("traceback", [])]))

@@ -96,7 +96,7 @@ def _read_only_paths() -> list:
 
 
 def _config(sandbox_dir: Path, scratch_roots: list, uid: int, limits: Limits) -> dict:
-    from dynaq_course.editions import course_root
+    from dynaq_course.grading.editions import course_root
     return {
         "bwrap": shutil.which("bwrap") or "/usr/bin/bwrap",
         "as_root": os.getuid() == 0,

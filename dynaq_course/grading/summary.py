@@ -1,7 +1,7 @@
 """The end-of-run summary the instructor reads (plain text)."""
 from __future__ import annotations
 
-from .batch import Summary
+from dynaq_course.grading.batch import Summary
 
 RULE = "=" * 78
 

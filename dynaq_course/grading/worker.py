@@ -25,9 +25,9 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .failures import classify_autograde_error, timed_out_cells, timed_out_failure
-from .jobs import (SANDBOX_UNAVAILABLE, WORKER_ERROR, Failure, Job, NotebookOutcome, Result, Verdict)
-from .workspace import Workspace, build_workspace, read_files
+from dynaq_course.grading.failures import classify_autograde_error, timed_out_cells, timed_out_failure
+from dynaq_course.grading.jobs import SANDBOX_UNAVAILABLE, WORKER_ERROR, Failure, Job, NotebookOutcome, Result, Verdict
+from dynaq_course.grading.workspace import Workspace, build_workspace, read_files
 
 LOG_LIMIT = 20_000
 VERIFY_ERROR = "trusted re-check error"
@@ -53,7 +53,7 @@ def prepare_sandbox(ws: Workspace, mode: str):
     if mode == "off":
         return PlainKernel()
     try:
-        from .sandbox import prepare_kernel
+        from dynaq_course.grading.sandbox import prepare_kernel
     except ImportError:
         message = ("dynaq_course.grading.sandbox is not available, so submissions run UNSANDBOXED "
                    "(student code has the grader's rights)")
@@ -163,10 +163,10 @@ def _read_grades(ws: Workspace, job: Job, result: Result) -> None:
 
 
 def _trusted_verdicts(ws: Workspace, job: Job, kernel, result: Result) -> None:
-    # INTEGRATION POINT (helper A): dynaq_course.grading.verify.trusted_verdicts re-checks the
+    # INTEGRATION POINT (helper A): dynaq_course.checks.verify.trusted_verdicts re-checks the
     # exercises outside the kernel; the main process zeroes points the verdicts do not confirm.
     try:
-        from .verify import trusted_verdicts
+        from dynaq_course.checks.verify import trusted_verdicts
     except ImportError:
         result.verify_note = "waiting for verify.trusted_verdicts (dynaq_course/grading/verify.py not installed)"
         return

@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .jobs import Job
+from dynaq_course.grading.jobs import Job
 
 
 def snapshot_gradebook(db_path: Path) -> bytes:

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 import lab_page as lp
 from course_copy import ASSIGNMENT, COURSE_ID, ROOT
-from dynaq_course import editions
+from dynaq_course.grading import editions
 
 NOTEBOOKS = [p.stem for p in editions.source_notebooks(ROOT)]
 EXCHANGE_WARNINGS = re.compile(r"unwritable|not writable|does not exist|could not be created|error", re.I)

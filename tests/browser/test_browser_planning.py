@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 import lab_page as lp
 from course_copy import ROOT
-from dynaq_course.planning_view import planning_trace
+from dynaq_course.lesson.planning_view import planning_trace
 
 NOTEBOOK = "scratch_planning_view.ipynb"
 SECTION_3 = ROOT / "source" / "dyna_q" / "03_planning.ipynb"

@@ -78,7 +78,7 @@ def test_sliders_redraw_the_figure_in_place(lab, kind):
     notebook, call = EXPLORERS[kind]
     panel = lp.open_notebook(page, lab.server, notebook, lab.workspace)
     # Straight to the sliders: the imports, then the explorer.
-    setup = lp.code_cell(panel, "from dynaq_course.widgets import")
+    setup = lp.code_cell(panel, "from dynaq_course.lesson.widgets import")
     lp.run_cell(page, setup)
     cell = lp.code_cell(panel, call)
     lp.run_cell(page, cell)

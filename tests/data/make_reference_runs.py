@@ -22,8 +22,8 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dynaq_course.agent import learn_environment  # noqa: E402
-from dynaq_course.editions import ASSIGNMENT  # noqa: E402
-from dynaq_course.exercises import load_exercise  # noqa: E402
+from dynaq_course.grading.editions import ASSIGNMENT  # noqa: E402
+from dynaq_course.checks.loader import load_exercise  # noqa: E402
 from dynaq_course.world import QuentinsWorld  # noqa: E402
 
 PARAMS = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8}

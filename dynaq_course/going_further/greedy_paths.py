@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import world as _world
+from dynaq_course import world as _world
 
 TERMINAL = _world.TERMINAL
 

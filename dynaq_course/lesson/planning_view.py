@@ -47,12 +47,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
 from PIL import Image as PILImage
 
-from .agent import learn_environment, q_learning
-from .plots import GOAL_COLOR, START_COLOR, WALL_COLOR, _grid_axes
-from . import style
-from .style import BLACK, BLUISH_GREEN, agent_style
-from .widgets import GradingNote, _grading_now, _static_build
-from .world import ACTION_MOVES, ACTION_NAMES, QuentinsWorld
+from dynaq_course.agent import learn_environment, q_learning
+from dynaq_course.lesson.plots import GOAL_COLOR, START_COLOR, WALL_COLOR, _grid_axes
+from dynaq_course.lesson import style
+from dynaq_course.lesson.style import BLACK, BLUISH_GREEN, agent_style
+from dynaq_course.lesson.widgets import GradingNote, _grading_now, _static_build
+from dynaq_course.world import ACTION_MOVES, ACTION_NAMES, QuentinsWorld
 
 TUTORIAL_PARAMS = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8}
 INITIAL_VALUE = 1.0          # learn_environment starts every action value at 1

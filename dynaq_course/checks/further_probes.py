@@ -36,7 +36,7 @@ from numbers import Integral as _Integral
 
 import numpy as np
 
-from .messages import GREEDY, PLUS_REWARD, PUSH
+from dynaq_course.checks.messages import GREEDY, PLUS_REWARD, PUSH
 
 N_STATES, N_ACTIONS = 100, 4
 THETA_MARGIN = 1e-6
@@ -45,7 +45,7 @@ _asarray, _sqrt = np.asarray, np.sqrt  # bound at import: a student's cell may p
 
 def new_queue(items: dict):
     """A ``prioritized.PriorityQueue`` (the one the notebook's loop uses) already holding ``items``."""
-    from ..prioritized import PriorityQueue
+    from dynaq_course.going_further.prioritized import PriorityQueue
 
     queue = PriorityQueue()
     for pair, priority in items.items():

@@ -18,7 +18,7 @@ from nbconvert.exporters import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, List
 
-from .grading.messages import wrap
+from dynaq_course.checks.messages import wrap
 
 HIDDEN_MARKER = "BEGIN HIDDEN TESTS"
 HIDDEN_NOTE = "(This is a hidden test: its code is not shown.)"
@@ -128,7 +128,7 @@ class MathToMathML(Preprocessor):
 
 # Replaces nbconvert's mathjax.html.j2, which nbgrader's feedback template calls with a CDN address.
 OFFLINE_MATHJAX_MACRO = """{%- macro mathjax(url="") -%}
-<!-- MathJax is not loaded: this page's math is MathML (dynaq_course.nbgrader_plugins.MathToMathML). -->
+<!-- MathJax is not loaded: this page's math is MathML (dynaq_course.grading.nbgrader_plugins.MathToMathML). -->
 <style>math { font-size: 1.1em; } math[display="block"] { margin: 0.5em 0; }</style>
 {%- endmacro %}
 """
@@ -152,7 +152,7 @@ class EditionCells(Preprocessor):
     enabled = Bool(True).tag(config=True)
 
     def preprocess(self, nb, resources):
-        from .editions import release_cells
+        from dynaq_course.grading.editions import release_cells
 
         name = resources.get("unique_key") or resources.get("metadata", {}).get("name", "")
         return release_cells(nb, str(name)), resources

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .agent import _param, epsilon_greedy, new_model
+from dynaq_course.agent import _param, epsilon_greedy, new_model
 
 PARAMS = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8, "theta": 1e-4, "n": 5}
 
@@ -285,8 +285,8 @@ def episode_report(env, params, n_episodes, max_steps, push_predecessors, seed=N
     episode's steps went (``EpisodeReport``). ``seed``: calls ``np.random.seed(seed)`` first (None:
     NumPy's global generator as it is). E.g. ``print(episode_report(...).describe())`` explains the
     longest episode."""
-    from .greedy_paths import optimal_values
-    from .world import QuentinsWorld
+    from dynaq_course.going_further.greedy_paths import optimal_values
+    from dynaq_course.world import QuentinsWorld
 
     if isinstance(n_episodes, bool) or not isinstance(n_episodes, numbers.Integral) or n_episodes < 1:
         raise ValueError(f"n_episodes must be a whole number >= 1, got {n_episodes!r}.")

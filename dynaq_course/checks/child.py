@@ -1,6 +1,6 @@
 """The child process that runs a student's exercise function, and nothing else.
 
-    python -I -m dynaq_course.grading.child NOTEBOOK EXERCISE LEVEL RESULTS.npz
+    python -I -m dynaq_course.checks.child NOTEBOOK EXERCISE LEVEL RESULTS.npz
 
 It reads NOTEBOOK from disk, runs its set-up cells (tag "setup", IPython
 magics dropped; imports whose names nothing uses are skipped, see
@@ -30,16 +30,25 @@ from pathlib import Path
 import numpy as np
 import numpy.testing
 
-from .. import agent, checks, exercises, world
-from . import diagnose, further_diagnose, further_probes, messages, probes, verify
+from dynaq_course import agent
+import dynaq_course.checks as checks_package
+from dynaq_course.checks import self_check as checks
+from dynaq_course.checks import loader as exercises
+from dynaq_course import world
+from dynaq_course.checks import diagnose
+from dynaq_course.checks import further_diagnose
+from dynaq_course.checks import further_probes
+from dynaq_course.checks import messages
+from dynaq_course.checks import probes
+from dynaq_course.checks import verify
 
 WATCHED = {"builtins": builtins, "numpy": np, "numpy.testing": numpy.testing, "numpy.random": np.random,
-           "dynaq_course.agent": agent, "dynaq_course.checks": checks, "dynaq_course.world": world,
-           "dynaq_course.exercises": exercises, "dynaq_course.grading.diagnose": diagnose,
-           "dynaq_course.grading.messages": messages, "dynaq_course.grading.probes": probes,
-           "dynaq_course.grading.further_probes": further_probes,
-           "dynaq_course.grading.further_diagnose": further_diagnose,
-           "dynaq_course.grading.verify": verify}
+           "dynaq_course.agent": agent, "dynaq_course.checks": checks_package, "dynaq_course.checks.self_check": checks, "dynaq_course.world": world,
+           "dynaq_course.checks.loader": exercises, "dynaq_course.checks.diagnose": diagnose,
+           "dynaq_course.checks.messages": messages, "dynaq_course.checks.probes": probes,
+           "dynaq_course.checks.further_probes": further_probes,
+           "dynaq_course.checks.further_diagnose": further_diagnose,
+           "dynaq_course.checks.verify": verify}
 
 
 def snapshot() -> dict:

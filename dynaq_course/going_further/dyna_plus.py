@@ -42,7 +42,7 @@ import numbers
 
 import numpy as np
 
-from .agent import _param, new_model, q_learning
+from dynaq_course.agent import _param, new_model, q_learning
 
 PARAMS = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8, "k": 10, "kappa": 1e-2}
 

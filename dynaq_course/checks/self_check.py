@@ -25,10 +25,10 @@ import os
 
 import numpy as np
 
-from .grading import diagnose as _diagnose_module
-from .grading import probes as _probes_module
-from .grading import verify as _verify_module
-from .grading.messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH, ExerciseCheckFailed
+from dynaq_course.checks import diagnose as _diagnose_module
+from dynaq_course.checks import probes as _probes_module
+from dynaq_course.checks import verify as _verify_module
+from dynaq_course.checks.messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH, ExerciseCheckFailed
 
 N_STATES, N_ACTIONS = 100, 4
 TUTORIAL_PARAMS = dict(_probes_module.TUTORIAL)
@@ -75,7 +75,7 @@ def _self_check(exercise: str, fn, if_not_written: str = "raise") -> None:
     if if_not_written not in NOT_WRITTEN_CHOICES:
         raise ValueError(f"if_not_written must be one of {NOT_WRITTEN_CHOICES}, got {if_not_written!r}.")
     if if_not_written == "note" and not grading_now():
-        from .exercises import _still_a_stub
+        from dynaq_course.checks.loader import _still_a_stub
 
         if _still_a_stub(exercise, fn):
             print(f"{exercise} is not written yet (it still raises NotImplementedError), so there is nothing to "

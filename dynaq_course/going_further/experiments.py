@@ -28,10 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import further_engine as fe
-from . import stochastic
-from .experiments import grading_now
-from .greedy_paths import is_near_optimal, optimal_path_length
+from dynaq_course.going_further import engine as fe
+from dynaq_course.going_further import slippery as stochastic
+from dynaq_course.lesson.experiments import grading_now
+from dynaq_course.going_further.greedy_paths import is_near_optimal, optimal_path_length
 
 KAPPAS = (0.0, 1e-3, 1e-2, 1e-1)
 PLANNING = (1, 5, 10, 50)
@@ -437,7 +437,7 @@ class SlipperyComparison:
 
 def score_slippery(result: fe.SlipperyResult, min_tries: int = 10) -> SlipperyComparison:
     """Score every run of ``result`` against the slippery world's true optimal values."""
-    from .world import START_STATE
+    from dynaq_course.world import START_STATE
     n_slip, n_model, n_exp = result.values.shape[:3]
     q_star = np.stack([stochastic.optimal_q(s, result.gamma) for s in result.slips])
     value_error = np.full((n_slip, n_model, n_exp), np.nan)
@@ -585,8 +585,8 @@ def compare_push_predecessors(push_predecessors, n_episodes=6, n=5, theta=1e-4) 
     """Run ``prioritized.prioritized_sweeping`` with ``push_predecessors`` and epsilon = 0 (no random
     numbers at all: the run is determined by the algorithm) and compare it with the fast engine's run of
     the same settings, which must be identical step for step (about a second)."""
-    from .prioritized import PARAMS, prioritized_sweeping
-    from .world import QuentinsWorld
+    from dynaq_course.going_further.prioritized import PARAMS, prioritized_sweeping
+    from dynaq_course.world import QuentinsWorld
     params = dict(PARAMS, epsilon=0.0, n=int(n), theta=float(theta))
     value, _, steps, updates = prioritized_sweeping(QuentinsWorld(), params, n_episodes, 1000, push_predecessors)
     ref = fe.simulate_prioritized([int(n)], 1, n_episodes, theta=theta, epsilon=0.0, seed=0, progress=False)

@@ -6,7 +6,7 @@ from numba's on-disk cache.
 """
 from numba import njit
 
-from . import _further_kernels as _source
+from dynaq_course.engine import further_kernels as _source
 
 run_dyna = njit(cache=True)(_source.run_dyna)
 run_prioritized = njit(cache=True)(_source.run_prioritized)

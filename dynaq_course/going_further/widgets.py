@@ -29,11 +29,11 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from . import further_engine as fe
-from . import further_experiments as fx
-from . import further_plots as fp
-from . import style
-from .widgets import GradingNote, _grading_now, _static_build, encode_png
+from dynaq_course.going_further import engine as fe
+from dynaq_course.going_further import experiments as fx
+from dynaq_course.going_further import plots as fp
+from dynaq_course.lesson import style
+from dynaq_course.lesson.widgets import GradingNote, _grading_now, _static_build, encode_png
 
 KAPPA_OPTIONS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 K_OPTIONS = (1, 2, 5, 10, 20, 50, 100)

@@ -20,9 +20,9 @@ from matplotlib.path import Path
 from matplotlib.ticker import MaxNLocator
 from scipy import special  # (not scipy.stats: importing that costs a notebook a second)
 
-from . import style
-from .style import describe
-from .world import ACTION_LETTERS, ACTION_MOVES, ACTION_NAMES, check_action, check_state
+from dynaq_course.lesson import style
+from dynaq_course.lesson.style import describe
+from dynaq_course.world import ACTION_LETTERS, ACTION_MOVES, ACTION_NAMES, check_action, check_state
 
 # The map's colours (all from style.MAP_COLORS: Okabe-Ito, no red/green pair).
 FREE_COLOR = style.MAP_COLORS["free"]
@@ -379,7 +379,7 @@ def fewest_steps(shortcut_open: bool = False) -> int:
     nothing, plus the one step from the goal that ends the episode (steps per
     episode count it, as the engine does).
     """
-    from .world import QuentinsWorld
+    from dynaq_course.world import QuentinsWorld
     env = QuentinsWorld(shortcut_open=shortcut_open)
     moves, frontier = {env.init_state: 0}, [env.init_state]
     while frontier:

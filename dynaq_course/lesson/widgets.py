@@ -26,7 +26,7 @@ on the first slider move.
 * While nbgrader runs a notebook (``NBGRADER_EXECUTION`` set), the explorers
   build nothing and run nothing: they show one line saying so.
 * When saved notebooks are built (``DYNAQ_NO_PROGRESS`` set, as by
-  ``python -m dynaq_course.editions``) an explorer shows its first picture as a
+  ``python -m dynaq_course.grading.editions``) an explorer shows its first picture as a
   plain image, which any notebook viewer can display, with a note to run the
   notebook to use the sliders.
 """
@@ -45,8 +45,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from scipy import special
 
-from . import engine, style
-from .plots import _describe_steps, _nice_top, _range_text, fewest_steps
+from dynaq_course import engine
+from dynaq_course.lesson import style
+from dynaq_course.lesson.plots import _describe_steps, _nice_top, _range_text, fewest_steps
 
 K_OPTIONS = (0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200)
 EPSILON_MAX = 0.5

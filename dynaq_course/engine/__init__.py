@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import world as _world
+from dynaq_course import world as _world
 
 ENGINE_ENV = "DYNAQ_ENGINE"
 BACKENDS = ("numba", "python")
@@ -66,7 +66,7 @@ def _load_numba():
     global _numba_module, _numba_error
     if _numba_module is None and _numba_error is None:
         try:
-            from . import _engine_numba
+            from dynaq_course.engine import _numba as _engine_numba
         except Exception as err:  # ImportError, or a broken numba/llvmlite install
             _numba_error = err
         else:
@@ -284,7 +284,7 @@ def _python_tables():
 
 
 def _run_python(jobs, seeds, epsilon, alpha, gamma, max_steps, n_episodes, shortcut_episode, out, bar):
-    from . import _engine_python
+    from dynaq_course.engine import _python as _engine_python
     steps, rewards, values = out
     nxt, rew = _python_tables()
     shortcut_pair = _world.SHORTCUT_FROM * _world.N_ACTIONS + _world.SHORTCUT_ACTION

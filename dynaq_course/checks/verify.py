@@ -12,17 +12,17 @@ Three ways in:
 
 * From a test cell (the kernel only relays the verdict)::
 
-      from dynaq_course.grading.verify import assert_exercise_passes
+      from dynaq_course.checks.verify import assert_exercise_passes
       assert_exercise_passes("dyna_q_planning", reference=_reference_planning)
 
-  runs ``python -I -m dynaq_course.grading.verify`` on the exercise's notebook in
+  runs ``python -I -m dynaq_course.checks.verify`` on the exercise's notebook in
   the current folder and raises ``ExerciseCheckFailed(message)`` (an
   AssertionError) when it fails. ``level="visible"`` runs the self-check's
   cases (no reference needed); the course's self-checks do this under grading.
 
 * From the command line (prints one line of JSON: passed, code, message)::
 
-      python -I -m dynaq_course.grading.verify --exercise dyna_q_planning \\
+      python -I -m dynaq_course.checks.verify --exercise dyna_q_planning \\
           --level hidden --notebook 03_planning.ipynb [--reference-file ref.py] [--timeout 20]
 
 * For a batch grader, with no kernel at all::
@@ -68,7 +68,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from .messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH, ExerciseCheckFailed, Verdict, failed
+from dynaq_course.checks.messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH, ExerciseCheckFailed, Verdict, failed
 
 CHILD_TIMEOUT = 20.0
 OUTPUT_LIMIT = 4000
@@ -140,7 +140,7 @@ def _kill(proc) -> None:
 def run_child(notebook: Path, exercise: str, level: str, run_prefix: Sequence[str] = (),
               timeout: float = CHILD_TIMEOUT, scratch: Path | None = None) -> ChildRun:
     """Run the student's ``exercise`` from ``notebook`` in a fresh process on the probes of ``level``."""
-    from .probes import arrays_to_outcomes
+    from dynaq_course.checks.probes import arrays_to_outcomes
     import numpy as np
 
     notebook = Path(notebook).resolve()
@@ -149,7 +149,7 @@ def run_child(notebook: Path, exercise: str, level: str, run_prefix: Sequence[st
         return ChildRun(None, failed("notebook-missing", fn=fn, notebook=notebook.name))
     folder = Path(_mkdtemp(prefix="dynaq-verify-", dir=scratch))
     results = folder / "results.npz"
-    cmd = [*run_prefix, _executable, "-I", "-m", "dynaq_course.grading.child", str(notebook), exercise, level,
+    cmd = [*run_prefix, _executable, "-I", "-m", "dynaq_course.checks.child", str(notebook), exercise, level,
            str(results)]
     start = time.perf_counter()
     try:
@@ -195,7 +195,7 @@ def reference_function(source: str):
 
     import numpy as np
 
-    from ..agent import new_model, q_learning
+    from dynaq_course.agent import new_model, q_learning
 
     source = textwrap.dedent(source)
     names = [node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)]
@@ -241,8 +241,8 @@ def reference_sources(source_assignment_dir: Path) -> dict[str, str]:
 def judge(exercise: str, level: str, child: ChildRun, reference_source: str | None = None,
           notebook_name: str | None = None) -> Verdict:
     """The verdict on a child's outcomes. ``child`` may have run more probes than ``level`` needs."""
-    from .diagnose import check_reference, diagnose
-    from .probes import call_all, probes_for
+    from dynaq_course.checks.diagnose import check_reference, diagnose
+    from dynaq_course.checks.probes import call_all, probes_for
 
     if child.problem is not None:
         return child.problem
@@ -306,7 +306,7 @@ def assert_exercise_passes(exercise: str, reference=None, level: str = "hidden",
     if exercise not in NOTEBOOKS:
         raise ValueError(f"unknown exercise {exercise!r}; choose one of {sorted(NOTEBOOKS)}")
     notebook = Path(folder).resolve() / NOTEBOOKS[exercise]
-    cmd = [_executable, "-I", "-m", "dynaq_course.grading.verify", "--exercise", exercise, "--level", level,
+    cmd = [_executable, "-I", "-m", "dynaq_course.checks.verify", "--exercise", exercise, "--level", level,
            "--notebook", str(notebook), "--timeout", str(timeout)]
     work = Path(_mkdtemp(prefix="dynaq-reference-"))
     try:
@@ -335,7 +335,7 @@ def assert_exercise_passes(exercise: str, reference=None, level: str = "hidden",
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dynaq_course.grading.verify", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m dynaq_course.checks.verify", description=__doc__.split("\n")[0])
     parser.add_argument("--exercise", required=True, choices=sorted(NOTEBOOKS))
     parser.add_argument("--level", default="hidden", choices=["visible", "hidden"])
     parser.add_argument("--notebook", required=True, type=Path)

@@ -28,9 +28,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy import special
 
-from . import style
-from .plots import fewest_steps
-from .style import describe
+from dynaq_course.lesson import style
+from dynaq_course.lesson.plots import fewest_steps
+from dynaq_course.lesson.style import describe
 
 # The slippery world's agents (further_engine.MODELS): their style keys and their names in figures.
 MODEL_KEYS = {"cached": "cached-model", "counting-sample": "counting-sample", "counting": "counting-model"}

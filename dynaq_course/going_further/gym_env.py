@@ -3,13 +3,13 @@
 Importing this module registers the id ``"dynaq_course/QuentinWorld-v0"``::
 
     import gymnasium as gym
-    import dynaq_course.gym_env  # registers the id
+    import dynaq_course.going_further.gym_env  # registers the id
 
     env = gym.make("dynaq_course/QuentinWorld-v0", render_mode="rgb_array")
     obs, info = env.reset(seed=0)
     obs, reward, terminated, truncated, info = env.step(1)  # 0 right 1 up 2 left 3 down
 
-``gym.make("dynaq_course.gym_env:dynaq_course/QuentinWorld-v0")`` imports the
+``gym.make("dynaq_course.going_further.gym_env:dynaq_course/QuentinWorld-v0")`` imports the
 module itself. The rest of the course never imports this module, so the course
 runs without Gymnasium.
 
@@ -65,7 +65,7 @@ episode starts (default 54). ``info`` from ``step`` has ``"executed_action"``,
 the action actually taken (it differs from the chosen one after a slip).
 
 ``render_mode="rgb_array"``: ``render()`` returns the map as an
-(320, 320, 3) uint8 array, in the colours of ``dynaq_course.plots.plot_world``
+(320, 320, 3) uint8 array, in the colours of ``dynaq_course.lesson.plots.plot_world``
 (vermillion walls, sky-blue start, yellow goal, the shortcut door as a bar on
 the edge between 64 and 74: black while closed, blue once open) with the agent
 as a dark navy disc.
@@ -85,28 +85,28 @@ try:
     from gymnasium import spaces
 except ImportError as err:  # gymnasium missing (or broken): the course does not need it
     raise ImportError(
-        "dynaq_course.gym_env needs Gymnasium, an optional dependency of the course "
+        "dynaq_course.going_further.gym_env needs Gymnasium, an optional dependency of the course "
         f"(the course itself runs without it). Install it with:  pip install gymnasium=={GYMNASIUM_PIN}"
         f"   (import error: {err})"
     ) from err
 
 import numpy as np
 
-from . import style as _style
-from . import world
-from .engine import MAX_STEPS
+from dynaq_course.lesson import style as _style
+from dynaq_course import world
+from dynaq_course.engine import MAX_STEPS
 
 if int(gymnasium.__version__.split(".")[0]) < 1:
     raise ImportError(
-        f"dynaq_course.gym_env needs Gymnasium 1.x; found gymnasium {gymnasium.__version__}. "
+        f"dynaq_course.going_further.gym_env needs Gymnasium 1.x; found gymnasium {gymnasium.__version__}. "
         f"Upgrade with:  pip install gymnasium=={GYMNASIUM_PIN}"
     )
 
 ENV_ID = "dynaq_course/QuentinWorld-v0"
 END_AT_GOAL_ID = "dynaq_course/QuentinWorldEndAtGoal-v0"
-ENTRY_POINT = "dynaq_course.gym_env:QuentinWorldEnv"
+ENTRY_POINT = "dynaq_course.going_further.gym_env:QuentinWorldEnv"
 
-# RGB of dynaq_course.plots' map colours, read from dynaq_course.style (which, unlike plots, imports no matplotlib).
+# RGB of dynaq_course.lesson.plots' map colours, read from dynaq_course.lesson.style (which, unlike plots, imports no matplotlib).
 COLORS = {name: tuple(int(hex_[i:i + 2], 16) for i in (1, 3, 5)) for name, hex_ in _style.MAP_COLORS.items()}
 COLORS["agent"] = COLORS.pop("arrow")
 CELL_PIXELS = 32

@@ -27,8 +27,8 @@ from types import CodeType
 
 import numpy as np
 
-from .agent import new_model
-from .grading.messages import LearnerFacingError, wrap
+from dynaq_course.agent import new_model
+from dynaq_course.checks.messages import LearnerFacingError, wrap
 
 SETUP_TAG = "setup"
 REVEAL_METADATA_KEY = "dynaq_reveals"
@@ -116,8 +116,8 @@ def _run_cell(code: str, filename: str, namespace: dict, what: str) -> None:
                                f"(`{(err.text or '').strip()}`). Fix it there, save that notebook (Ctrl+S), "
                                "then run this cell again.") from None
     except Exception as err:  # noqa: BLE001 - any error of the learner's cell, said in their terms
-        from .grading.messages import crash_location
-        from .grading.probes import error_line
+        from dynaq_course.checks.messages import crash_location
+        from dynaq_course.checks.probes import error_line
 
         where = error_line(filename, err)
         place = crash_location(where.get("line"), where.get("code")).replace("your exercise cell", "that cell")
@@ -241,8 +241,8 @@ def load_exercise(name: str, folder: str | Path = ".", verbose: bool = True, nam
         return _define(name, setup, solution, f"{exercise.notebook} (revealed solution)")
     except Exception as err:  # a bug in the student's code: load it anyway, but say so
         if verbose:
-            from .grading.messages import crash_location
-            from .grading.probes import learner_line
+            from dynaq_course.checks.messages import crash_location
+            from dynaq_course.checks.probes import learner_line
 
             where = learner_line(function, err)
             _say(f"Warning: your {name} from {exercise.notebook} raised {type(err).__name__} "
@@ -263,7 +263,7 @@ def _self_check_problem(name: str, function):
     import contextlib
     import io
 
-    from . import checks
+    from dynaq_course.checks import self_check as checks
 
     check = checks.self_check_model_update if name == "dyna_q_model_update" else checks.self_check_planning
     state = np.random.get_state()
@@ -281,7 +281,7 @@ def _self_check_problem(name: str, function):
 
 def _still_a_stub(name: str, function) -> bool:
     """True when ``function`` is missing or raises NotImplementedError on the exercise's first self-check case."""
-    from .grading.probes import call_all, probes_for
+    from dynaq_course.checks.probes import call_all, probes_for
 
     if function is None:
         return True
@@ -299,7 +299,7 @@ def solution_if_skipped(name: str, notebook: str | Path, namespace: dict | None 
     in its "Show a solution" cell is read; ``namespace`` defaults to the
     caller's globals (the kernel's, in a notebook). Prints which one is used.
     """
-    from .grading.messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH
+    from dynaq_course.checks.messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH
 
     known = (MODEL, PLANNING, PLUS_REWARD, GREEDY, PUSH)
     if name not in known:

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import engine as _engine
-from . import world as _world
-from .greedy_paths import optimal_path_length
+from dynaq_course import engine as _engine
+from dynaq_course import world as _world
+from dynaq_course.going_further.greedy_paths import optimal_path_length
 
 P = _engine.TUTORIAL_PARAMS
 N_STATES, N_ACTIONS = _world.N_STATES, _world.N_ACTIONS
@@ -52,7 +52,7 @@ def _load_numba():
     global _numba, _numba_error
     if _numba is None and _numba_error is None:
         try:
-            from . import _further_numba
+            from dynaq_course.engine import _further_numba
         except Exception as err:  # ImportError or a broken numba install
             _numba_error = err
         else:
@@ -75,7 +75,7 @@ def choose_backend(backend: str | None = None) -> str:
 def _kernels(backend: str):
     if backend == "numba":
         return _load_numba()
-    from . import _further_kernels
+    from dynaq_course.engine import further_kernels as _further_kernels
     return _further_kernels
 
 

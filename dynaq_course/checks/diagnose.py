@@ -35,9 +35,9 @@ from builtins import abs, all, any, bool, dict, enumerate, float, int, isinstanc
     round, set, sorted, str, sum, tuple, zip  # noqa: A004 - bound now, immune to later patches of builtins
 import numpy as np
 
-from . import messages as msg
-from .further_diagnose import diagnose_further
-from .messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH, Verdict
+from dynaq_course.checks import messages as msg
+from dynaq_course.checks.further_diagnose import diagnose_further
+from dynaq_course.checks.messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH, Verdict
 
 _isnan, _log, _array, _argwhere = np.isnan, np.log, np.array, np.argwhere
 _RTOL, _ATOL = 1e-9, 1e-12

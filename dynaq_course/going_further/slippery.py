@@ -39,8 +39,8 @@ import numbers
 
 import numpy as np
 
-from . import world as _world
-from .agent import _param, epsilon_greedy, q_learning
+from dynaq_course import world as _world
+from dynaq_course.agent import _param, epsilon_greedy, q_learning
 
 PARAMS = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8, "k": 10}
 MODELS = ("cached", "counting-sample", "counting")

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import engine
-from .agent import learn_environment
-from .world import QuentinsWorld
+from dynaq_course import engine
+from dynaq_course.agent import learn_environment
+from dynaq_course.world import QuentinsWorld
 
 TUTORIAL_PARAMS = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8}
 MAX_STEPS = 1000

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..world import GOAL_STATE, QuentinsWorld
-from . import further_probes
-from .messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH
+from dynaq_course.world import GOAL_STATE, QuentinsWorld
+from dynaq_course.checks import further_probes
+from dynaq_course.checks.messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH
 
 N_STATES, N_ACTIONS = 100, 4
 TUTORIAL = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8}

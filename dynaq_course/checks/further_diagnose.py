@@ -26,9 +26,9 @@ from builtins import abs, all, any, bool, dict, float, int, len, list, max, rang
     tuple, zip  # noqa: A004 - bound now
 import numpy as np
 
-from . import messages as msg
-from .further_probes import GREEDY_HARDCODED_KAPPAS, greedy_scores
-from .messages import GREEDY, PLUS_REWARD, PUSH
+from dynaq_course.checks import messages as msg
+from dynaq_course.checks.further_probes import GREEDY_HARDCODED_KAPPAS, greedy_scores
+from dynaq_course.checks.messages import GREEDY, PLUS_REWARD, PUSH
 
 _isnan, _array, _sqrt, _inf, _abs, _flatnonzero = np.isnan, np.array, np.sqrt, np.inf, np.abs, np.flatnonzero
 _TIE = 1e-9   # relative: scores this close to the largest one tie it (see further_probes.NEAR_TIE)
