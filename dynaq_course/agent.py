@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from dynaq_course.params import tutorial_params
 from dynaq_course.world import check_action, check_state
 
 
@@ -41,9 +42,7 @@ def _param(params, name):
         return params[name]
     except (KeyError, TypeError):
         raise ValueError(
-            f"params must be a dict with an entry {name!r} (e.g. params = "
-            "{'epsilon': 0.05, 'alpha': 0.5, 'gamma': 0.8, 'k': 10}); "
-            f"got {params!r}."
+            f"params must be a dict with an entry {name!r} (e.g. params = {tutorial_params(k=10)}); got {params!r}."
         ) from None
 
 

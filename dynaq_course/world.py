@@ -171,9 +171,3 @@ class QuentinsWorld:
     def state_to_xy(state) -> tuple[int, int]:
         s = check_state(state)
         return s % DIM_X, s // DIM_X
-
-    @staticmethod
-    def xy_to_state(x: int, y: int) -> int:
-        if not (0 <= x < DIM_X and 0 <= y < DIM_Y):
-            raise ValueError(f"(x, y) must lie in 0..{DIM_X - 1} x 0..{DIM_Y - 1}, got ({x}, {y}).")
-        return y * DIM_X + x

@@ -43,8 +43,9 @@ import numbers
 import numpy as np
 
 from dynaq_course.agent import _param, new_model, q_learning
+from dynaq_course.params import tutorial_params
 
-PARAMS = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8, "k": 10, "kappa": 1e-2}
+PARAMS = tutorial_params(k=10, kappa=1e-2)
 
 
 def _check_params(params) -> None:

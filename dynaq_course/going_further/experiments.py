@@ -30,7 +30,7 @@ import numpy as np
 
 from dynaq_course.going_further import engine as fe
 from dynaq_course.going_further import slippery as stochastic
-from dynaq_course.lesson.experiments import grading_now
+from dynaq_course.params import grading_now
 from dynaq_course.going_further.greedy_paths import is_near_optimal, optimal_path_length
 
 KAPPAS = (0.0, 1e-3, 1e-2, 1e-1)

@@ -6,7 +6,7 @@ engine (``further_engine``, warmed up when the explorer is built) with a fixed
 seed and redraws the picture (matplotlib ``Figure`` on an Agg canvas, PNG
 bytes into an ``ipywidgets.Image``: no pyplot figure piles up). Same rules as
 ``widgets``: while nbgrader runs a notebook the constructors return a one-line
-``widgets.GradingNote``; while saved notebooks are built (``DYNAQ_NO_PROGRESS``)
+``lesson.sliders.GradingNote``; while saved notebooks are built (``DYNAQ_NO_PROGRESS``)
 an explorer displays its first picture as a plain image. As there, the PNG has
 twice the pixels it is shown with (sharp on high-dpi screens), the agents look
 as ``style.py`` says, and a caption under the picture
@@ -33,7 +33,8 @@ from dynaq_course.going_further import engine as fe
 from dynaq_course.going_further import experiments as fx
 from dynaq_course.going_further import plots as fp
 from dynaq_course.lesson import style
-from dynaq_course.lesson.widgets import GradingNote, _grading_now, _static_build, encode_png
+from dynaq_course.lesson.sliders import GradingNote, canvas_png
+from dynaq_course.params import grading_now, static_build
 
 KAPPA_OPTIONS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 K_OPTIONS = (1, 2, 5, 10, 20, 50, 100)
@@ -69,7 +70,7 @@ class SliderFigure:
         self.figure.clear()
         status = self._draw(self.figure, **values)
         self.canvas.draw()                       # one draw; the PNG is made from its pixels
-        self.image.value = encode_png(self.canvas.buffer_rgba())
+        self.image.value = canvas_png(self.canvas)
         description = style.caption(self.figure)
         self.caption.value = f"<small><i>Figure:</i> {html.escape(description)}</small>"
         self.status.value = status
@@ -78,7 +79,7 @@ class SliderFigure:
 
     def _ipython_display_(self):
         from IPython.display import Image, Markdown, display
-        if _static_build():
+        if static_build():
             display(Image(data=self.last["png"], format="png", width=self.display_width))
             display(Markdown(f"*Figure: {html.escape(self.last['description'])}*"))
             shown = ", ".join(f"{k} = {v:g}" for k, v in self.values().items())
@@ -94,7 +95,7 @@ def _style():
 def kappa_explorer(kappa=1e-3, k=10, n_experiments=20, n_episodes=400, door_episode=200, seed=2024,
                    backend=None):
     """Sliders for kappa and k over the shortcut experiment without demonstration."""
-    if _grading_now():
+    if grading_now():
         return GradingNote()
     import ipywidgets as w
     fe.warm_up(backend)
@@ -123,7 +124,7 @@ def kappa_explorer(kappa=1e-3, k=10, n_experiments=20, n_episodes=400, door_epis
 
 def planning_explorer(k=5, n_experiments=30, n_episodes=50, seed=2024, backend=None):
     """A slider for the planning budget: uniform Dyna-Q (k) against prioritized sweeping (n = k)."""
-    if _grading_now():
+    if grading_now():
         return GradingNote()
     import ipywidgets as w
     fe.warm_up(backend)
@@ -163,7 +164,7 @@ def planning_explorer(k=5, n_experiments=30, n_episodes=50, seed=2024, backend=N
 def slip_explorer(slip=0.2, k=10, n_experiments=10, n_episodes=100, seed=2024, backend=None):
     """Sliders for the slip probability and k (planning updates per real step): the three agents of
     ``further_engine.MODELS``, learned against true Q."""
-    if _grading_now():
+    if grading_now():
         return GradingNote()
     import ipywidgets as w
     fe.warm_up(backend)

@@ -67,7 +67,6 @@ class Summary:
     merged: dict[str, Merged] = field(default_factory=dict)
     scores: dict[str, tuple[float, float]] = field(default_factory=dict)   # student -> (auto score, max auto)
     warnings: list[str] = field(default_factory=list)
-    verify_notes: list[str] = field(default_factory=list)
     logs: dict[str, str] = field(default_factory=dict)    # student -> nbgrader log file of a failed submission
     seconds: float = 0.0
 
@@ -111,15 +110,7 @@ def plan(course: Course, options: Options, notebooks: list[str]) -> tuple[list[P
     return todo, up_to_date
 
 
-def _verify_available() -> bool:
-    try:
-        from dynaq_course.checks import verify  # noqa: F401
-    except ImportError:
-        return False
-    return hasattr(verify, "trusted_verdicts")
-
-
-def make_job(course: Course, options: Options, planned: Planned, snapshot: bytes, with_source: bool) -> Job:
+def make_job(course: Course, options: Options, planned: Planned, snapshot: bytes) -> Job:
     from nbgrader.utils import find_all_files
 
     a = options.assignment
@@ -129,9 +120,9 @@ def make_job(course: Course, options: Options, planned: Planned, snapshot: bytes
     source = course.folder("source", ".", a)
     source_files = {os.path.relpath(p, source): Path(p).read_bytes()
                     for p in find_all_files(str(source), course.coursedir.ignore + ["*.ipynb"])}
-    trusted = {p.name: p.read_bytes() for p in sorted(source.glob("*.ipynb"))} if with_source else {}
+    trusted = {p.name: p.read_bytes() for p in sorted(source.glob("*.ipynb"))}
     return Job(a, planned.student, planned.notebooks, course.config_py.read_bytes(), snapshot, files,
-               source_files, trusted, options.sandbox, options.timeout, options.verify and with_source)
+               source_files, trusted, options.sandbox, options.timeout, options.verify)
 
 
 # ------------------------------------------------------------------ executors
@@ -212,10 +203,6 @@ def run(options: Options, out=None) -> Summary:
         return summary
 
     snapshot = snapshot_gradebook(Path(course.db_url[len("sqlite:///"):]))
-    with_source = _verify_available()
-    if not with_source and options.verify:
-        summary.verify_notes.append("trusted re-check not run: waiting for verify.trusted_verdicts "
-                                    "(dynaq_course/grading/verify.py)")
     gradable = [p for p in todo if p.notebooks]
     by_student = {p.student: p for p in todo}
     for p in todo:
@@ -234,7 +221,7 @@ def run(options: Options, out=None) -> Summary:
     try:
         from dynaq_course.grading.worker import grade_submission
 
-        futures = {executor.submit(grade_submission, make_job(course, options, p, snapshot, with_source)): p
+        futures = {executor.submit(grade_submission, make_job(course, options, p, snapshot)): p
                    for p in gradable}
         for future in as_completed(futures):
             planned = futures[future]
@@ -270,8 +257,6 @@ def _merge(course: Course, options: Options, summary: Summary, result: Result, p
     summary.failures.extend(new)
     if result.sandbox_warning and result.sandbox_warning not in summary.warnings:
         summary.warnings.append(result.sandbox_warning)
-    if result.verify_note and result.verify_note not in summary.verify_notes:
-        summary.verify_notes.append(result.verify_note)
     if new and result.log:
         summary.logs[result.student] = str(_save_log(course, options, result))
     if result.failures:  # the submission as a whole was not graded: the gradebook is left as it was

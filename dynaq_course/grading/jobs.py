@@ -79,7 +79,6 @@ class Result:
     notebooks: list[NotebookOutcome] = field(default_factory=list)
     autograded_files: dict[str, bytes] = field(default_factory=dict)   # relative to autograded/<student>/<assignment>/
     verdicts: dict[str, Verdict] = field(default_factory=dict)         # test grade_id -> trusted verdict
-    verify_note: str | None = None                                     # why no trusted re-check ran, if it did not
     sandbox_active: bool = False
     sandbox_warning: str | None = None
     failures: list[Failure] = field(default_factory=list)              # submission-level failures (worker error...)

@@ -14,8 +14,6 @@ def format_summary(s: Summary) -> str:
                  + f"; {len(s.up_to_date)} already up to date (use --force to re-grade them).")
     for warning in s.warnings:
         lines.append(f"WARNING: {warning}")
-    for note in s.verify_notes:
-        lines.append(f"NOTE: {note}")
 
     if s.scores:
         failed_by_student = {}

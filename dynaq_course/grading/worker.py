@@ -49,7 +49,7 @@ class SandboxRequired(RuntimeError):
 
 
 def prepare_sandbox(ws: Workspace, mode: str):
-    """The kernel set-up for this workspace: helper B2's sandbox, or a plain kernel for mode 'off'."""
+    """The kernel set-up for this workspace: the sandbox (``sandbox.prepare_kernel``), or a plain kernel for mode 'off'."""
     if mode == "off":
         return PlainKernel()
     try:
@@ -163,13 +163,9 @@ def _read_grades(ws: Workspace, job: Job, result: Result) -> None:
 
 
 def _trusted_verdicts(ws: Workspace, job: Job, kernel, result: Result) -> None:
-    # INTEGRATION POINT (helper A): dynaq_course.checks.verify.trusted_verdicts re-checks the
-    # exercises outside the kernel; the main process zeroes points the verdicts do not confirm.
-    try:
-        from dynaq_course.checks.verify import trusted_verdicts
-    except ImportError:
-        result.verify_note = "waiting for verify.trusted_verdicts (dynaq_course/grading/verify.py not installed)"
-        return
+    """Re-check the exercises outside the kernel; the main process zeroes points the verdicts do not confirm."""
+    from dynaq_course.checks.verify import trusted_verdicts
+
     # The children get a fresh folder holding only a copy of the submitted notebooks: it is their working
     # folder (the one place a sandboxed child may write) and where they leave their results.
     folder = ws.root / "verify"

@@ -18,7 +18,6 @@ the two agree:
 """
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass
 
@@ -27,21 +26,10 @@ from tqdm.auto import tqdm
 
 from dynaq_course import engine
 from dynaq_course.agent import learn_environment
+from dynaq_course.params import MAX_STEPS, TUTORIAL_PARAMS, grading_now, show_progress
 from dynaq_course.world import QuentinsWorld
 
-TUTORIAL_PARAMS = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8}
-MAX_STEPS = 1000
 GRADING_SIZE = {"n_experiments": 1, "n_episodes": 10, "shortcut_episode": 5}
-
-
-def grading_now() -> bool:
-    """True while nbgrader executes the notebook (autograde or validate)."""
-    return bool(os.environ.get("NBGRADER_EXECUTION"))
-
-
-def _show_progress(progress: bool) -> bool:
-    """Progress bars unless switched off, grading, or building saved notebooks."""
-    return progress and not grading_now() and not os.environ.get("DYNAQ_NO_PROGRESS")
 
 
 def _shorten_for_grading(n_experiments: int, n_episodes: int) -> tuple[int, int]:
@@ -91,19 +79,8 @@ def run_k_sweep(model_updater, planner, planning_steps=(0, 1, 10, 100), n_experi
     """Steps per episode for each k, shape (len(planning_steps), n_experiments, n_episodes)."""
     ks = _validated(planning_steps, n_experiments, n_episodes)
     n_experiments, n_episodes = _shorten_for_grading(n_experiments, n_episodes)
-    params = dict(TUTORIAL_PARAMS if params is None else params)
-    env = QuentinsWorld()
-    steps = np.zeros((len(ks), n_experiments, n_episodes))
-    with tqdm(total=len(ks) * n_experiments, desc="k sweep", unit="run",
-              disable=not _show_progress(progress)) as bar:
-        for i, k in enumerate(ks):
-            params["k"] = k
-            for experiment in range(n_experiments):
-                bar.set_postfix(k=k)
-                steps[i, experiment] = learn_environment(
-                    env, model_updater, planner, params, max_steps, n_episodes)[2]
-                bar.update()
-    return steps
+    return _learner_runs(model_updater, planner, ks, n_experiments, n_episodes, params, max_steps, progress,
+                         "k sweep")
 
 
 def run_shortcut_experiment(model_updater, planner, planning_steps=(0, 10), n_experiments=1,
@@ -121,10 +98,16 @@ def run_shortcut_experiment(model_updater, planner, planning_steps=(0, 10), n_ex
         shortcut_episode = GRADING_SIZE["shortcut_episode"]
     if not 0 <= shortcut_episode < n_episodes:
         raise ValueError(f"shortcut_episode must lie in 0..{n_episodes - 1}, got {shortcut_episode}.")
+    return _learner_runs(model_updater, planner, ks, n_experiments, n_episodes, params, max_steps, progress,
+                         "shortcut experiment", shortcut_episode=shortcut_episode)
+
+
+def _learner_runs(model_updater, planner, ks, n_experiments, n_episodes, params, max_steps, progress, desc,
+                  shortcut_episode=None):
+    """Steps per episode of ``n_experiments`` runs of the learner's agent for each k, each in a fresh world."""
     params = dict(TUTORIAL_PARAMS if params is None else params)
     steps = np.zeros((len(ks), n_experiments, n_episodes))
-    with tqdm(total=len(ks) * n_experiments, desc="shortcut experiment", unit="run",
-              disable=not _show_progress(progress)) as bar:
+    with tqdm(total=len(ks) * n_experiments, desc=desc, unit="run", disable=not show_progress(progress)) as bar:
         for i, k in enumerate(ks):
             params["k"] = k
             for experiment in range(n_experiments):
@@ -149,7 +132,7 @@ def fast_k_sweep(planning_steps=(0, 1, 10, 100), n_experiments=10, n_episodes=10
     _validated(planning_steps, n_experiments, n_episodes)
     n_experiments, n_episodes = _shorten_for_grading(n_experiments, n_episodes)
     return engine.simulate(planning_steps, n_experiments, n_episodes, max_steps=max_steps, seed=seed,
-                           backend=backend, progress=_show_progress(progress), desc="k sweep (fast engine)",
+                           backend=backend, progress=show_progress(progress), desc="k sweep (fast engine)",
                            **_engine_params(params)).steps
 
 
@@ -163,7 +146,7 @@ def fast_shortcut_experiment(planning_steps=(0, 10), n_experiments=1, n_episodes
     if not 0 <= shortcut_episode < n_episodes:
         raise ValueError(f"shortcut_episode must lie in 0..{n_episodes - 1}, got {shortcut_episode}.")
     return engine.simulate(planning_steps, n_experiments, n_episodes, shortcut_episode=shortcut_episode,
-                           max_steps=max_steps, seed=seed, backend=backend, progress=_show_progress(progress),
+                           max_steps=max_steps, seed=seed, backend=backend, progress=show_progress(progress),
                            desc="shortcut experiment (fast engine)", **_engine_params(params)).steps
 
 
@@ -230,7 +213,7 @@ def compare_with_engine(steps, planning_steps, windows=None, shortcut_episode=No
     if backend == "python":
         n_engine = min(n_engine, 200)   # the plain-Python engine is slower: fewer runs, same check
     result = engine.simulate(ks, n_engine, n_episodes, shortcut_episode=shortcut_episode, max_steps=max_steps,
-                             seed=seed, backend=backend, progress=_show_progress(True),
+                             seed=seed, backend=backend, progress=show_progress(True),
                              desc="fast engine (for the comparison)", **_engine_params(params))
     rng = np.random.default_rng(seed)
     tail = (1 - level) / 2

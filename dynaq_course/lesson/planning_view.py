@@ -32,7 +32,6 @@ are built (``DYNAQ_NO_PROGRESS``) it shows its last picture as a plain image.
 from __future__ import annotations
 
 import html
-import io
 import math
 import time
 from dataclasses import dataclass
@@ -45,16 +44,15 @@ from matplotlib.figure import Figure
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
-from PIL import Image as PILImage
 
 from dynaq_course.agent import learn_environment, q_learning
 from dynaq_course.lesson.plots import GOAL_COLOR, START_COLOR, WALL_COLOR, _grid_axes
 from dynaq_course.lesson import style
 from dynaq_course.lesson.style import BLACK, BLUISH_GREEN, agent_style
-from dynaq_course.lesson.widgets import GradingNote, _grading_now, _static_build
+from dynaq_course.lesson.sliders import GradingNote, canvas_png
+from dynaq_course.params import TUTORIAL_PARAMS, grading_now, static_build
 from dynaq_course.world import ACTION_MOVES, ACTION_NAMES, QuentinsWorld
 
-TUTORIAL_PARAMS = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8}
 INITIAL_VALUE = 1.0          # learn_environment starts every action value at 1
 SEED = 51                    # first two episodes that show the spread clearly (checked in the figure)
 MAX_STEPS = 1000
@@ -478,15 +476,6 @@ def spread_description(snapshots: PlanningSnapshots, episodes=(1, 2)) -> str:
 
 # ------------------------------------------------------------------ the slider
 
-def _png(canvas) -> bytes:
-    """The canvas as PNG bytes (RGB, quick compression: a slider move must stay well under 150 ms)."""
-    width, height = canvas.get_width_height(physical=True)
-    picture = PILImage.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    buffer = io.BytesIO()
-    picture.convert("RGB").save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
-
-
 class _PixelLayer(Artist):
     """Ready-made RGBA pixels pasted at a fixed place of an Agg canvas (no resampling: fast)."""
 
@@ -631,7 +620,7 @@ class PlanningStepExplorer:
         for artist in self._animated:
             if artist.get_visible():
                 artist.draw(renderer)
-        return _png(self.canvas)
+        return canvas_png(self.canvas)
 
     def show(self, position: int) -> bytes:
         """Redraw the picture and caption for ``position`` (what a slider move does)."""
@@ -646,7 +635,7 @@ class PlanningStepExplorer:
 
     def _ipython_display_(self):
         from IPython.display import Image, Markdown, display
-        if _static_build():
+        if static_build():
             # A saved notebook cannot move the slider: show where the episode's planning ends up.
             png = self.show(self.trace.n_updates)
             display(Image(data=png, format="png"))
@@ -662,8 +651,8 @@ def planning_step_explorer(k: int = 50, episode: int = 2, seed: int = SEED, para
 
     It starts at ``position`` (default 0: the values before the episode's first
     real step).
-    Under nbgrader it builds and runs nothing (``widgets.GradingNote``).
+    Under nbgrader it builds and runs nothing (``sliders.GradingNote``).
     """
-    if _grading_now():
+    if grading_now():
         return GradingNote()
     return PlanningStepExplorer(planning_trace(k, episode, seed, params), position=position, **options)

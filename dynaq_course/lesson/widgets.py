@@ -26,7 +26,7 @@ on the first slider move.
 * While nbgrader runs a notebook (``NBGRADER_EXECUTION`` set), the explorers
   build nothing and run nothing: they show one line saying so.
 * When saved notebooks are built (``DYNAQ_NO_PROGRESS`` set, as by
-  ``python -m dynaq_course.grading.editions``) an explorer shows its first picture as a
+  ``python -m dynaq_course.editions``) an explorer shows its first picture as a
   plain image, which any notebook viewer can display, with a note to run the
   notebook to use the sliders.
 """
@@ -34,78 +34,23 @@ from __future__ import annotations
 
 import html
 import math
-import os
-import struct
 import time
-import zlib
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from scipy import special
 
 from dynaq_course import engine
 from dynaq_course.lesson import style
-from dynaq_course.lesson.plots import _describe_steps, _nice_top, _range_text, fewest_steps
+from dynaq_course.lesson.plots import _describe_steps, _nice_top, _range_text, fewest_steps, mean_and_halfwidth
+from dynaq_course.lesson.sliders import GradingNote, encode_png
+from dynaq_course.params import grading_now, static_build
 
 K_OPTIONS = (0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200)
 EPSILON_MAX = 0.5
 EPSILON_STEP = 0.01
 SHOW_PROGRESS_AFTER = 0.5    # seconds of computing before the explorer shows its progress bar
-
-
-def _grading_now() -> bool:
-    return bool(os.environ.get("NBGRADER_EXECUTION"))
-
-
-def _static_build() -> bool:
-    return bool(os.environ.get("DYNAQ_NO_PROGRESS"))
-
-
-class GradingNote:
-    """What an explorer is while nbgrader runs the notebook: one line of text."""
-
-    text = ("nbgrader is running this notebook, so the sliders are not built here "
-            "(nothing in them is graded).")
-
-    def __repr__(self) -> str:
-        return self.text
-
-    def _repr_markdown_(self) -> str:
-        return f"*{self.text}*"
-
-
-def encode_png(rgba) -> bytes:
-    """PNG bytes of an (height, width, 4) uint8 canvas buffer, alpha dropped.
-
-    Written here (rows unfiltered, zlib level 1) because it takes a third of
-    the time Pillow's encoder takes on the explorers' 2x pictures, for files of
-    about the same size (mostly white figures compress well without filters).
-    """
-    rgba = np.asarray(rgba)
-    if rgba.dtype != np.uint8 or rgba.ndim != 3 or rgba.shape[2] not in (3, 4):
-        raise ValueError(f"expected an (height, width, 3 or 4) uint8 image, got {rgba.dtype} {rgba.shape}.")
-    height, width = rgba.shape[:2]
-    rows = np.zeros((height, 1 + 3 * width), np.uint8)      # each row: filter type 0, then RGB
-    rows[:, 1:] = rgba[:, :, :3].reshape(height, 3 * width)
-
-    def chunk(tag: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)    # 8-bit RGB, no interlace
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
-            + chunk(b"IEND", b""))
-
-
-def mean_and_halfwidth(runs: np.ndarray):
-    """Mean over runs (axis 0) and the half-width of its 95% Student-t interval."""
-    runs = np.asarray(runs, dtype=float)
-    mean = runs.mean(axis=0)
-    if len(runs) < 2:
-        return mean, np.zeros_like(mean)
-    sem = runs.std(axis=0, ddof=1) / math.sqrt(len(runs))
-    return mean, sem * special.stdtrit(len(runs) - 1, 0.975)
 
 
 class Explorer:
@@ -375,7 +320,7 @@ class Explorer:
     # -------------------------------------------------------------- display
     def _ipython_display_(self):
         from IPython.display import Image, Markdown, display
-        if _static_build():
+        if static_build():
             display(Image(data=self.last["png"], format="png", width=self.display_width))
             display(Markdown(f"*Figure: {html.escape(self.last['description'])}*"))
             display(Markdown("*Run this notebook to move the sliders; this is the picture for "
@@ -387,7 +332,7 @@ class Explorer:
 def k_sweep_explorer(k: int = 10, epsilon: float = 0.05, n_experiments: int = 10, n_episodes: int = 100,
                      **options):
     """Sliders over the k sweep: Q-learning against Dyna-Q with k planning steps."""
-    if _grading_now():
+    if grading_now():
         return GradingNote()
     return Explorer("k_sweep", k=k, epsilon=epsilon, n_experiments=n_experiments,
                     n_episodes=n_episodes, **options)
@@ -396,7 +341,7 @@ def k_sweep_explorer(k: int = 10, epsilon: float = 0.05, n_experiments: int = 10
 def shortcut_explorer(k: int = 10, epsilon: float = 0.05, n_experiments: int = 10, n_episodes: int = 400,
                       shortcut_episode: int = 200, **options):
     """Sliders over the shortcut experiment: the door opens at ``shortcut_episode``."""
-    if _grading_now():
+    if grading_now():
         return GradingNote()
     return Explorer("shortcut", k=k, epsilon=epsilon, n_experiments=n_experiments,
                     n_episodes=n_episodes, shortcut_episode=shortcut_episode, **options)
