@@ -11,6 +11,7 @@ submission after the other, nbgrader's own command) and the other with
 the ratio, and whether both gave the same grades where both graded. Timings on a
 shared machine are noisy: compare the two numbers of the same run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,14 +31,25 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 from course_copy import ASSIGNMENT, nbgrader, nbgrader_env  # noqa: E402
 from grade_course import gradebook_rows, make_mini_course, submit  # noqa: E402
 
-KINDS = ["all_right", "wrong_model_update", "right_other_style", "wrong_planning", "untouched", "all_right",
-         "invalid_json", "all_right", "wrong_planning", "right_other_style"]   # 1 in 10 broken
+KINDS = [
+    "all_right",
+    "wrong_model_update",
+    "right_other_style",
+    "wrong_planning",
+    "untouched",
+    "all_right",
+    "invalid_json",
+    "all_right",
+    "wrong_planning",
+    "right_other_style",
+]  # 1 in 10 broken
 
 
 def make_course(base: Path, mini: bool) -> tuple[Path, dict]:
     if mini:
         return make_mini_course(base)
     from course_copy import make_course_copy
+
     course = make_course_copy(base / "course")
     env = nbgrader_env(base / "exchange", base / "jupyter_config")
     nbgrader(course, env, "generate_assignment", ASSIGNMENT, "--force")
@@ -79,31 +91,69 @@ def main(argv=None) -> int:
         plain, ours = base / "plain", base / "ours"
         shutil.copytree(course, plain)
         shutil.copytree(course, ours)
-        print(f"{a.n} submissions ({'notebooks 02+03' if a.mini else 'all 5 notebooks'}), "
-              f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
+        print(
+            f"{a.n} submissions ({'notebooks 02+03' if a.mini else 'all 5 notebooks'}), "
+            f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
 
         t_plain, proc = timed([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], plain, env)
-        print(f"nbgrader autograde (sequential):       {t_plain:7.1f} s  "
-              f"{60 * a.n / t_plain:6.1f} submissions/min  (exit {proc.returncode})", flush=True)
-        t_ours, proc2 = timed([sys.executable, "-m", "dynaq_course.grade", ASSIGNMENT, "--no-progress",
-                               "--jobs", str(a.jobs), "--sandbox", a.sandbox], ours, env)
-        print(f"dynaq_course.grade --jobs {a.jobs} --sandbox {a.sandbox}: {t_ours:7.1f} s  "
-              f"{60 * a.n / t_ours:6.1f} submissions/min  (exit {proc2.returncode})", flush=True)
+        print(
+            f"nbgrader autograde (sequential):       {t_plain:7.1f} s  "
+            f"{60 * a.n / t_plain:6.1f} submissions/min  (exit {proc.returncode})",
+            flush=True,
+        )
+        t_ours, proc2 = timed(
+            [
+                sys.executable,
+                "-m",
+                "dynaq_course.grade",
+                ASSIGNMENT,
+                "--no-progress",
+                "--jobs",
+                str(a.jobs),
+                "--sandbox",
+                a.sandbox,
+            ],
+            ours,
+            env,
+        )
+        print(
+            f"dynaq_course.grade --jobs {a.jobs} --sandbox {a.sandbox}: {t_ours:7.1f} s  "
+            f"{60 * a.n / t_ours:6.1f} submissions/min  (exit {proc2.returncode})",
+            flush=True,
+        )
         print(f"ratio (nbgrader time / parallel time): {t_plain / t_ours:.2f}x")
         if a.n:
-            print(f"projected for 100 submissions: nbgrader {100 * t_plain / a.n / 60:.1f} min, "
-                  f"parallel {100 * t_ours / a.n / 60:.1f} min")
+            print(
+                f"projected for 100 submissions: nbgrader {100 * t_plain / a.n / 60:.1f} min, "
+                f"parallel {100 * t_ours / a.n / 60:.1f} min"
+            )
 
         rows_plain, rows_ours = gradebook_rows(plain)["grades"], gradebook_rows(ours)["grades"]
         broken = {s for s, k in kinds.items() if k == "invalid_json"}
         compared = [k for k in rows_plain if k[0] not in broken]
         same = sum(rows_plain[k]["auto_score"] == rows_ours.get(k, {}).get("auto_score") for k in compared)
-        print(f"same auto scores on {same}/{len(compared)} grade cells of the submissions both graded "
-              f"({len(broken)} broken submission(s) left out: nbgrader drops them whole)")
+        print(
+            f"same auto scores on {same}/{len(compared)} grade cells of the submissions both graded "
+            f"({len(broken)} broken submission(s) left out: nbgrader drops them whole)"
+        )
         if a.json:
-            a.json.write_text(json.dumps(dict(n=a.n, jobs=a.jobs, sandbox=a.sandbox, mini=a.mini,
-                                              nbgrader_seconds=t_plain, parallel_seconds=t_ours,
-                                              ratio=t_plain / t_ours, same=same, compared=len(compared))))
+            a.json.write_text(
+                json.dumps(
+                    dict(
+                        n=a.n,
+                        jobs=a.jobs,
+                        sandbox=a.sandbox,
+                        mini=a.mini,
+                        nbgrader_seconds=t_plain,
+                        parallel_seconds=t_ours,
+                        ratio=t_plain / t_ours,
+                        same=same,
+                        compared=len(compared),
+                    )
+                )
+            )
         if proc2.returncode not in (0, 1):
             print(proc2.stdout[-3000:], proc2.stderr[-3000:])
         summary = [ln for ln in proc2.stdout.splitlines() if "graded in" in ln or "COULD NOT" in ln]

@@ -17,6 +17,7 @@ Nothing here is used by the course; the package's ``agent.learn_environment``
 is the tested reference, and ``tests/test_agent.py`` checks it step for step
 against the tutorial's helpers.
 """
+
 import numpy as np
 
 START, GOAL, DOOR_BELOW = 54, 99, 64
@@ -33,7 +34,7 @@ class TutorialWorld:
     def __init__(self):
         self.n_states, self.n_actions = 100, 4
         self.init_state = START
-        self.door = DOOR_BELOW   # the cell whose "up" is penalised; moves away when opened
+        self.door = DOOR_BELOW  # the cell whose "up" is penalised; moves away when opened
 
     def toggle_shortcut(self):
         self.door = 2 if self.door == DOOR_BELOW else DOOR_BELOW
@@ -56,8 +57,7 @@ class TutorialWorld:
                 reward = 1
             if state >= 90:
                 next_state = state
-            elif state in [2, 12, 22, 32, 42, 52, 62, 3, 63, self.door, 5, 65,
-                           6, 16, 26, 36, 46, 56, 66]:
+            elif state in [2, 12, 22, 32, 42, 52, 62, 3, 63, self.door, 5, 65, 6, 16, 26, 36, 46, 56, 66]:
                 reward = -1
         elif action == 2:
             next_state = state - 1
@@ -108,8 +108,7 @@ def planning(model, value, params):
     return value
 
 
-def learn_environment(env, model_updater, planner, params, max_steps, n_episodes,
-                      shortcut_episode=None):
+def learn_environment(env, model_updater, planner, params, max_steps, n_episodes, shortcut_episode=None):
     value = np.ones((env.n_states, env.n_actions))
     reward_sums = np.zeros(n_episodes)
     episode_steps = np.zeros(n_episodes)
@@ -147,8 +146,7 @@ def k_sweep(planning_steps=(0, 1, 10, 100), n_experiments=10, n_episodes=100, ma
     for i, k in enumerate(planning_steps):
         params["k"] = k
         for experiment in range(n_experiments):
-            steps[i, experiment] = learn_environment(env, model_update, planning, params,
-                                                     max_steps, n_episodes)[2]
+            steps[i, experiment] = learn_environment(env, model_update, planning, params, max_steps, n_episodes)[2]
     return steps
 
 
@@ -160,6 +158,7 @@ def shortcut_experiment(planning_steps=(0, 10), n_episodes=400, shortcut_episode
     for i, k in enumerate(planning_steps):
         env = TutorialWorld()
         params["k"] = k
-        steps[i] = learn_environment(env, model_update, planning, params, max_steps, n_episodes,
-                                     shortcut_episode=shortcut_episode)[2]
+        steps[i] = learn_environment(
+            env, model_update, planning, params, max_steps, n_episodes, shortcut_episode=shortcut_episode
+        )[2]
     return steps

@@ -8,6 +8,7 @@ experiments, figures and sliders), ``going_further`` (Section 6), and
 
 The exercise functions are not here: students write them in the notebooks.
 """
+
 from dynaq_course import _moved
 from dynaq_course.agent import epsilon_greedy, learn_environment, new_model, q_learning
 from dynaq_course.world import ACTION_NAMES, QuentinsWorld

@@ -7,6 +7,7 @@ each such path to where the module lives now; importing an old path gives the ne
 module itself (the same object, so patching one patches the other), and
 ``python -m OLD.PATH`` runs the new module. New code imports the new paths.
 """
+
 from __future__ import annotations
 
 import importlib

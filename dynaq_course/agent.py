@@ -4,6 +4,7 @@ Same names, signatures and semantics as the tutorial's helpers, so a student
 who follows the tutorial calls them as it says. Random draws use NumPy's global
 generator, so ``np.random.seed`` makes a run repeatable.
 """
+
 from __future__ import annotations
 
 import math
@@ -69,19 +70,15 @@ def new_model(n_states: int, n_actions: int) -> np.ndarray:
 def _require_array(result, like: np.ndarray, who: str, what: str) -> np.ndarray:
     if result is None:
         raise TypeError(
-            f"{who} returned None. It must return the updated {what} "
-            f"(add `return {what}` at the end of the function)."
+            f"{who} returned None. It must return the updated {what} (add `return {what}` at the end of the function)."
         )
     result = np.asarray(result)
     if result.shape != like.shape:
-        raise ValueError(
-            f"{who} returned an array of shape {result.shape}; the {what} has shape {like.shape}."
-        )
+        raise ValueError(f"{who} returned an array of shape {result.shape}; the {what} has shape {like.shape}.")
     return result
 
 
-def learn_environment(env, model_updater, planner, params, max_steps,
-                      n_episodes, shortcut_episode=None):
+def learn_environment(env, model_updater, planner, params, max_steps, n_episodes, shortcut_episode=None):
     """Run Dyna-Q (or Q-learning when ``params['k'] == 0``) on ``env``.
 
     Each step: act epsilon-greedily, Q-learn from the real transition, update
@@ -116,8 +113,9 @@ def learn_environment(env, model_updater, planner, params, max_steps,
             next_state, reward = env.get_outcome(state, action)
             reward_sum += reward
             value = q_learning(state, action, reward, next_state, value, params)
-            model = _require_array(model_updater(model, state, action, reward, next_state),
-                                   model, updater_name, "model")
+            model = _require_array(
+                model_updater(model, state, action, reward, next_state), model, updater_name, "model"
+            )
             value = _require_array(planner(model, value, params), value, planner_name, "value")
             if next_state is None:
                 break

@@ -1,4 +1,5 @@
 """``python -m dynaq_course.editions``: build the three editions (the code is in ``grading.editions``)."""
+
 import sys
 
 from dynaq_course.grading import editions as _editions

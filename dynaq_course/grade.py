@@ -7,6 +7,7 @@
 Run from the course folder (nbgrader_config.py, source/, submitted/, gradebook.db).
 See dynaq_course/grading/batch.py for what it does.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,18 +24,38 @@ def parse_args(argv=None) -> Options:
     p.add_argument("--jobs", "-j", type=int, default=None, help="local worker processes (default: number of cores)")
     p.add_argument("--student", nargs="+", default=[], metavar="ID", help="grade only these students")
     p.add_argument("--force", action="store_true", help="re-grade submissions that are already graded")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786) instead of local processes")
-    p.add_argument("--sandbox", choices=SANDBOX_MODES, default="auto",
-                   help="auto: sandbox when the OS allows, warn loudly otherwise; require: fail without it; off: plain kernels")
-    p.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
-                   help="per-cell time limit (default: the course's Execute.timeout)")
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786) instead of local processes"
+    )
+    p.add_argument(
+        "--sandbox",
+        choices=SANDBOX_MODES,
+        default="auto",
+        help="auto: sandbox when the OS allows, warn loudly otherwise; require: fail without it; off: plain kernels",
+    )
+    p.add_argument(
+        "--timeout",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="per-cell time limit (default: the course's Execute.timeout)",
+    )
     p.add_argument("--course", type=Path, default=Path.cwd(), help="course folder (default: the current folder)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     a = p.parse_args(argv)
     if a.jobs is not None and a.jobs < 1:
         p.error("--jobs must be at least 1")
-    return Options(a.assignment, a.course, a.jobs, a.student, a.force, a.scheduler, a.sandbox, a.timeout,
-                   progress=not a.no_progress)
+    return Options(
+        a.assignment,
+        a.course,
+        a.jobs,
+        a.student,
+        a.force,
+        a.scheduler,
+        a.sandbox,
+        a.timeout,
+        progress=not a.no_progress,
+    )
 
 
 def main(argv=None) -> int:

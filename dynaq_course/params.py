@@ -2,6 +2,7 @@
 
 Standard library only, so the kernel-side checks can import it too.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ It sits at the bottom layer because both ``going_further.prioritized`` (the agen
 and ``checks`` (the probes of ``push_predecessors``, which receive a queue) use it;
 notebooks import it as ``dynaq_course.going_further.prioritized.PriorityQueue``.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -15,11 +16,14 @@ import numpy as np
 
 def _pair(pair) -> tuple[int, int]:
     if not isinstance(pair, tuple) or len(pair) != 2:
-        raise ValueError(f"A queue entry must be a pair (state, action) as a tuple of two integers, "
-                         f"got {pair!r}. Push e.g. queue.push((s_bar, a_bar), priority).")
+        raise ValueError(
+            f"A queue entry must be a pair (state, action) as a tuple of two integers, "
+            f"got {pair!r}. Push e.g. queue.push((s_bar, a_bar), priority)."
+        )
     for part in pair:
         integral = isinstance(part, numbers.Integral) or (
-            isinstance(part, numbers.Real) and math.isfinite(part) and float(part).is_integer())
+            isinstance(part, numbers.Real) and math.isfinite(part) and float(part).is_integer()
+        )
         if isinstance(part, (bool, np.bool_)) or not integral or part < 0:
             raise ValueError(f"A queue entry must be a pair (state, action) of integers >= 0, got {pair!r}.")
     return int(pair[0]), int(pair[1])
@@ -27,7 +31,7 @@ def _pair(pair) -> tuple[int, int]:
 
 def _priority(priority) -> float:
     if isinstance(priority, np.ndarray) and priority.size == 1 and priority.dtype.kind in "iuf":
-        priority = priority.reshape(())[()]          # e.g. a 0-d array from np.abs
+        priority = priority.reshape(())[()]  # e.g. a 0-d array from np.abs
     if isinstance(priority, (bool, np.bool_)) or not isinstance(priority, numbers.Real):
         raise ValueError(f"A priority must be a number, got {priority!r}.")
     value = float(priority)
@@ -53,8 +57,8 @@ class PriorityQueue:
     """
 
     def __init__(self):
-        self._priority = {}                 # pair -> priority
-        self._heap = []                     # (-priority, pair); entries that no longer match are skipped
+        self._priority = {}  # pair -> priority
+        self._heap = []  # (-priority, pair); entries that no longer match are skipped
 
     def push(self, pair, priority) -> None:
         pair, priority = _pair(pair), _priority(priority)

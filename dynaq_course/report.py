@@ -1,8 +1,9 @@
 """The class report of an assignment (instructors), from the gradebook and autograded notebooks.
 
-    python -m dynaq_course.report dyna_q                     # table in the terminal
-    python -m dynaq_course.report dyna_q --html report.html  # and an HTML page with a figure
+python -m dynaq_course.report dyna_q                     # table in the terminal
+python -m dynaq_course.report dyna_q --html report.html  # and an HTML page with a figure
 """
+
 from __future__ import annotations
 
 import argparse

@@ -14,6 +14,7 @@ States are numbered row by row from the bottom left::
 
 Actions are 0 right, 1 up, 2 left, 3 down.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -36,11 +37,7 @@ TERMINAL = -1  # marks "the episode ended" in the integer next-state table
 # The red walls: entering one of these cells costs -1 (the agent still enters).
 # Two columns (x=2 and x=6, rows 1-7) joined by a bottom bar with a gap at 14
 # and a top bar (73, 74, 75): a box around the start with its exit at the bottom.
-RED_STATES = frozenset(
-    [10 * y + 2 for y in range(1, 8)]
-    + [10 * y + 6 for y in range(1, 8)]
-    + [13, 15, 73, 74, 75]
-)
+RED_STATES = frozenset([10 * y + 2 for y in range(1, 8)] + [10 * y + 6 for y in range(1, 8)] + [13, 15, 73, 74, 75])
 # When the shortcut is open, stepping up from 64 into 74 is free: a door in the
 # top bar of the box. Entering 74 any other way still costs -1.
 SHORTCUT_FROM = 64
@@ -67,8 +64,7 @@ def _build_tables(shortcut_open: bool) -> tuple[np.ndarray, np.ndarray]:
             if target == GOAL_STATE:
                 reward[state, action] = 1.0
             elif target in RED_STATES:
-                door = (shortcut_open and state == SHORTCUT_FROM
-                        and action == SHORTCUT_ACTION)
+                door = shortcut_open and state == SHORTCUT_FROM and action == SHORTCUT_ACTION
                 reward[state, action] = 0.0 if door else -1.0
     next_state.setflags(write=False)
     reward.setflags(write=False)
@@ -161,11 +157,7 @@ class QuentinsWorld:
 
     def get_all_outcomes(self) -> dict:
         """{(state, action): [(probability, next_state, reward)]} for every pair."""
-        return {
-            (s, a): [(1, *self.get_outcome(s, a))]
-            for s in range(self.n_states)
-            for a in range(self.n_actions)
-        }
+        return {(s, a): [(1, *self.get_outcome(s, a))] for s in range(self.n_states) for a in range(self.n_actions)}
 
     @staticmethod
     def state_to_xy(state) -> tuple[int, int]:

@@ -7,6 +7,7 @@ exercise skeletons filled in the obvious way (``tutorial_model_update``,
 ``tutorial_planning``). The package must consume the global RNG exactly as they
 do, so with the same seed both give bit-identical results.
 """
+
 import importlib.util
 import pathlib
 
@@ -41,14 +42,13 @@ def tutorial_q_learning(state, action, reward, next_state, value, params):
     else:
         max_value = np.max(value[int(next_state)])
     # reward prediction error
-    delta = reward + params['gamma'] * max_value - prev_value
+    delta = reward + params["gamma"] * max_value - prev_value
     # update value of previous state-action pair
-    value[int(state), int(action)] = prev_value + params['alpha'] * delta
+    value[int(state), int(action)] = prev_value + params["alpha"] * delta
     return value
 
 
-def tutorial_learn_environment(env, model_updater, planner, params, max_steps,
-                               n_episodes, shortcut_episode=None):
+def tutorial_learn_environment(env, model_updater, planner, params, max_steps, n_episodes, shortcut_episode=None):
     # Start with a uniform value function
     value = np.ones((env.n_states, env.n_actions))
     # Run learning
@@ -69,7 +69,7 @@ def tutorial_learn_environment(env, model_updater, planner, params, max_steps,
         reward_sum = 0
         for t in range(max_steps):
             # choose next action
-            action = tutorial_epsilon_greedy(value[state], params['epsilon'])
+            action = tutorial_epsilon_greedy(value[state], params["epsilon"])
             # observe outcome of action on environment
             next_state, reward = env.get_outcome(state, action)
             # sum rewards obtained
@@ -96,7 +96,7 @@ def tutorial_model_update(model, state, action, reward, next_state):
 
 def tutorial_planning(model, value, params):
     # Perform k additional updates at random (planning)
-    for _ in range(params['k']):
+    for _ in range(params["k"]):
         candidates = np.array(np.where(~np.isnan(model[:, :, 0]))).T
         idx = np.random.choice(len(candidates))
         state, action = candidates[idx]
@@ -107,16 +107,17 @@ def tutorial_planning(model, value, params):
 
 def run_tutorial(seed, k, n_episodes, shortcut_episode=None, max_steps=1000, world=QuentinsWorld):
     np.random.seed(seed)
-    return tutorial_learn_environment(world(), tutorial_model_update, tutorial_planning,
-                                      dict(PARAMS, k=k), max_steps, n_episodes, shortcut_episode)
+    return tutorial_learn_environment(
+        world(), tutorial_model_update, tutorial_planning, dict(PARAMS, k=k), max_steps, n_episodes, shortcut_episode
+    )
 
 
-def run_package(seed, k, n_episodes, model_updater, planner, shortcut_episode=None,
-                max_steps=1000, env=None):
+def run_package(seed, k, n_episodes, model_updater, planner, shortcut_episode=None, max_steps=1000, env=None):
     np.random.seed(seed)
     env = QuentinsWorld() if env is None else env
-    return learn_environment(env, model_updater, planner, dict(PARAMS, k=k), max_steps,
-                             n_episodes, shortcut_episode=shortcut_episode)
+    return learn_environment(
+        env, model_updater, planner, dict(PARAMS, k=k), max_steps, n_episodes, shortcut_episode=shortcut_episode
+    )
 
 
 def assert_identical(ours, theirs):
@@ -272,7 +273,8 @@ def test_q_learning_loop_identical_on_the_oracle_world(reference_functions):
     """The tutorial's loop on the independent oracle world of test_world.py."""
     # loaded by path, so this works whatever pytest's import mode
     spec = importlib.util.spec_from_file_location(
-        "_oracle_test_world", pathlib.Path(__file__).with_name("test_world.py"))
+        "_oracle_test_world", pathlib.Path(__file__).with_name("test_world.py")
+    )
     oracle = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(oracle)
     OracleWorld = oracle.OracleWorld
@@ -351,8 +353,7 @@ def test_shortcut_demo_is_in_model_and_values_at_start_of_episode(reference_func
         values.append(value[64, 1])
         return planning(model, value, params)
 
-    run_package(0, 0, 6, recording_update, recording_planning, shortcut_episode=3,
-                max_steps=1, env=env)
+    run_package(0, 0, 6, recording_update, recording_planning, shortcut_episode=3, max_steps=1, env=env)
     assert [s["open"] for s in seen] == [False] * 3 + [True] * 3
     assert all(np.isnan(s["model_64_up"]).all() for s in seen[:3])
     for s in seen[3:]:

@@ -3,6 +3,7 @@
 Gymnasium is an optional dependency of the course (requirements.txt installs it
 for these tests); the last tests check that the course runs without it.
 """
+
 import collections
 import re
 import subprocess
@@ -18,10 +19,9 @@ from gymnasium.utils.env_checker import check_env
 from matplotlib.colors import to_rgb
 
 from dynaq_course import engine, world
-from dynaq_course.lesson import experiments
-from dynaq_course.lesson import plots
 from dynaq_course.going_further.greedy_paths import optimal_values
 from dynaq_course.going_further.gym_env import END_AT_GOAL_ID, ENV_ID, GYMNASIUM_PIN, EndAtGoal, QuentinWorldEnv
+from dynaq_course.lesson import experiments, plots
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,8 +58,7 @@ def shortest_path_length(shortcut_open: bool, avoid_walls: bool) -> int:
 # ---------------------------------------------------------------------------
 # Gymnasium's own checks, registration, the requirements pin
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("kwargs", [{}, {"render_mode": "rgb_array"},
-                                    {"shortcut_open": True, "slip": 0.25}])
+@pytest.mark.parametrize("kwargs", [{}, {"render_mode": "rgb_array"}, {"shortcut_open": True, "slip": 0.25}])
 def test_passes_gymnasiums_env_checker_without_warnings(kwargs):
     env = make(**kwargs)
     with warnings.catch_warnings(record=True) as caught:
@@ -84,8 +83,7 @@ def test_make_registers_spaces_and_time_limit():
 
 
 def test_requirements_pin_matches_the_module_and_installed_version():
-    lines = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
-             if re.match(r"gymnasium\s*==", line)]
+    lines = [line for line in (ROOT / "requirements.txt").read_text().splitlines() if re.match(r"gymnasium\s*==", line)]
     assert len(lines) == 1, "requirements.txt must pin gymnasium once"
     assert re.match(r"gymnasium\s*==\s*(\S+)", lines[0]).group(1) == GYMNASIUM_PIN
     assert gym.__version__ == GYMNASIUM_PIN
@@ -203,8 +201,9 @@ def test_slip_replaces_the_action_by_a_uniform_random_one(slip):
     for _ in range(n):
         env.reset(options={"start_state": world.START_STATE})
         counts[env.step(1)[0]] += 1
-    expected = {int(world.NEXT_STATE_TABLE[0, world.START_STATE, a]):
-                slip / 4 + (1 - slip) * (a == 1) for a in range(4)}
+    expected = {
+        int(world.NEXT_STATE_TABLE[0, world.START_STATE, a]): slip / 4 + (1 - slip) * (a == 1) for a in range(4)
+    }
     assert set(counts) == set(expected)
     for cell, p in expected.items():
         sd = np.sqrt(n * p * (1 - p))
@@ -362,8 +361,10 @@ def test_q_learning_loop_learns_a_shortest_wall_free_path():
 WRAPPED_WARNING = "is different from the unwrapped version"
 
 
-@pytest.mark.parametrize("make_wrapped", [lambda: gym.make(END_AT_GOAL_ID),
-                                          lambda: EndAtGoal(gym.make(ENV_ID, shortcut_open=True, slip=0.25))])
+@pytest.mark.parametrize(
+    "make_wrapped",
+    [lambda: gym.make(END_AT_GOAL_ID), lambda: EndAtGoal(gym.make(ENV_ID, shortcut_open=True, slip=0.25))],
+)
 def test_end_at_goal_passes_gymnasiums_env_checker(make_wrapped):
     env = make_wrapped()
     with warnings.catch_warnings(record=True) as caught:
@@ -379,19 +380,19 @@ def test_end_at_goal_is_registered_and_rebuilt_from_its_spec():
     assert isinstance(env, EndAtGoal) and isinstance(env.unwrapped, QuentinWorldEnv)
     assert env.spec.max_episode_steps == engine.MAX_STEPS and "TimeLimit" in str(env)
     wrapped = EndAtGoal(gym.make(ENV_ID, slip=0.1))
-    again = gym.make(wrapped.spec)                      # the spec records the wrapper and the kwargs
+    again = gym.make(wrapped.spec)  # the spec records the wrapper and the kwargs
     assert isinstance(again, EndAtGoal) and again.unwrapped.slip == 0.1
 
 
 def test_end_at_goal_terminates_on_the_step_into_the_goal():
     env = gym.make(END_AT_GOAL_ID)
     env.reset(options={"start_state": 98})
-    assert env.step(0)[:4] == (99, 1.0, True, False)     # the course would say (99, 1.0, False, False)
+    assert env.step(0)[:4] == (99, 1.0, True, False)  # the course would say (99, 1.0, False, False)
     env.reset(options={"start_state": 89})
     assert env.step(1)[:4] == (99, 1.0, True, False)
     env.reset(options={"start_state": 97})
-    assert env.step(0)[:4] == (98, 0.0, False, False)    # everything else is unchanged
-    for state, by_action in env.P.items():              # P: entering the goal is terminal
+    assert env.step(0)[:4] == (98, 0.0, False, False)  # everything else is unchanged
+    for state, by_action in env.P.items():  # P: entering the goal is terminal
         for action, outcomes in by_action.items():
             for (p, nxt, r, done), course in zip(outcomes, env.unwrapped.P[state][action]):
                 assert (p, nxt, r) == course[:3] and done == (course[3] or nxt == world.GOAL_STATE)
@@ -432,7 +433,7 @@ def test_same_actions_same_return_one_step_shorter(slip):
         course, usual = make(slip=slip, max_episode_steps=300), EndAtGoal(make(slip=slip, max_episode_steps=300))
         r_course, o_course, done_course = _play(course, actions, seed)
         r_usual, o_usual, done_usual = _play(usual, actions, seed)
-        if done_usual:                                   # reached the goal before the time limit
+        if done_usual:  # reached the goal before the time limit
             reached += 1
             assert len(r_course) == len(r_usual) + 1 and done_course
             assert r_course[-1] == 0.0 and o_course[-1] == o_usual[-1] == world.GOAL_STATE
@@ -440,17 +441,24 @@ def test_same_actions_same_return_one_step_shorter(slip):
             for gamma in (1.0, 0.8):
                 disc = gamma ** np.arange(len(r_course))
                 assert np.dot(disc, r_course) == pytest.approx(np.dot(disc[:-1], r_usual))
-        else:                                            # truncated: the same episode
+        else:  # truncated: the same episode
             assert (r_course, o_course) == (r_usual, o_usual)
-    assert reached >= 20                                 # the main case was exercised
+    assert reached >= 20  # the main case was exercised
 
 
 def _value_iteration(P, gamma=0.8, sweeps=500):
     q = np.zeros((world.N_STATES, world.N_ACTIONS))
     for _ in range(sweeps):
         best = q.max(axis=1)
-        q = np.array([[sum(p * (r + (0.0 if done else gamma * best[nxt])) for p, nxt, r, done in P[s][a])
-                       for a in range(world.N_ACTIONS)] for s in range(world.N_STATES)])
+        q = np.array(
+            [
+                [
+                    sum(p * (r + (0.0 if done else gamma * best[nxt])) for p, nxt, r, done in P[s][a])
+                    for a in range(world.N_ACTIONS)
+                ]
+                for s in range(world.N_STATES)
+            ]
+        )
     return q
 
 
@@ -459,8 +467,8 @@ def test_optimal_values_agree_on_every_pair_but_the_goals(slip):
     course_env = QuentinWorldEnv(slip=slip)
     q_course = _value_iteration(course_env.P)
     q_usual = _value_iteration(EndAtGoal(QuentinWorldEnv(slip=slip)).P)
-    np.testing.assert_allclose(q_usual[:world.GOAL_STATE], q_course[:world.GOAL_STATE], atol=1e-12)
-    assert np.all(q_course[world.GOAL_STATE] == 0.0)    # in the course the step from the goal pays 0
+    np.testing.assert_allclose(q_usual[: world.GOAL_STATE], q_course[: world.GOAL_STATE], atol=1e-12)
+    assert np.all(q_course[world.GOAL_STATE] == 0.0)  # in the course the step from the goal pays 0
     if slip == 0.0:
         np.testing.assert_allclose(q_course, optimal_values(False), atol=1e-12)
 
@@ -494,7 +502,7 @@ def test_q_learning_learns_the_same_values_under_both_conventions_when_the_goal_
     q_course, len_course = q_learning_on_fixed_behaviour(make(), 100, start_value=0.0)
     q_usual, len_usual = q_learning_on_fixed_behaviour(EndAtGoal(make()), 100, start_value=0.0)
     np.testing.assert_array_equal(len_course, len_usual + 1)
-    np.testing.assert_array_equal(q_course, q_usual)             # every pair, the goal's too (0 in both)
+    np.testing.assert_array_equal(q_course, q_usual)  # every pair, the goal's too (0 in both)
     # Negative control: with the course's optimistic start (1), the goal's actions that the course's extra
     # step never tries keep their 1, and the step into the goal is valued 1 + 0.8 * 1 there, not 1.
     q_course, _ = q_learning_on_fixed_behaviour(make(), 100, start_value=1.0)
@@ -507,8 +515,9 @@ def test_q_learning_learns_the_same_values_under_both_conventions_when_the_goal_
 # the course without Gymnasium
 # ---------------------------------------------------------------------------
 def run_python(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_the_course_does_not_import_gymnasium():
@@ -523,7 +532,7 @@ def test_the_course_does_not_import_gymnasium():
 
 
 def test_the_course_runs_without_gymnasium_and_gym_env_says_how_to_install_it():
-    result = run_python(f"""
+    result = run_python("""
         import sys
         sys.modules["gymnasium"] = None  # makes `import gymnasium` fail, as if not installed
         import dynaq_course

@@ -8,6 +8,7 @@ after two episodes for nearly every seed (and not for the controls); the
 slider's tables replay the run exactly; a slider move redraws one image in
 place; nothing is built under nbgrader; saved-notebook builds show a picture.
 """
+
 import html
 import re
 
@@ -43,13 +44,15 @@ def recorded_run(model_update, planner, k, n_episodes, seed):
     steps = []
 
     def recording_update(model, state, action, reward, next_state):
-        steps.append(pv.Transition(int(state), int(action), float(reward),
-                                   None if next_state is None else int(next_state)))
+        steps.append(
+            pv.Transition(int(state), int(action), float(reward), None if next_state is None else int(next_state))
+        )
         return model_update(model, state, action, reward, next_state)
 
     np.random.seed(seed)
-    value, _, episode_steps = learn_environment(QuentinsWorld(), recording_update, planner,
-                                                dict(PARAMS, k=k), 1000, n_episodes)
+    value, _, episode_steps = learn_environment(
+        QuentinsWorld(), recording_update, planner, dict(PARAMS, k=k), 1000, n_episodes
+    )
     bounds = np.cumsum(episode_steps).astype(int)
     return value, [steps[a:b] for a, b in zip(np.r_[0, bounds[:-1]], bounds)]
 
@@ -65,6 +68,7 @@ def plain_q_learning(episodes):
 
 # ------------------------------------------------------------------ the recorded run
 
+
 @pytest.mark.parametrize("seed", [pv.SEED, 3, 17])
 def test_the_acting_agent_is_the_course_agent_with_the_instructors_functions(reference_functions, seed):
     model_update, planner = reference_functions
@@ -74,7 +78,7 @@ def test_the_acting_agent_is_the_course_agent_with_the_instructors_functions(ref
     assert snapshots.episodes == episodes
     np.testing.assert_array_equal(snapshots.values[50][-1], value)
     trace = pv.planning_trace(k=50, episode=2, seed=seed)
-    np.testing.assert_array_equal(trace.tables[-1], value)       # the slider ends where the straight run ends
+    np.testing.assert_array_equal(trace.tables[-1], value)  # the slider ends where the straight run ends
     np.testing.assert_array_equal(trace.tables[0], snapshots.values[50][0])
     assert trace.steps == episodes[1]
 
@@ -105,8 +109,7 @@ def test_every_agent_learns_from_the_same_real_steps():
     snapshots = pv.planning_snapshots(k_values=(0, 10, 50), seed=pv.SEED)
     # Without planning, the values are exactly those of Q-learning over the recorded steps.
     for episode in (1, 2):
-        np.testing.assert_array_equal(snapshots.values[0][episode - 1],
-                                      plain_q_learning(snapshots.episodes[:episode]))
+        np.testing.assert_array_equal(snapshots.values[0][episode - 1], plain_q_learning(snapshots.episodes[:episode]))
     # Planning only replays remembered pairs: every agent changed exactly the pairs that were walked.
     walked = {(s.state, s.action) for steps in snapshots.episodes for s in steps}
     for k in snapshots.k_values:
@@ -139,11 +142,13 @@ def test_planning_spreads_value_to_more_states_for_most_seeds():
         twin = pv.learn_from_steps(snapshots.episodes, 0, PARAMS, seed=seed + 1)
         control_same_k.append(len(pv.changed_states(twin[1])) > n0)
         cut = pv.planning_snapshots(k_values=(0, 50), seed=seed, max_steps=5)
-        assert all(s.next_state is not None for steps in cut.episodes for s in steps)   # the goal is not reached
+        assert all(s.next_state is not None for steps in cut.episodes for s in steps)  # the goal is not reached
         control_no_goal.append(len(cut.changed_states(50, 2)) > len(cut.changed_states(0, 2)))
-    print(f"\nk = 50 has more states with a changed value than k = 0 after episode 2: "
-          f"{np.mean(more):.0%} of {len(SEEDS)} seeds; controls: k = 0 vs k = 0 {np.mean(control_same_k):.0%}, "
-          f"goal never reached {np.mean(control_no_goal):.0%}")
+    print(
+        f"\nk = 50 has more states with a changed value than k = 0 after episode 2: "
+        f"{np.mean(more):.0%} of {len(SEEDS)} seeds; controls: k = 0 vs k = 0 {np.mean(control_same_k):.0%}, "
+        f"goal never reached {np.mean(control_no_goal):.0%}"
+    )
     assert np.mean(more) >= 0.9
     assert np.mean(control_same_k) == 0
     assert np.mean(control_no_goal) == 0
@@ -155,14 +160,18 @@ def test_the_summary_quotes_the_snapshots():
     for k in (0, 50):
         for episode in (1, 2):
             n = len(snapshots.changed_states(k, episode))
-            line = next(line for line in text.splitlines()
-                        if line.startswith(pv.agent_name(k)) and f"after episode {episode}:" in line)
+            line = next(
+                line
+                for line in text.splitlines()
+                if line.startswith(pv.agent_name(k)) and f"after episode {episode}:" in line
+            )
             assert re.search(rf": {n} states? with a value other than 1", line), line
             for state in snapshots.changed_states(k, episode):
                 assert f"{state} ({snapshots.state_values(k, episode)[state]:.2f})" in line
 
 
 # ------------------------------------------------------------------ the trace
+
 
 def test_the_trace_replays_every_planning_update(trace):
     assert trace.n_updates == 50 * len(trace.steps)
@@ -173,7 +182,7 @@ def test_the_trace_replays_every_planning_update(trace):
         assert trace.tables[i][pair.state, pair.action] == update.after
         changed = {tuple(p) for p in np.argwhere(trace.tables[i] != trace.tables[i - 1])}
         allowed = {(pair.state, pair.action)}
-        if i in firsts:        # the real step's own Q-learning update came just before
+        if i in firsts:  # the real step's own Q-learning update came just before
             step = trace.steps[update.real_step - 1]
             allowed.add((step.state, step.action))
         else:
@@ -183,6 +192,7 @@ def test_the_trace_replays_every_planning_update(trace):
 
 
 # ------------------------------------------------------------------ the figure
+
 
 def test_the_figure_has_one_panel_per_agent_and_episode():
     snapshots = pv.planning_snapshots(seed=pv.SEED)
@@ -194,12 +204,13 @@ def test_the_figure_has_one_panel_per_agent_and_episode():
         assert pv.agent_name(k) in ax.get_title() and f"after episode {episode}" in ax.get_title()
         assert f"{n} state" in ax.get_title()
         quiver = next(c for c in ax.collections if c.__class__.__name__ == "Quiver")
-        hidden = np.broadcast_to(quiver.Umask, quiver.U.shape)       # quiver keeps the mask apart from U
-        assert int((~hidden).sum()) == n                               # arrows only where the value changed
+        hidden = np.broadcast_to(quiver.Umask, quiver.U.shape)  # quiver keeps the mask apart from U
+        assert int((~hidden).sum()) == n  # arrows only where the value changed
     assert any(ax.get_label() == "<colorbar>" for ax in fig.axes)
 
 
 # ------------------------------------------------------------------ the explorer
+
 
 def descendants(widget):
     yield widget
@@ -231,8 +242,9 @@ def test_moving_the_slider_redraws_one_image_in_place(trace, monkeypatch):
         assert text.startswith(f"update {position} of {trace.n_updates}, after real step {update.real_step} of")
         assert f"replayed {update.replayed.describe()}" in text
         assert f"{update.before:.3f} → {update.after:.3f}" in text
-        np.testing.assert_array_equal(np.asarray(explorer._mesh.get_array()).ravel(),
-                                      trace.tables[position].max(axis=1))
+        np.testing.assert_array_equal(
+            np.asarray(explorer._mesh.get_array()).ravel(), trace.tables[position].max(axis=1)
+        )
     assert [w for w in descendants(explorer.box) if isinstance(w, ipywidgets.Image)] == [explorer.image]
     assert plt.get_fignums() == []
 
@@ -244,16 +256,18 @@ def test_slider_move_timing(trace):
     for position in range(1, 101):
         explorer.slider.value = position
     ms = 1000 * np.array(explorer.timings)
-    print(f"\nplanning slider: {len(ms)} moves, median {np.median(ms):.1f} ms, 95th percentile "
-          f"{np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms (budget 150 ms per move)")
+    print(
+        f"\nplanning slider: {len(ms)} moves, median {np.median(ms):.1f} ms, 95th percentile "
+        f"{np.percentile(ms, 95):.1f} ms, max {ms.max():.1f} ms (budget 150 ms per move)"
+    )
     assert len(ms) == 100
 
 
 def test_the_slider_covers_every_update_and_moves_while_dragged(trace):
     explorer = pv.PlanningStepExplorer(trace)
     assert (explorer.slider.min, explorer.slider.max, explorer.slider.step) == (0, trace.n_updates, 1)
-    assert explorer.slider.value == 0                            # built at the start of the episode
-    assert explorer.slider.continuous_update                      # each move is a redraw only: cheap
+    assert explorer.slider.value == 0  # built at the start of the episode
+    assert explorer.slider.continuous_update  # each move is a redraw only: cheap
 
 
 def test_under_grading_nothing_is_built_or_run(monkeypatch):
@@ -273,7 +287,7 @@ def test_saved_notebook_builds_show_a_plain_image(trace, monkeypatch):
     monkeypatch.setenv("DYNAQ_NO_PROGRESS", "1")
     explorer._ipython_display_()
     assert isinstance(shown[0], IPython.display.Image) and shown[0].data == explorer.last["png"]
-    assert explorer.last["position"] == trace.n_updates           # the end of the episode's planning
+    assert explorer.last["position"] == trace.n_updates  # the end of the episode's planning
     assert "Run this notebook" in shown[1].data and f"after all {trace.n_updates} planning" in shown[1].data
     monkeypatch.delenv("DYNAQ_NO_PROGRESS")
     shown.clear()
@@ -283,20 +297,24 @@ def test_saved_notebook_builds_show_a_plain_image(trace, monkeypatch):
 
 # ------------------------------------------------------------------ bad arguments
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: pv.planning_trace(k=0), "k = 0 makes no planning updates"),
-    (lambda: pv.planning_trace(k=-1), "k must be a whole number"),
-    (lambda: pv.planning_trace(k=2.5), "k must be a whole number"),
-    (lambda: pv.planning_trace(episode=0), "episode must be a whole number"),
-    (lambda: pv.planning_snapshots(k_values=(0, 0)), "different numbers of planning steps"),
-    (lambda: pv.planning_snapshots(k_values=(0, "50")), "each k in k_values"),
-    (lambda: pv.planning_snapshots(n_episodes=0), "n_episodes must be"),
-    (lambda: pv.planning_snapshots(params={"alpha": 0.5, "gamma": 0.8}), "'epsilon' is missing"),
-    (lambda: pv.planning_snapshots(max_steps=0), "max_steps must be"),
-    (lambda: pv.planning_snapshots().state_values(0, 3), "episode must be in 1..2"),
-    (lambda: pv.plot_planning_spread(pv.planning_snapshots(), seed=3), "either snapshots or options"),
-    (lambda: pv.plot_planning_spread(episodes=(1, 5)), "episode must be in 1..2"),
-])
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: pv.planning_trace(k=0), "k = 0 makes no planning updates"),
+        (lambda: pv.planning_trace(k=-1), "k must be a whole number"),
+        (lambda: pv.planning_trace(k=2.5), "k must be a whole number"),
+        (lambda: pv.planning_trace(episode=0), "episode must be a whole number"),
+        (lambda: pv.planning_snapshots(k_values=(0, 0)), "different numbers of planning steps"),
+        (lambda: pv.planning_snapshots(k_values=(0, "50")), "each k in k_values"),
+        (lambda: pv.planning_snapshots(n_episodes=0), "n_episodes must be"),
+        (lambda: pv.planning_snapshots(params={"alpha": 0.5, "gamma": 0.8}), "'epsilon' is missing"),
+        (lambda: pv.planning_snapshots(max_steps=0), "max_steps must be"),
+        (lambda: pv.planning_snapshots().state_values(0, 3), "episode must be in 1..2"),
+        (lambda: pv.plot_planning_spread(pv.planning_snapshots(), seed=3), "either snapshots or options"),
+        (lambda: pv.plot_planning_spread(episodes=(1, 5)), "episode must be in 1..2"),
+    ],
+)
 def test_bad_arguments_raise_clear_errors(call, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         call()

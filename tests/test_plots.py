@@ -1,5 +1,6 @@
 """The figures show what they claim: the right cells coloured, arrows pointing the
 greedy way, the heat map laid out with state 0 bottom left, one line per curve."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -16,14 +17,14 @@ from matplotlib.quiver import Quiver
 from matplotlib.text import Annotation
 from scipy import stats
 
-from dynaq_course.lesson import plots
-from dynaq_course.lesson import style
+from dynaq_course.lesson import plots, style
 from dynaq_course.world import ACTION_MOVES, QuentinsWorld
 
 
 @pytest.fixture(autouse=True)
 def close_figures(monkeypatch):
     """Fail on plt.show() and close every figure a test made."""
+
     def no_show(*args, **kwargs):
         raise AssertionError("plots must not call plt.show()")
 
@@ -70,6 +71,7 @@ def by_gid(artists, gid):
 
 # --- the map ------------------------------------------------------------------
 
+
 def test_world_colours_exactly_the_red_states_red(env):
     colours = cells(plots.plot_world(env))
     assert sorted(colours) == list(range(100))
@@ -78,7 +80,8 @@ def test_world_colours_exactly_the_red_states_red(env):
     assert colours[54] == to_rgba(plots.START_COLOR)
     assert colours[99] == to_rgba(plots.GOAL_COLOR)
     assert {s for s, c in colours.items() if c == to_rgba("white")} == (
-        set(range(100)) - set(env.red_states) - {54, 99})
+        set(range(100)) - set(env.red_states) - {54, 99}
+    )
     # the box around the start keeps its gap at the bottom
     assert colours[14] == to_rgba("white")
 
@@ -130,9 +133,16 @@ def test_plot_world_draws_on_a_given_axes(env):
 
 # --- transitions ----------------------------------------------------------------
 
-@pytest.mark.parametrize("state, action, next_state, reward", [
-    (54, 3, 44, "0"), (14, 0, 15, "-1"), (98, 0, 99, "+1"), (64, 1, 74, "-1"),
-])
+
+@pytest.mark.parametrize(
+    "state, action, next_state, reward",
+    [
+        (54, 3, 44, "0"),
+        (14, 0, 15, "-1"),
+        (98, 0, 99, "+1"),
+        (64, 1, 74, "-1"),
+    ],
+)
 def test_transition_arrow_goes_from_state_to_next_state(env, state, action, next_state, reward):
     ax = plots.plot_transition(env, state, action)
     (arrow,) = [t for t in ax.texts if isinstance(t, Annotation) and t.get_gid() == "transition"]
@@ -165,6 +175,7 @@ def test_transition_from_the_goal_ends_the_episode(env):
 
 
 # --- the tutorial's plots -------------------------------------------------------------
+
 
 def test_state_action_values_has_one_labelled_line_per_action(env, value):
     ax = plots.plot_state_action_values(env, value)
@@ -225,6 +236,7 @@ def test_performance_has_four_panels_and_a_colorbar(env, value):
 
 # --- steps per episode ---------------------------------------------------------------
 
+
 def curve_lines(ax, labels):
     return [line for line in ax.lines if line.get_label() in labels]
 
@@ -248,15 +260,16 @@ def test_steps_one_line_per_curve_with_its_label():
     assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
     assert not [line for line in ax.lines if line.get_label() == "shortcut appears"]
     assert ax.get_xlim() == (20, 99)
-    bottom, top = ax.get_ylim()       # chosen from the data: from 0 to a round number just above 50
+    bottom, top = ax.get_ylim()  # chosen from the data: from 0 to a round number just above 50
     assert bottom == 0 and 50 < top <= 60
     assert ax.get_xlabel() == "Episode" and ax.get_ylabel() == "Steps per episode"
     assert plots.plot_steps_per_episode(steps, [0, 10, 100], ylim=(0, 160)).get_ylim() == (0, 160)
 
 
 def test_steps_shortcut_line_when_asked():
-    ax = plots.plot_steps_per_episode(np.ones((2, 400)), ["Q-learning", "Dyna-Q"],
-                                      shortcut_episode=200, title="When the world changes")
+    ax = plots.plot_steps_per_episode(
+        np.ones((2, 400)), ["Q-learning", "Dyna-Q"], shortcut_episode=200, title="When the world changes"
+    )
     (shortcut,) = [line for line in ax.lines if line.get_label() == "shortcut appears"]
     assert list(shortcut.get_xdata()) == [200, 200] and shortcut.get_linestyle() == "--"
     assert "shortcut appears" in legend_texts(ax)
@@ -265,25 +278,26 @@ def test_steps_shortcut_line_when_asked():
 
 def test_steps_shortcut_gets_a_zoom_panel_fitted_to_the_drop():
     steps = np.concatenate([np.full((2, 3, 200), 150.0), np.full((2, 3, 200), 10.0)], axis=2)
-    steps[1, :, 150:200] = 20.0                            # Dyna-Q: 20 steps before the door, 10 after
+    steps[1, :, 150:200] = 20.0  # Dyna-Q: 20 steps before the door, 10 after
     ax = plots.plot_steps_per_episode(steps, ["Q-learning (k = 0)", "Dyna-Q (k = 10)"], shortcut_episode=200)
     main, zoom = ax.figure.axes
     assert main is ax and main.get_xlim() == (20, 399) and main.get_ylim()[1] >= 150
     assert zoom.get_xlim() == (150, 299)
-    assert zoom.get_ylim()[1] >= 150                       # Q-learning's 150 in the window still shows
+    assert zoom.get_ylim()[1] >= 150  # Q-learning's 150 in the window still shows
     only_dyna = plots.plot_steps_per_episode(steps[1:], ["Dyna-Q (k = 10)"], shortcut_episode=200)
     assert only_dyna.figure.axes[1].get_ylim() == (0, 25)  # 20 -> 10 fills most of the zoom's height
-    guides = sorted(line.get_ydata()[0] for line in only_dyna.figure.axes[1].lines
-                    if line.get_label().startswith("fewest steps"))
+    guides = sorted(
+        line.get_ydata()[0] for line in only_dyna.figure.axes[1].lines if line.get_label().startswith("fewest steps")
+    )
     assert guides == [plots.fewest_steps(True), plots.fewest_steps(False)]
-    assert len(plots.plot_steps_per_episode(steps, ["a", "b"], shortcut_episode=200,
-                                            zoom=False).figure.axes) == 1
+    assert len(plots.plot_steps_per_episode(steps, ["a", "b"], shortcut_episode=200, zoom=False).figure.axes) == 1
     with pytest.raises(ValueError, match="zoom"):
         plots.plot_steps_per_episode(steps, ["a", "b"], shortcut_episode=200, ax=plt.subplots()[1], zoom=True)
 
 
 def test_fewest_steps_are_what_the_engine_reaches():
     from dynaq_course import engine
+
     closed, opened = plots.fewest_steps(False), plots.fewest_steps(True)
     assert opened < closed
     result = engine.simulate((10,), 3, 300, shortcut_episode=150, seed=5, backend="python", progress=False)
@@ -293,11 +307,14 @@ def test_fewest_steps_are_what_the_engine_reaches():
     assert np.bincount(after.astype(int).ravel()).argmax() == opened
 
 
-@pytest.mark.parametrize("labels, planning_steps, keys", [
-    (["k = 0", "k = 1", "k = 10", "k = 100"], None, ["q-learning", "dyna-q-1", "dyna-q", "dyna-q-100"]),
-    (["Q-learning (k = 0)", "Dyna-Q (k = 10)"], None, ["q-learning", "dyna-q"]),
-    (["no planning", "planning"], [0, 50], ["q-learning", "dyna-q-50"]),
-])
+@pytest.mark.parametrize(
+    "labels, planning_steps, keys",
+    [
+        (["k = 0", "k = 1", "k = 10", "k = 100"], None, ["q-learning", "dyna-q-1", "dyna-q", "dyna-q-100"]),
+        (["Q-learning (k = 0)", "Dyna-Q (k = 10)"], None, ["q-learning", "dyna-q"]),
+        (["no planning", "planning"], [0, 50], ["q-learning", "dyna-q-50"]),
+    ],
+)
 def test_steps_curves_take_their_agents_style(labels, planning_steps, keys):
     ax = plots.plot_steps_per_episode(np.ones((len(labels), 30)), labels, planning_steps=planning_steps)
     for line, key in zip(curve_lines(ax, labels), keys):
@@ -308,9 +325,8 @@ def test_steps_curves_take_their_agents_style(labels, planning_steps, keys):
 
 def test_own_runs_are_a_marked_series_with_their_range():
     engine_steps = np.full((2, 10, 100), 30.0)
-    own = np.array([[[40.0] * 12, [20.0] * 12, [30.0] * 12]])   # 3 runs of 12 episodes
-    ax = plots.plot_steps_per_episode(engine_steps, ["k = 0", "k = 10"], own_steps=own, own_k=[10],
-                                      episodes=(0, 21))
+    own = np.array([[[40.0] * 12, [20.0] * 12, [30.0] * 12]])  # 3 runs of 12 episodes
+    ax = plots.plot_steps_per_episode(engine_steps, ["k = 0", "k = 10"], own_steps=own, own_k=[10], episodes=(0, 21))
     (bars,) = ax.containers
     label = "your agent (k = 10, 3 runs)"
     assert bars.get_label() == label and label in legend_texts(ax)
@@ -320,14 +336,15 @@ def test_own_runs_are_a_marked_series_with_their_range():
     np.testing.assert_array_equal(marks.get_xdata(), np.arange(12))
     np.testing.assert_array_equal(marks.get_ydata(), np.full(12, 30.0))
     ends = np.array([seg[:, 1] for seg in segments.get_segments()])
-    np.testing.assert_array_equal(ends.min(axis=1), 20.0)       # bars run from the lowest run ...
-    np.testing.assert_array_equal(ends.max(axis=1), 40.0)       # ... to the highest
+    np.testing.assert_array_equal(ends.min(axis=1), 20.0)  # bars run from the lowest run ...
+    np.testing.assert_array_equal(ends.max(axis=1), 40.0)  # ... to the highest
     assert ax.get_xlim() == (0, 20)
-    assert 40 < ax.get_ylim()[1] <= 50                          # fits the window's data
+    assert 40 < ax.get_ylim()[1] <= 50  # fits the window's data
     assert "Your agent (k = 10, 3 runs" in style.describe(ax)
     # a single curve of runs, k from planning_steps
-    one = plots.plot_steps_per_episode(engine_steps[1:], ["Dyna-Q"], planning_steps=[10], own_steps=own[0],
-                                       xlim_start=0)
+    one = plots.plot_steps_per_episode(
+        engine_steps[1:], ["Dyna-Q"], planning_steps=[10], own_steps=own[0], xlim_start=0
+    )
     assert one.containers[0].get_label() == label
 
 
@@ -347,7 +364,7 @@ def test_steps_legend_sits_outside_the_data():
     ax = plots.plot_steps_per_episode(np.ones((2, 3, 40)), ["k = 0", "k = 10"])
     ax.figure.canvas.draw()
     legend_box = ax.get_legend().get_window_extent()
-    assert legend_box.x0 >= ax.get_window_extent().x1      # to the right of the axes
+    assert legend_box.x0 >= ax.get_window_extent().x1  # to the right of the axes
 
 
 def test_steps_description_states_the_numbers_drawn():
@@ -391,6 +408,7 @@ def test_steps_reject_bad_shapes_and_label_counts():
 
 def test_model_coverage_marks_exactly_the_known_states():
     from dynaq_course.lesson.plots import plot_model_coverage
+
     model = np.full((100, 4, 2), np.nan)
     model[54, 1] = 0, 64
     model[54, 3] = 0, 44

@@ -1,5 +1,6 @@
 """The course's look (dynaq_course.lesson.style): one style per agent, told apart with any colour vision,
 and descriptions of the figures for screen readers."""
+
 import itertools
 
 import matplotlib
@@ -11,20 +12,22 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 
-from dynaq_course.lesson import plots
-from dynaq_course.lesson import style
+from dynaq_course.lesson import plots, style
 from dynaq_course.world import QuentinsWorld  # noqa: E402
 
 # Machado, Oliveira & Fernandes (2009), severity 1.0, applied to linear RGB.
 SIMULATIONS = {
-    "protanopia": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
-                            [-0.003882, -0.048116, 1.051998]]),
-    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
-                              [-0.011820, 0.042940, 0.968881]]),
-    "tritanopia": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
-                            [0.004733, 0.691367, 0.303900]]),
+    "protanopia": np.array(
+        [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]]
+    ),
+    "deuteranopia": np.array(
+        [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]]
+    ),
+    "tritanopia": np.array(
+        [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]]
+    ),
 }
-MIN_DISTANCE = 12.0          # CIELAB distance (Delta E 1976) two categories keep under every simulation
+MIN_DISTANCE = 12.0  # CIELAB distance (Delta E 1976) two categories keep under every simulation
 
 
 def _linear(rgb):
@@ -80,7 +83,7 @@ def test_map_and_actions_differ_for_every_viewer():
     cells = [style.MAP_COLORS[name] for name in ("free", "wall", "start", "goal")]
     for a, b in itertools.combinations(cells, 2):
         assert worst_distance(a, b) >= MIN_DISTANCE, (a, b)
-    for door in ("door_closed", "door_open"):          # the door shows against the cells it lies between
+    for door in ("door_closed", "door_open"):  # the door shows against the cells it lies between
         for cell in ("free", "wall"):
             assert worst_distance(style.MAP_COLORS[door], style.MAP_COLORS[cell]) >= MIN_DISTANCE
     for a, b in itertools.combinations(style.ACTION_STYLES, 2):
@@ -102,7 +105,12 @@ def test_agent_keys():
     assert style.agent_style(0) == {"color": style.BLACK, "linestyle": "--"}
     assert style.agent_style(10, marker=True)["marker"] == "o"
     assert [style.dyna_plus_key(x) for x in (1e-4, 1e-3, 1e-2, 3e-2, 0.1)] == [
-        "dyna-q-plus-0.001", "dyna-q-plus-0.001", "dyna-q-plus-0.01", "dyna-q-plus-0.01", "dyna-q-plus-0.1"]
+        "dyna-q-plus-0.001",
+        "dyna-q-plus-0.001",
+        "dyna-q-plus-0.01",
+        "dyna-q-plus-0.01",
+        "dyna-q-plus-0.1",
+    ]
     assert style.dyna_plus_key(0.0, k=0) == "q-learning"
     with pytest.raises(ValueError, match="kappa"):
         style.dyna_plus_key(-1)
@@ -139,6 +147,7 @@ def test_world_description_lists_what_the_map_shows():
 
 def test_use_course_style_sets_the_palette_and_fonts(monkeypatch):
     import IPython
+
     monkeypatch.setattr(IPython, "get_ipython", lambda: None)
     with matplotlib.rc_context():
         style.use_course_style()
@@ -149,6 +158,7 @@ def test_use_course_style_sets_the_palette_and_fonts(monkeypatch):
 def test_use_course_style_asks_for_retina_pngs_in_ipython(monkeypatch):
     import IPython
     import matplotlib_inline.backend_inline as inline
+
     asked = []
     monkeypatch.setattr(IPython, "get_ipython", lambda: object())
     monkeypatch.setattr(inline, "set_matplotlib_formats", lambda *formats: asked.extend(formats))

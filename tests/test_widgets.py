@@ -6,6 +6,7 @@ those of the new run, pyplot must not collect figures, and the engine must
 already be warm when the first slider moves. Under nbgrader nothing is built or
 run; in saved-notebook builds the explorer shows a plain image.
 """
+
 import html
 import re
 import statistics
@@ -16,14 +17,14 @@ import matplotlib.pyplot as plt
 import pytest
 
 from dynaq_course import engine
-from dynaq_course.lesson import style
-from dynaq_course.lesson import widgets
+from dynaq_course.lesson import style, widgets
 from dynaq_course.lesson.plots import fewest_steps
 
 PNG = b"\x89PNG\r\n\x1a\n"
-BACKENDS = [pytest.param("numba", marks=pytest.mark.skipif(not engine.numba_available(),
-                                                            reason="numba is not installed")),
-            "python"]
+BACKENDS = [
+    pytest.param("numba", marks=pytest.mark.skipif(not engine.numba_available(), reason="numba is not installed")),
+    "python",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -42,8 +43,11 @@ def descendants(widget):
 
 def small(kind="k_sweep", backend="python", **kwargs):
     """An explorer with few runs, so that the python engine is quick too."""
-    size = dict(n_experiments=3, n_episodes=40) if kind == "k_sweep" else \
-        dict(n_experiments=3, n_episodes=60, shortcut_episode=30)
+    size = (
+        dict(n_experiments=3, n_episodes=40)
+        if kind == "k_sweep"
+        else dict(n_experiments=3, n_episodes=60, shortcut_episode=30)
+    )
     size.update(kwargs)
     return widgets.Explorer(kind, backend=backend, **size)
 
@@ -67,8 +71,8 @@ def test_moving_a_slider_redraws_the_one_image_in_place(backend):
     after_epsilon = bytes(explorer.image.value)
     assert after_epsilon != after_k
     assert [w for w in descendants(explorer.box) if isinstance(w, ipywidgets.Image)] == [explorer.image]
-    assert len(explorer.timings) == 3        # built, then one run per slider move
-    assert plt.get_fignums() == []           # nothing piles up in pyplot
+    assert len(explorer.timings) == 3  # built, then one run per slider move
+    assert plt.get_fignums() == []  # nothing piles up in pyplot
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -119,9 +123,12 @@ def test_shortcut_explorer_shows_before_and_after_the_door():
     explorer = small("shortcut")
     labels = [label for label, _, _ in explorer._windows()]
     assert labels == ["episodes 0–29", "episodes 45–59"]
-    assert [label for label, _, _ in widgets.Explorer._windows(
-        type("Default", (), {"kind": "shortcut", "shortcut_episode": 200, "n_episodes": 400})())] == \
-        ["episodes 150–199", "episodes 250–399"]
+    assert [
+        label
+        for label, _, _ in widgets.Explorer._windows(
+            type("Default", (), {"kind": "shortcut", "shortcut_episode": 200, "n_episodes": 400})()
+        )
+    ] == ["episodes 150–199", "episodes 250–399"]
     assert explorer.last["result"].shortcut_episode == 30
     explorer.k_slider.value = 50
     assert explorer.last["result"].planning_steps == (0, 50)
@@ -167,7 +174,7 @@ def test_saved_notebook_builds_show_a_plain_image(monkeypatch):
     monkeypatch.setenv("DYNAQ_NO_PROGRESS", "1")
     explorer._ipython_display_()
     assert isinstance(shown[0], IPython.display.Image) and shown[0].data == explorer.last["png"]
-    assert shown[0].width == explorer.display_width          # the 2x PNG shown at its 1x size
+    assert shown[0].width == explorer.display_width  # the 2x PNG shown at its 1x size
     assert shown[1].data.startswith("*Figure: Steps per episode")
     assert "Run this notebook" in shown[2].data
     monkeypatch.delenv("DYNAQ_NO_PROGRESS")
@@ -183,7 +190,7 @@ def test_a_slow_run_shows_the_progress_bar(monkeypatch):
     explorer.progress.observe(lambda change: seen.append(change["new"]), names="value")
     explorer.k_slider.value = 3
     assert seen and seen[-1] == 1.0
-    assert explorer.progress.layout.visibility == "hidden"     # hidden again when done
+    assert explorer.progress.layout.visibility == "hidden"  # hidden again when done
 
 
 def png_size(png):
@@ -220,7 +227,7 @@ def test_the_caption_says_what_the_picture_shows_and_follows_the_sliders():
     assert explorer.caption in list(descendants(explorer.box))
     explorer.k_slider.value = 30
     steps = explorer.last["result"].steps
-    last = slice(30, 40)                      # the last ten of the 40 episodes
+    last = slice(30, 40)  # the last ten of the 40 episodes
     text = html.unescape(explorer.caption.value)
     assert f"Dyna-Q (k = 30), {style.look(style.agent_style(30))}" in text
     assert f"{steps[1][:, 20].mean():.1f} steps at episode 20, {steps[1][:, last].mean():.1f} on average" in text
@@ -236,7 +243,7 @@ def test_the_caption_says_what_the_picture_shows_and_follows_the_sliders():
 def test_shortcut_explorer_zooms_on_the_door_with_a_fitting_y_range():
     explorer = small("shortcut", n_episodes=80, shortcut_episode=40)
     main, zoom = explorer.axes
-    assert zoom.get_xlim() == (0, 79)                  # episodes 40 - 50 .. 40 + 100, within the run
+    assert zoom.get_xlim() == (0, 79)  # episodes 40 - 50 .. 40 + 100, within the run
     guides = sorted(line.get_ydata()[0] for line in explorer._guides)
     assert guides == [fewest_steps(True), fewest_steps(False)]
     steps = explorer.last["result"].steps
@@ -257,10 +264,12 @@ def test_redraw_timings_at_the_notebook_sizes(make):
     compute = [1000 * c for c, _ in explorer.timings[1:]]
     draw = [1000 * d for _, d in explorer.timings[1:]]
     total = [c + d for c, d in zip(compute, draw)]
-    print(f"\n{make.__name__}: {len(total)} moves, compute median {statistics.median(compute):.0f} ms, "
-          f"draw median {statistics.median(draw):.0f} ms, compute+draw median {statistics.median(total):.0f} ms, "
-          f"max {max(total):.0f} ms; PNG {len(explorer.last['png']) // 1024} KiB at "
-          f"{'x'.join(map(str, png_size(explorer.last['png'])))} pixels")
+    print(
+        f"\n{make.__name__}: {len(total)} moves, compute median {statistics.median(compute):.0f} ms, "
+        f"draw median {statistics.median(draw):.0f} ms, compute+draw median {statistics.median(total):.0f} ms, "
+        f"max {max(total):.0f} ms; PNG {len(explorer.last['png']) // 1024} KiB at "
+        f"{'x'.join(map(str, png_size(explorer.last['png'])))} pixels"
+    )
     assert len(total) == 11
 
 
@@ -269,6 +278,7 @@ def test_the_png_decodes_to_the_canvas_pixels():
 
     import numpy as np
     from PIL import Image
+
     explorer = small("shortcut")
     pixels = np.asarray(explorer.canvas.buffer_rgba())[:, :, :3]
     decoded = np.asarray(Image.open(io.BytesIO(explorer.image.value)).convert("RGB"))

@@ -7,6 +7,7 @@ lands in a red state. The lists are transcribed from the tutorial as written;
 the tutorial's ``self.shortcut_state`` entry of the "up" list is 64 while the
 shortcut is closed and 2 (already in the list, so a no-op) once it is open.
 """
+
 import math
 
 import numpy as np
@@ -33,26 +34,30 @@ GOAL_FROM = {RIGHT: {98}, UP: {89}, LEFT: set(), DOWN: set()}
 
 # action -> states from which that move lands in red (tutorial's lists, verbatim)
 RED_FROM = {
-    RIGHT: {11, 21, 31, 41, 51, 61, 71,
-            12, 72,
-            73,
-            14, 74,
-            15, 25, 35, 45, 55, 65, 75},
-    UP: {2, 12, 22, 32, 42, 52, 62,
-         3, 63,
-         # self.shortcut_state goes here (see shortcut_state_for)
-         5, 65,
-         6, 16, 26, 36, 46, 56, 66},
-    LEFT: {17, 27, 37, 47, 57, 67, 77,
-           16, 76,
-           75,
-           14, 74,
-           13, 23, 33, 43, 53, 63, 73},
-    DOWN: {22, 32, 42, 52, 62, 72, 82,
-           23, 83,
-           84,
-           25, 85,
-           26, 36, 46, 56, 66, 76, 86},
+    RIGHT: {11, 21, 31, 41, 51, 61, 71, 12, 72, 73, 14, 74, 15, 25, 35, 45, 55, 65, 75},
+    UP: {
+        2,
+        12,
+        22,
+        32,
+        42,
+        52,
+        62,
+        3,
+        63,
+        # self.shortcut_state goes here (see shortcut_state_for)
+        5,
+        65,
+        6,
+        16,
+        26,
+        36,
+        46,
+        56,
+        66,
+    },
+    LEFT: {17, 27, 37, 47, 57, 67, 77, 16, 76, 75, 14, 74, 13, 23, 33, 43, 53, 63, 73},
+    DOWN: {22, 32, 42, 52, 62, 72, 82, 23, 83, 84, 25, 85, 26, 36, 46, 56, 66, 76, 86},
 }
 
 
@@ -127,8 +132,7 @@ def test_oracle_lists_describe_one_set_of_red_cells():
         entered[action] = {s + step for s in RED_FROM[action]}
     entered[UP].add(64 + 10)  # the shortcut entry while closed
     red = entered[RIGHT] | entered[UP] | entered[LEFT] | entered[DOWN]
-    expected_red = ({10 * y + 2 for y in range(1, 8)} | {10 * y + 6 for y in range(1, 8)}
-                    | {13, 15, 73, 74, 75})
+    expected_red = {10 * y + 2 for y in range(1, 8)} | {10 * y + 6 for y in range(1, 8)} | {13, 15, 73, 74, 75}
     assert red == expected_red
     # every red cell is listed from every in-grid neighbour (no gaps in the lists)
     for action, (step, at_border) in MOVES.items():
@@ -202,8 +206,7 @@ def test_toggle_shortcut_back_and_forth():
 
 def test_only_the_shortcut_cell_differs():
     closed, opened = QuentinsWorld(), world_with_shortcut(True)
-    differing = {(s, a) for s, a in ALL_CELLS
-                 if closed.get_outcome(s, a) != opened.get_outcome(s, a)}
+    differing = {(s, a) for s, a in ALL_CELLS if closed.get_outcome(s, a) != opened.get_outcome(s, a)}
     assert differing == {(64, 1)}
     # Entering 74 any other way still costs -1 when the shortcut is open.
     assert opened.get_outcome(73, RIGHT) == (74, -1)
@@ -257,8 +260,9 @@ def test_booleans_are_not_states_or_actions(flag):
         env.get_outcome(54, flag)
 
 
-@pytest.mark.parametrize("state", [64, 64.0, np.int64(64), np.int32(64), np.uint8(64),
-                                   np.float64(64.0), np.float32(64.0)], ids=repr)
+@pytest.mark.parametrize(
+    "state", [64, 64.0, np.int64(64), np.int32(64), np.uint8(64), np.float64(64.0), np.float32(64.0)], ids=repr
+)
 @pytest.mark.parametrize("action", [1, 1.0, np.int64(1), np.int8(1), np.float64(1.0)], ids=repr)
 def test_int_like_states_and_actions_are_accepted(state, action):
     for shortcut_open in (False, True):

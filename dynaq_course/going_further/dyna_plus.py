@@ -35,6 +35,7 @@ choice: slow; ``further_engine.simulate_dyna_plus`` (``world=``, ``bonus=``)
 is the same algorithms, compiled, for many seeds. With ``kappa == 0`` every
 variant is plain Dyna-Q (and with ``k == 0`` Q-learning).
 """
+
 from __future__ import annotations
 
 import math
@@ -67,7 +68,7 @@ def _run(env, params, n_episodes, max_steps, shortcut_episode, plan_reward, gree
     value = np.ones((env.n_states, env.n_actions))
     model = new_model(env.n_states, env.n_actions)
     last_tried = np.zeros((env.n_states, env.n_actions), dtype=np.int64)
-    observed = []                        # pairs tried so far, in the order first tried
+    observed = []  # pairs tried so far, in the order first tried
     reward_sums = np.zeros(n_episodes)
     episode_steps = np.zeros(n_episodes)
     door_taken = np.zeros(n_episodes, dtype=np.int64)
@@ -167,7 +168,7 @@ def learn_dyna_q_action_bonus(env, params, n_episodes, max_steps, bonus_greedy_a
     n_actions = env.n_actions
 
     def greedy_action(value_row, tau_row):
-        action = bonus_greedy_action(value_row.copy(), tau_row.copy(), kappa)     # copies: the loop's stay intact
+        action = bonus_greedy_action(value_row.copy(), tau_row.copy(), kappa)  # copies: the loop's stay intact
         if isinstance(action, np.ndarray) and action.size == 1:
             action = action.reshape(())[()]
         if isinstance(action, (bool, np.bool_)) or not isinstance(action, numbers.Integral):
@@ -177,11 +178,12 @@ def learn_dyna_q_action_bonus(env, params, n_episodes, max_steps, bonus_greedy_a
                 hint = " (does the function end with `return` and the action?)"
             else:
                 hint = ""
-            raise TypeError(f"{who} must return an action: an integer 0-{n_actions - 1}{hint}; "
-                            f"got {action!r}.")
+            raise TypeError(f"{who} must return an action: an integer 0-{n_actions - 1}{hint}; got {action!r}.")
         if not 0 <= action < n_actions:
-            raise ValueError(f"{who}({value_row.tolist()}, {tau_row.tolist()}, {kappa}) returned {action!r}: "
-                             f"actions are 0-{n_actions - 1} (0 right, 1 up, 2 left, 3 down).")
+            raise ValueError(
+                f"{who}({value_row.tolist()}, {tau_row.tolist()}, {kappa}) returned {action!r}: "
+                f"actions are 0-{n_actions - 1} (0 right, 1 up, 2 left, 3 down)."
+            )
         return int(action)
 
     def plain(r, tau):

@@ -74,9 +74,16 @@ as a dark navy disc.
 terminated)`` for the current world (shortcut and slip), as Gymnasium's toy-text
 environments do, for planning and dynamic programming.
 """
+
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
+
+from dynaq_course import world
+from dynaq_course.lesson import style as _style
+from dynaq_course.params import MAX_STEPS
 
 GYMNASIUM_PIN = "1.4.0"  # the version in requirements.txt (the tests check they agree)
 
@@ -90,12 +97,6 @@ except ImportError as err:  # gymnasium missing (or broken): the course does not
         f"   (import error: {err})"
     ) from err
 
-import numpy as np
-
-from dynaq_course.lesson import style as _style
-from dynaq_course import world
-from dynaq_course.engine import MAX_STEPS
-
 if int(gymnasium.__version__.split(".")[0]) < 1:
     raise ImportError(
         f"dynaq_course.going_further.gym_env needs Gymnasium 1.x; found gymnasium {gymnasium.__version__}. "
@@ -106,8 +107,8 @@ ENV_ID = "dynaq_course/QuentinWorld-v0"
 END_AT_GOAL_ID = "dynaq_course/QuentinWorldEndAtGoal-v0"
 ENTRY_POINT = "dynaq_course.going_further.gym_env:QuentinWorldEnv"
 
-# RGB of dynaq_course.lesson.plots' map colours, read from dynaq_course.lesson.style (which, unlike plots, imports no matplotlib).
-COLORS = {name: tuple(int(hex_[i:i + 2], 16) for i in (1, 3, 5)) for name, hex_ in _style.MAP_COLORS.items()}
+# RGB of the map colours of lesson.plots, read from lesson.style (which, unlike plots, imports no matplotlib).
+COLORS = {name: tuple(int(hex_[i : i + 2], 16) for i in (1, 3, 5)) for name, hex_ in _style.MAP_COLORS.items()}
 COLORS["agent"] = COLORS.pop("arrow")
 CELL_PIXELS = 32
 _DOOR_PIXELS = 6  # thickness of the door bar
@@ -131,8 +132,7 @@ class QuentinWorldEnv(gymnasium.Env):
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 4}
 
-    def __init__(self, render_mode: str | None = None, shortcut_open: bool = False,
-                 slip: float = 0.0):
+    def __init__(self, render_mode: str | None = None, shortcut_open: bool = False, slip: float = 0.0):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(
                 f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}."
@@ -208,9 +208,7 @@ class QuentinWorldEnv(gymnasium.Env):
 
     def step(self, action):
         if not self.action_space.contains(action):
-            raise ValueError(
-                f"action must be an integer in 0..3 (0 right, 1 up, 2 left, 3 down), got {action!r}."
-            )
+            raise ValueError(f"action must be an integer in 0..3 (0 right, 1 up, 2 left, 3 down), got {action!r}.")
         executed = int(action)
         if self.slip > 0.0 and self.np_random.random() < self.slip:
             executed = int(self.np_random.integers(world.N_ACTIONS))
@@ -231,14 +229,15 @@ class QuentinWorldEnv(gymnasium.Env):
     def cell_center_pixel(state: int) -> tuple[int, int]:
         """(row, column) of the centre pixel of ``state``'s cell in ``render()``'s image."""
         x, y = world.QuentinsWorld.state_to_xy(state)
-        return ((world.DIM_Y - 1 - y) * CELL_PIXELS + CELL_PIXELS // 2,
-                x * CELL_PIXELS + CELL_PIXELS // 2)
+        return ((world.DIM_Y - 1 - y) * CELL_PIXELS + CELL_PIXELS // 2, x * CELL_PIXELS + CELL_PIXELS // 2)
 
     @staticmethod
     def door_pixel() -> tuple[int, int]:
         """(row, column) of a pixel on the shortcut door in ``render()``'s image."""
-        (r0, c0), (r1, c1) = (QuentinWorldEnv.cell_center_pixel(world.SHORTCUT_FROM),
-                              QuentinWorldEnv.cell_center_pixel(world.SHORTCUT_STATE))
+        (r0, c0), (r1, c1) = (
+            QuentinWorldEnv.cell_center_pixel(world.SHORTCUT_FROM),
+            QuentinWorldEnv.cell_center_pixel(world.SHORTCUT_STATE),
+        )
         return (r0 + r1) // 2, (c0 + c1) // 2
 
     def _rgb_array(self) -> np.ndarray:
@@ -254,7 +253,7 @@ class QuentinWorldEnv(gymnasium.Env):
             else:
                 kind = "free"
             row, col = self.cell_center_pixel(state)
-            image[row - c // 2:row + c // 2, col - c // 2:col + c // 2] = COLORS[kind]
+            image[row - c // 2 : row + c // 2, col - c // 2 : col + c // 2] = COLORS[kind]
         image[::c, :] = COLORS["grid"]
         image[:, ::c] = COLORS["grid"]
         image[-1, :] = COLORS["grid"]
@@ -262,11 +261,12 @@ class QuentinWorldEnv(gymnasium.Env):
 
         row, col = self.door_pixel()  # the edge between the shortcut's two cells
         half = _DOOR_PIXELS // 2
-        image[row - half:row + half, col - c // 2:col + c // 2] = (
-            COLORS["door_open"] if self.shortcut_open else COLORS["door_closed"])
+        image[row - half : row + half, col - c // 2 : col + c // 2] = (
+            COLORS["door_open"] if self.shortcut_open else COLORS["door_closed"]
+        )
 
         row, col = self.cell_center_pixel(self.state)
-        rows, cols = np.ogrid[:image.shape[0], :image.shape[1]]
+        rows, cols = np.ogrid[: image.shape[0], : image.shape[1]]
         disc = (rows - row + 0.5) ** 2 + (cols - col + 0.5) ** 2 <= (_AGENT_RADIUS * c) ** 2
         image[disc] = COLORS["agent"]
         return image
@@ -293,14 +293,17 @@ class EndAtGoal(gymnasium.Wrapper, gymnasium.utils.RecordConstructorArgs):
         gymnasium.utils.RecordConstructorArgs.__init__(self)
         gymnasium.Wrapper.__init__(self, env)
         if not isinstance(env.unwrapped, QuentinWorldEnv):
-            raise TypeError(f"EndAtGoal wraps Quentin's World (QuentinWorldEnv or gym.make({ENV_ID!r})), "
-                            f"got {env.unwrapped!r}.")
+            raise TypeError(
+                f"EndAtGoal wraps Quentin's World (QuentinWorldEnv or gym.make({ENV_ID!r})), got {env.unwrapped!r}."
+            )
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         obs, info = self.env.reset(seed=seed, options=options)
         if obs == world.GOAL_STATE:
-            raise ValueError(f"EndAtGoal: an episode cannot start on the goal {world.GOAL_STATE}, which ends "
-                             f"episodes here; reset with another start_state.")
+            raise ValueError(
+                f"EndAtGoal: an episode cannot start on the goal {world.GOAL_STATE}, which ends "
+                f"episodes here; reset with another start_state."
+            )
         return obs, info
 
     def step(self, action):
@@ -310,13 +313,21 @@ class EndAtGoal(gymnasium.Wrapper, gymnasium.utils.RecordConstructorArgs):
     @property
     def P(self) -> dict[int, dict[int, list[tuple[float, int, float, bool]]]]:
         """``env.unwrapped.P`` with the outcomes that enter the goal marked terminated (a new dict)."""
-        return {s: {a: [(p, nxt, r, done or nxt == world.GOAL_STATE) for p, nxt, r, done in outcomes]
-                    for a, outcomes in by_action.items()}
-                for s, by_action in self.env.unwrapped.P.items()}
+        return {
+            s: {
+                a: [(p, nxt, r, done or nxt == world.GOAL_STATE) for p, nxt, r, done in outcomes]
+                for a, outcomes in by_action.items()
+            }
+            for s, by_action in self.env.unwrapped.P.items()
+        }
 
 
 if ENV_ID not in gymnasium.registry:  # importing twice (or reloading) registers once
     gymnasium.register(id=ENV_ID, entry_point=ENTRY_POINT, max_episode_steps=MAX_STEPS)
 if END_AT_GOAL_ID not in gymnasium.registry:
-    gymnasium.register(id=END_AT_GOAL_ID, entry_point=ENTRY_POINT, max_episode_steps=MAX_STEPS,
-                       additional_wrappers=(EndAtGoal.wrapper_spec(),))
+    gymnasium.register(
+        id=END_AT_GOAL_ID,
+        entry_point=ENTRY_POINT,
+        max_episode_steps=MAX_STEPS,
+        additional_wrappers=(EndAtGoal.wrapper_spec(),),
+    )

@@ -22,6 +22,7 @@ text description for screen readers (``style.describe``; ``style.caption(ax)``).
 * ``plot_planning_budget``: a score against the planning budget per real step, counted in planning
   updates or in max-Q evaluations (compute), per slippery-world agent.
 """
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -34,19 +35,24 @@ from dynaq_course.lesson.style import describe
 
 # The slippery world's agents (further_engine.MODELS): their style keys and their names in figures.
 MODEL_KEYS = {"cached": "cached-model", "counting-sample": "counting-sample", "counting": "counting-model"}
-MODEL_LABELS = {"cached": "last outcome, sample updates", "counting-sample": "counts, sample updates",
-                "counting": "counts, expected updates"}
-CACHED_COLOR, COUNTING_SAMPLE_COLOR, COUNTING_COLOR = (style.AGENT_STYLES[MODEL_KEYS[m]]["color"]
-                                                       for m in ("cached", "counting-sample", "counting"))
+MODEL_LABELS = {
+    "cached": "last outcome, sample updates",
+    "counting-sample": "counts, sample updates",
+    "counting": "counts, expected updates",
+}
+CACHED_COLOR, COUNTING_SAMPLE_COLOR, COUNTING_COLOR = (
+    style.AGENT_STYLES[MODEL_KEYS[m]]["color"] for m in ("cached", "counting-sample", "counting")
+)
 MARKER_NAMES = {"o": "circles", "P": "filled plus signs", "D": "diamonds"}
-BUDGET_AXES = {"updates": "planning updates per real step",
-               "evaluations": "max-Q evaluations per real step (compute)"}
+BUDGET_AXES = {"updates": "planning updates per real step", "evaluations": "max-Q evaluations per real step (compute)"}
 UNIFORM_COLOR = style.AGENT_STYLES["uniform-dyna-q"]["color"]
 PRIORITIZED_COLOR = style.AGENT_STYLES["prioritized-sweeping"]["color"]
-SCORES = {"value_error": "mean |Q − Q*| (pairs tried ≥ 10 times)",
-          "start_error": "|max Q(start) − V*(start)|",
-          "policy_loss": "V*(start) − V(start) of the greedy policy"}
-N_MARKS = 12      # markers along a line of many episodes (they tell the lines apart in grey scale)
+SCORES = {
+    "value_error": "mean |Q − Q*| (pairs tried ≥ 10 times)",
+    "start_error": "|max Q(start) − V*(start)|",
+    "policy_loss": "V*(start) − V(start) of the greedy policy",
+}
+N_MARKS = 12  # markers along a line of many episodes (they tell the lines apart in grey scale)
 
 
 def _new_ax(ax, figsize=(8, 4.5)):
@@ -58,8 +64,16 @@ def _new_ax(ax, figsize=(8, 4.5)):
 def _outside_legend(ax, *args, **kwargs):
     """The legend under the axes (below the x label), over no data; two columns keep it short
     and leave the axes their width when a notebook puts two panels side by side."""
-    return ax.legend(*args, loc="upper center", bbox_to_anchor=(0.5, -0.16), borderaxespad=0, fontsize=9,
-                     ncol=2, frameon=False, **kwargs)
+    return ax.legend(
+        *args,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        borderaxespad=0,
+        fontsize=9,
+        ncol=2,
+        frameon=False,
+        **kwargs,
+    )
 
 
 def _kappa_label(kappa) -> str:
@@ -81,8 +95,16 @@ def model_key(model: str) -> str:
 def _line(ax, x, y, key, label, n=None, **extra):
     """A line in the agent's style with N_MARKS of its markers spread along it."""
     every = max(1, len(x) // N_MARKS) if n is None else n
-    return ax.plot(x, y, label=label, markevery=(every // 2, every), markersize=5, linewidth=1.6,
-                   **style.style(key, marker=True), **extra)[0]
+    return ax.plot(
+        x,
+        y,
+        label=label,
+        markevery=(every // 2, every),
+        markersize=5,
+        linewidth=1.6,
+        **style.style(key, marker=True),
+        **extra,
+    )[0]
 
 
 def _moving_average(x, window):
@@ -105,17 +127,25 @@ def plot_shortcut_use(result, ax=None, window=10):
         share, w = _moving_average(result.door_used[i].mean(axis=0), window)
         key = _kappa_key(kappa, result.k)
         _line(ax, np.arange(w - 1, w - 1 + len(share)), share, key, _kappa_label(kappa))
-        parts.append(f"{_kappa_label(kappa)}, {style.look(style.style(key))}: "
-                     f"{result.door_used[i][:, tail:].mean():.0%}")
+        parts.append(
+            f"{_kappa_label(kappa)}, {style.look(style.style(key))}: {result.door_used[i][:, tail:].mean():.0%}"
+        )
     _door_line(ax, result.door_episode, "door opens (not shown to the agent)")
-    ax.set(xlabel="Episode", ylabel=f"share of runs taking the shortcut\n(mean over {window} episodes)",
-           ylim=(-0.02, 1.02), xlim=(max(0, result.door_episode - 20), n_episodes - 1),
-           title=f"Who uses the shortcut, episode by episode ({n_runs} runs each, k = {result.k})")
+    ax.set(
+        xlabel="Episode",
+        ylabel=f"share of runs taking the shortcut\n(mean over {window} episodes)",
+        ylim=(-0.02, 1.02),
+        xlim=(max(0, result.door_episode - 20), n_episodes - 1),
+        title=f"Who uses the shortcut, episode by episode ({n_runs} runs each, k = {result.k})",
+    )
     _outside_legend(ax)
-    describe(ax, f"Share of {n_runs} runs taking the shortcut in each episode (mean over {window} episodes), "
-                 f"episodes {max(0, result.door_episode - 20)}–{n_episodes - 1}; a grey dashed line marks the "
-                 f"door opening at episode {result.door_episode}. Share of episodes {tail}–{n_episodes - 1} "
-                 f"that took the shortcut: " + "; ".join(parts) + ".")
+    describe(
+        ax,
+        f"Share of {n_runs} runs taking the shortcut in each episode (mean over {window} episodes), "
+        f"episodes {max(0, result.door_episode - 20)}–{n_episodes - 1}; a grey dashed line marks the "
+        f"door opening at episode {result.door_episode}. Share of episodes {tail}–{n_episodes - 1} "
+        f"that took the shortcut: " + "; ".join(parts) + ".",
+    )
     return ax
 
 
@@ -130,20 +160,41 @@ def plot_discovery_times(result, ax=None):
         found = first[i][first[i] >= 0]
         share = np.array([(found <= e).sum() for e in episodes]) / first.shape[1]
         key = _kappa_key(kappa, result.k)
-        ax.step(episodes, share, where="post", label=_kappa_label(kappa), linewidth=1.6,
-                **style.style(key))
-        ax.plot(episodes[::max(1, after // N_MARKS)], share[::max(1, after // N_MARKS)], linestyle="none",
-                marker=style.AGENT_MARKERS[key], color=style.AGENT_STYLES[key]["color"], markersize=5)
-        parts.append(f"{_kappa_label(kappa)}, {style.look(style.style(key))}: {share[-1]:.0%}"
-                     + (f" (half of all runs by episode {int(np.argmax(share >= 0.5))})" if share[-1] >= 0.5 else ""))
-    handles = [plt.Line2D([], [], marker=style.AGENT_MARKERS[_kappa_key(kappa, result.k)], markersize=5,
-                          **style.style(_kappa_key(kappa, result.k))) for kappa in result.kappas]
-    ax.set(xlabel="Episodes since the door opened", ylabel="share of runs that found the shortcut",
-           ylim=(-0.02, 1.02), title="How soon the shortcut is found")
+        ax.step(episodes, share, where="post", label=_kappa_label(kappa), linewidth=1.6, **style.style(key))
+        ax.plot(
+            episodes[:: max(1, after // N_MARKS)],
+            share[:: max(1, after // N_MARKS)],
+            linestyle="none",
+            marker=style.AGENT_MARKERS[key],
+            color=style.AGENT_STYLES[key]["color"],
+            markersize=5,
+        )
+        parts.append(
+            f"{_kappa_label(kappa)}, {style.look(style.style(key))}: {share[-1]:.0%}"
+            + (f" (half of all runs by episode {int(np.argmax(share >= 0.5))})" if share[-1] >= 0.5 else "")
+        )
+    handles = [
+        plt.Line2D(
+            [],
+            [],
+            marker=style.AGENT_MARKERS[_kappa_key(kappa, result.k)],
+            markersize=5,
+            **style.style(_kappa_key(kappa, result.k)),
+        )
+        for kappa in result.kappas
+    ]
+    ax.set(
+        xlabel="Episodes since the door opened",
+        ylabel="share of runs that found the shortcut",
+        ylim=(-0.02, 1.02),
+        title="How soon the shortcut is found",
+    )
     _outside_legend(ax, handles, [_kappa_label(kappa) for kappa in result.kappas])
-    describe(ax, f"Share of the {first.shape[1]} runs that have taken the shortcut at least once, against "
-                 f"episodes since the door opened (0–{after - 1}). Share by the last episode: "
-                 + "; ".join(parts) + ".")
+    describe(
+        ax,
+        f"Share of the {first.shape[1]} runs that have taken the shortcut at least once, against "
+        f"episodes since the door opened (0–{after - 1}). Share by the last episode: " + "; ".join(parts) + ".",
+    )
     return ax
 
 
@@ -156,8 +207,10 @@ def plot_dyna_plus_steps(result, ax=None, window=10):
         mean, w = _moving_average(result.steps[i].mean(axis=0), window)
         key = _kappa_key(kappa, result.k)
         _line(ax, np.arange(w - 1, w - 1 + len(mean)), mean, key, _kappa_label(kappa))
-        parts.append(f"{_kappa_label(kappa)}: {result.steps[i][:, :result.door_episode].mean():.1f} before, "
-                     f"{result.steps[i][:, result.door_episode:].mean():.1f} after")
+        parts.append(
+            f"{_kappa_label(kappa)}: {result.steps[i][:, : result.door_episode].mean():.1f} before, "
+            f"{result.steps[i][:, result.door_episode :].mean():.1f} after"
+        )
     _door_line(ax, result.door_episode, "door opens")
     closed, opened = fewest_steps(False), fewest_steps(True)
     ax.axhline(closed, color="0.6", linewidth=0.8, linestyle=":", label=f"best without door ({closed} steps)")
@@ -165,10 +218,13 @@ def plot_dyna_plus_steps(result, ax=None, window=10):
     ax.set_yscale("log")
     ax.set(xlabel="Episode", ylabel="steps per episode (log scale)", title="The price of exploring")
     _outside_legend(ax)
-    describe(ax, f"Mean steps per episode (log scale, mean over {window} episodes), episodes 0–{n_episodes - 1}; "
-                 f"the door opens at episode {result.door_episode}; dotted lines at the best routes' {closed} and "
-                 f"{opened} steps. Mean steps "
-                 f"per episode before and after the door opened: " + "; ".join(parts) + ".")
+    describe(
+        ax,
+        f"Mean steps per episode (log scale, mean over {window} episodes), episodes 0–{n_episodes - 1}; "
+        f"the door opens at episode {result.door_episode}; dotted lines at the best routes' {closed} and "
+        f"{opened} steps. Mean steps "
+        f"per episode before and after the door opened: " + "; ".join(parts) + ".",
+    )
     return ax
 
 
@@ -179,7 +235,7 @@ def _since_change(result, change):
     zero = np.zeros((steps.shape[0], 1))
     cs = np.concatenate([zero, np.cumsum(steps, axis=1)], axis=1)
     cr = np.concatenate([zero, np.cumsum(rewards, axis=1)], axis=1)
-    return cs - cs[:, change:change + 1], cr - cr[:, change:change + 1], cs[:, change]
+    return cs - cs[:, change : change + 1], cr - cr[:, change : change + 1], cs[:, change]
 
 
 def plot_blocking(comparison, ax=None, before=1000):
@@ -196,24 +252,34 @@ def plot_blocking(comparison, ax=None, before=1000):
     curves = [_since_change(r, change) for r in comparison.results]
     low = -min([float(before)] + [float(c[2].min()) for c in curves])
     high = min(float(c[0][:, -1].min()) for c in curves)
-    grid = np.union1d(np.linspace(low, high, 600), [0.0])      # 0 itself: every curve passes through (0, 0)
+    grid = np.union1d(np.linspace(low, high, 600), [0.0])  # 0 itself: every curve passes through (0, 0)
     parts, mean_before = [], []
     for agent, (x, y, start) in zip(comparison.agents, curves):
         mean = np.mean([np.interp(grid, xr, yr) for xr, yr in zip(x, y)], axis=0)
         _line(ax, grid, mean, agent.key, agent.label)
-        parts.append(f"{agent.label}, {style.look(style.style(agent.key))}: {mean[0]:.1f} at {low:.0f} steps, "
-                     f"{mean[-1]:.1f} at {high:.0f} steps")
+        parts.append(
+            f"{agent.label}, {style.look(style.style(agent.key))}: {mean[0]:.1f} at {low:.0f} steps, "
+            f"{mean[-1]:.1f} at {high:.0f} steps"
+        )
         mean_before.append(f"{agent.label} {start.mean():.0f}")
     ax.axvline(0, linestyle="--", color=style.REFERENCE_COLOR, label="the door closes (unannounced)")
     ax.axhline(0, color="0.8", linewidth=0.8)
-    ax.set(xlabel="real steps since the door closed (each run's own step)",
-           ylabel="cumulative reward since the door closed\n(mean over runs)",
-           title=f"The world gets worse: the door closes ({comparison.results[0].steps.shape[1]} runs each)")
+    ax.set(
+        xlabel="real steps since the door closed (each run's own step)",
+        ylabel="cumulative reward since the door closed\n(mean over runs)",
+        title=f"The world gets worse: the door closes ({comparison.results[0].steps.shape[1]} runs each)",
+    )
     _outside_legend(ax)
-    describe(ax, f"Mean cumulative reward against real steps, both counted from the step at which the door closed "
-                 f"in each run (a grey dashed line at 0), from {-low:.0f} steps before to {high:.0f} steps after. "
-                 f"The door closed at episode {change}, after a mean of " + ", ".join(mean_before)
-                 + " real steps. Mean cumulative reward: " + "; ".join(parts) + ".")
+    describe(
+        ax,
+        f"Mean cumulative reward against real steps, both counted from the step at which the door closed "
+        f"in each run (a grey dashed line at 0), from {-low:.0f} steps before to {high:.0f} steps after. "
+        f"The door closed at episode {change}, after a mean of "
+        + ", ".join(mean_before)
+        + " real steps. Mean cumulative reward: "
+        + "; ".join(parts)
+        + ".",
+    )
     return ax
 
 
@@ -228,21 +294,25 @@ def plot_blocking_steps(comparison, ax=None, before=10, after=60):
     for agent, r in zip(comparison.agents, comparison.results):
         mean = r.steps[0, :, first:last].mean(axis=0)
         _line(ax, episodes, mean, agent.key, agent.label)
-        peak = int(np.argmax(mean[change - first:]))
-        parts.append(f"{agent.label}: {r.steps[0, :, first:change].mean():.1f} before, "
-                     f"highest {mean[change - first + peak]:.0f} (episode {change + peak}), "
-                     f"{mean[-10:].mean():.1f} in episodes {last - 10}–{last - 1}")
+        peak = int(np.argmax(mean[change - first :]))
+        parts.append(
+            f"{agent.label}: {r.steps[0, :, first:change].mean():.1f} before, "
+            f"highest {mean[change - first + peak]:.0f} (episode {change + peak}), "
+            f"{mean[-10:].mean():.1f} in episodes {last - 10}–{last - 1}"
+        )
     _door_line(ax, change, "the door closes")
     closed, opened = fewest_steps(False), fewest_steps(True)
     ax.axhline(opened, color="0.3", linewidth=0.8, linestyle=":", label=f"best with the door ({opened} steps)")
     ax.axhline(closed, color="0.6", linewidth=0.8, linestyle=":", label=f"best without it ({closed} steps)")
     ax.set_yscale("log")
-    ax.set(xlabel="Episode", ylabel="steps per episode (log scale, mean over runs)",
-           title="Around the change")
+    ax.set(xlabel="Episode", ylabel="steps per episode (log scale, mean over runs)", title="Around the change")
     _outside_legend(ax)
-    describe(ax, f"Mean steps per episode (log scale) in episodes {first}–{last - 1}; the door closes at episode "
-                 f"{change} (grey dashed line); dotted lines at the best episodes' {opened} steps (door open) and "
-                 f"{closed} steps (closed). Mean steps per episode: " + "; ".join(parts) + ".")
+    describe(
+        ax,
+        f"Mean steps per episode (log scale) in episodes {first}–{last - 1}; the door closes at episode "
+        f"{change} (grey dashed line); dotted lines at the best episodes' {opened} steps (door open) and "
+        f"{closed} steps (closed). Mean steps per episode: " + "; ".join(parts) + ".",
+    )
     return ax
 
 
@@ -265,14 +335,20 @@ def plot_bonus_placement(placement, kappa=0.01, ax=None, window=10):
         _line(ax, np.arange(w - 1, w - 1 + len(share)), share, agent.key, agent.label)
         parts.append(f"{agent.label}, {style.look(style.style(agent.key))}: {r.door_used[0][:, tail:].mean():.0%}")
     _door_line(ax, change, "door opens (not shown to the agent)")
-    ax.set(xlabel="Episode", ylabel=f"share of runs taking the shortcut\n(mean over {window} episodes)",
-           ylim=(-0.02, 1.02), xlim=(max(0, change - 20), n_episodes - 1),
-           title=f"Bonus κ = {kappa:g} in planning or in action selection ({n_runs} runs each)")
+    ax.set(
+        xlabel="Episode",
+        ylabel=f"share of runs taking the shortcut\n(mean over {window} episodes)",
+        ylim=(-0.02, 1.02),
+        xlim=(max(0, change - 20), n_episodes - 1),
+        title=f"Bonus κ = {kappa:g} in planning or in action selection ({n_runs} runs each)",
+    )
     _outside_legend(ax)
-    describe(ax, f"Share of {n_runs} runs taking the shortcut in each episode (mean over {window} episodes), episodes "
-                 f"{max(0, change - 20)}–{n_episodes - 1}; a grey dashed line marks the door opening at episode "
-                 f"{change}. Share of episodes {tail}–{n_episodes - 1} that took the shortcut: "
-                 + "; ".join(parts) + ".")
+    describe(
+        ax,
+        f"Share of {n_runs} runs taking the shortcut in each episode (mean over {window} episodes), episodes "
+        f"{max(0, change - 20)}–{n_episodes - 1}; a grey dashed line marks the door opening at episode "
+        f"{change}. Share of episodes {tail}–{n_episodes - 1} that took the shortcut: " + "; ".join(parts) + ".",
+    )
     return ax
 
 
@@ -289,33 +365,57 @@ def plot_updates_to_near_optimal(comparison, ax=None):
     finite = np.concatenate([v[np.isfinite(v)] for by_method in quart.values() for v in by_method.values()])
     top = 1.15 * finite.max() if finite.size else 1.0
     parts, handles, labels = [], [], []
-    for (method, key, name), dodge in zip((("uniform", "uniform-dyna-q", "uniform Dyna-Q (k)"),
-                                           ("prioritized", "prioritized-sweeping", "prioritized sweeping (n)")),
-                                          (0.94, 1.06)):
+    for (method, key, name), dodge in zip(
+        (
+            ("uniform", "uniform-dyna-q", "uniform Dyna-Q (k)"),
+            ("prioritized", "prioritized-sweeping", "prioritized sweeping (n)"),
+        ),
+        (0.94, 1.06),
+    ):
         settings = np.array(comparison.uniform.settings if method == "uniform" else comparison.prioritized.settings)
         x = settings * dodge
         med, low, high = quart[0.5][method], quart[0.25][method], quart[0.75][method]
-        shown = np.where(np.isfinite(med), med, np.nan)             # a median beyond every run: a triangle only
+        shown = np.where(np.isfinite(med), med, np.nan)  # a median beyond every run: a triangle only
         shown_low = np.where(np.isfinite(low), low, top)
         shown_high = np.where(np.isfinite(high), high, top)
         look = style.style(key, marker=True)
-        bars = ax.errorbar(x, shown, yerr=[shown - shown_low, shown_high - shown], capsize=3, markersize=6,
-                           linewidth=1.6, label=name, **look)
+        bars = ax.errorbar(
+            x,
+            shown,
+            yerr=[shown - shown_low, shown_high - shown],
+            capsize=3,
+            markersize=6,
+            linewidth=1.6,
+            label=name,
+            **look,
+        )
         handles.append(bars)
         labels.append(name)
         beyond = ~np.isfinite(high)
         if beyond.any():
-            ax.plot(x[beyond], np.full(beyond.sum(), top), linestyle="none", marker="^", markersize=7,
-                    color=look["color"], clip_on=False)
+            ax.plot(
+                x[beyond],
+                np.full(beyond.sum(), top),
+                linestyle="none",
+                marker="^",
+                markersize=7,
+                color=look["color"],
+                clip_on=False,
+            )
         shown = np.where(np.isfinite(med), med, top)
         words = []
         for i, setting in enumerate(settings):
             share = reached[method][i]
             if share < 1:
-                ax.annotate(f"{share:.0%} reached", (x[i], shown[i]),
-                            xytext=(6 if dodge > 1 else -6, 6 if np.isfinite(med[i]) else -14),
-                            textcoords="offset points", ha="left" if dodge > 1 else "right", fontsize=8,
-                            color=look["color"])
+                ax.annotate(
+                    f"{share:.0%} reached",
+                    (x[i], shown[i]),
+                    xytext=(6 if dodge > 1 else -6, 6 if np.isfinite(med[i]) else -14),
+                    textcoords="offset points",
+                    ha="left" if dodge > 1 else "right",
+                    fontsize=8,
+                    color=look["color"],
+                )
             what = f"{med[i]:,.0f}" if np.isfinite(med[i]) else "not reached by half the runs"
             extra = [] if share == 1 else [f"{share:.0%} got there"]
             if np.isinf(high[i]) and np.isfinite(med[i]):
@@ -328,17 +428,22 @@ def plot_updates_to_near_optimal(comparison, ax=None):
     ax.minorticks_off()
     ax.set_ylim(0, top * 1.02)
     ax.set_xlim(min(ticks) * 0.6, max(ticks) * 1.6)
-    ax.set(xlabel="budget: planning updates per real step (k, or at most n); log scale",
-           ylabel="value updates until near-optimal\n(median of all runs, bars: quartiles)",
-           title="Uniform Dyna-Q against prioritized sweeping")
+    ax.set(
+        xlabel="budget: planning updates per real step (k, or at most n); log scale",
+        ylabel="value updates until near-optimal\n(median of all runs, bars: quartiles)",
+        title="Uniform Dyna-Q against prioritized sweeping",
+    )
     handles.append(plt.Line2D([], [], linestyle="none"))
     labels.append("NN% reached: share of runs that got there")
     _outside_legend(ax, handles, labels)
-    describe(ax, f"Value updates until the greedy path is first near-optimal: the median over all {n_runs} runs "
-                 f"(bars: quartiles; a run that never got there within {n_episodes} episodes counts as slower than "
-                 f"any that did, and a quartile that falls on such runs is drawn as an upward triangle at the top), "
-                 f"against the budget per real step (log scale); points are labelled with the share of runs that "
-                 f"got there when not all did. Medians by budget: " + "; ".join(parts) + ".")
+    describe(
+        ax,
+        f"Value updates until the greedy path is first near-optimal: the median over all {n_runs} runs "
+        f"(bars: quartiles; a run that never got there within {n_episodes} episodes counts as slower than "
+        f"any that did, and a quartile that falls on such runs is drawn as an upward triangle at the top), "
+        f"against the budget per real step (log scale); points are labelled with the share of runs that "
+        f"got there when not all did. Medians by budget: " + "; ".join(parts) + ".",
+    )
     return ax
 
 
@@ -365,16 +470,18 @@ def plot_slippery_scores(comparison, score="value_error", ax=None):
         key = model_key(model)
         label = MODEL_LABELS[model]
         ax.plot(slips, mean, markersize=6, linewidth=1.6, label=label, **style.style(key, marker=True))
-        ax.fill_between(slips, mean - half, mean + half, color=style.AGENT_STYLES[key]["color"], alpha=0.2,
-                        linewidth=0)
-        parts.append(f"{label}, {style.look(style.style(key))}: "
-                     + ", ".join(f"{s:g}: {v:.3f}" for s, v in zip(slips, mean)))
-    ax.set(xlabel="slip probability", ylabel=SCORES[score],
-           title=f"Slippery world, k = {r.k} {unit} per real step")
+        ax.fill_between(slips, mean - half, mean + half, color=style.AGENT_STYLES[key]["color"], alpha=0.2, linewidth=0)
+        parts.append(
+            f"{label}, {style.look(style.style(key))}: " + ", ".join(f"{s:g}: {v:.3f}" for s, v in zip(slips, mean))
+        )
+    ax.set(xlabel="slip probability", ylabel=SCORES[score], title=f"Slippery world, k = {r.k} {unit} per real step")
     _outside_legend(ax)
-    describe(ax, f"{SCORES[score]} (mean over runs, band: 95% confidence interval) against the slip probability, "
-                 f"Dyna-Q with k = {r.k} {unit} per real step, one line per agent (model, planning updates). "
-                 f"Means by slip: " + "; ".join(parts) + ".")
+    describe(
+        ax,
+        f"{SCORES[score]} (mean over runs, band: 95% confidence interval) against the slip probability, "
+        f"Dyna-Q with k = {r.k} {unit} per real step, one line per agent (model, planning updates). "
+        f"Means by slip: " + "; ".join(parts) + ".",
+    )
     return ax
 
 
@@ -392,19 +499,35 @@ def plot_value_scatter(comparison, slip=0.2, run=0, ax=None):
         key = model_key(model)
         look = style.style(key, marker=True)
         learned = comparison.result.values[i, m, run][mask]
-        ax.scatter(q_star[mask], learned, s=16, alpha=0.75, color=look["color"], marker=look["marker"],
-                   linewidths=0, label=MODEL_LABELS[model])
+        ax.scatter(
+            q_star[mask],
+            learned,
+            s=16,
+            alpha=0.75,
+            color=look["color"],
+            marker=look["marker"],
+            linewidths=0,
+            label=MODEL_LABELS[model],
+        )
         error = f"mean |Q − Q*| {np.abs(learned - q_star[mask]).mean():.3f}" if mask.any() else "no pair"
-        parts.append(f"{MODEL_LABELS[model]} ({style.COLOR_NAMES[look['color']]} "
-                     f"{MARKER_NAMES.get(look['marker'], 'marks')}): {int(mask.sum())} pairs, {error}")
+        parts.append(
+            f"{MODEL_LABELS[model]} ({style.COLOR_NAMES[look['color']]} "
+            f"{MARKER_NAMES.get(look['marker'], 'marks')}): {int(mask.sum())} pairs, {error}"
+        )
     lo = min(q_star.min(), -1.0)
     ax.plot([lo, 1], [lo, 1], color="0.4", linewidth=0.8, label="learned = true")
-    ax.set(xlabel="true optimal Q*(s, a)", ylabel="learned Q(s, a)",
-           title=f"slip {slip:g}: learned against true values (one run)")
+    ax.set(
+        xlabel="true optimal Q*(s, a)",
+        ylabel="learned Q(s, a)",
+        title=f"slip {slip:g}: learned against true values (one run)",
+    )
     _outside_legend(ax)
-    describe(ax, f"Learned Q(s, a) against the true Q*(s, a) of one run with slip {slip:g}, for the pairs tried at "
-                 f"least {comparison.min_tries} times; a grey diagonal marks learned = true. One kind of mark per "
-                 f"agent (model, planning updates): " + "; ".join(parts) + ".")
+    describe(
+        ax,
+        f"Learned Q(s, a) against the true Q*(s, a) of one run with slip {slip:g}, for the pairs tried at "
+        f"least {comparison.min_tries} times; a grey diagonal marks learned = true. One kind of mark per "
+        f"agent (model, planning updates): " + "; ".join(parts) + ".",
+    )
     return ax
 
 
@@ -413,8 +536,10 @@ def plot_planning_budget(result, unit="updates", score="value_error", ax=None):
     planning budget k per real step, counted in ``unit``: ``"updates"`` (planning updates) or
     ``"evaluations"`` (evaluations of max_a' Q(s', a'): the compute). The x-axis says which."""
     if unit not in BUDGET_AXES:
-        raise ValueError(f"unit must be one of {tuple(BUDGET_AXES)} (planning updates, or max-Q evaluations "
-                         f"per real step), got {unit!r}.")
+        raise ValueError(
+            f"unit must be one of {tuple(BUDGET_AXES)} (planning updates, or max-Q evaluations "
+            f"per real step), got {unit!r}."
+        )
     if score not in SCORES:
         raise ValueError(f"score must be one of {tuple(SCORES)}, got {score!r}.")
     if unit not in result.units:
@@ -430,21 +555,29 @@ def plot_planning_budget(result, unit="updates", score="value_error", ax=None):
         key = model_key(model)
         label = MODEL_LABELS[model]
         ax.plot(x, mean, markersize=6, linewidth=1.6, label=label, **style.style(key, marker=True))
-        ax.fill_between(x, mean - half, mean + half, color=style.AGENT_STYLES[key]["color"], alpha=0.2,
-                        linewidth=0)
+        ax.fill_between(x, mean - half, mean + half, color=style.AGENT_STYLES[key]["color"], alpha=0.2, linewidth=0)
         made = spent[u, :, m].mean(axis=1)
-        parts.append(f"{label}, {style.look(style.style(key))}: "
-                     + ", ".join(f"{int(k)}: {v:.3f}" + ("" if abs(made[b] - k) < 1e-9 else f" ({made[b]:.2f} {other})")
-                                 for b, (k, v) in enumerate(zip(result.budgets, mean))))
+        parts.append(
+            f"{label}, {style.look(style.style(key))}: "
+            + ", ".join(
+                f"{int(k)}: {v:.3f}" + ("" if abs(made[b] - k) < 1e-9 else f" ({made[b]:.2f} {other})")
+                for b, (k, v) in enumerate(zip(result.budgets, mean))
+            )
+        )
     ax.set_xscale("log")
     ax.set_xticks(x, [f"{int(k)}" for k in result.budgets])
     ax.minorticks_off()
-    ax.set(xlabel=BUDGET_AXES[unit], ylabel=SCORES[score],
-           title=f"slip {result.slip:g}, equal {'numbers of updates' if unit == 'updates' else 'compute'}")
+    ax.set(
+        xlabel=BUDGET_AXES[unit],
+        ylabel=SCORES[score],
+        title=f"slip {result.slip:g}, equal {'numbers of updates' if unit == 'updates' else 'compute'}",
+    )
     _outside_legend(ax)
-    describe(ax, f"{SCORES[score]} (mean over {result.value_error.shape[-1]} runs, band: 95% confidence interval) "
-                 f"against the budget k = {BUDGET_AXES[unit]} (log scale), slip {result.slip:g}. "
-                 f"Means by k, with the {other} per real step actually made in brackets where they differ "
-                 f"from k: "
-                 + "; ".join(parts) + ".")
+    describe(
+        ax,
+        f"{SCORES[score]} (mean over {result.value_error.shape[-1]} runs, band: 95% confidence interval) "
+        f"against the budget k = {BUDGET_AXES[unit]} (log scale), slip {result.slip:g}. "
+        f"Means by k, with the {other} per real step actually made in brackets where they differ "
+        f"from k: " + "; ".join(parts) + ".",
+    )
     return ax

@@ -27,6 +27,7 @@ Values change only in the planning updates (no separate real-step update, as
 in the book). The fast engine (``further_engine.simulate_prioritized``) runs
 the same algorithm, compiled.
 """
+
 from __future__ import annotations
 
 import math
@@ -139,6 +140,7 @@ class EpisodeReport:
       queue after a real step's push.
     * ``action_counts``: (n_episodes, n_actions) how often the episode took each action (greedy or not).
     """
+
     steps: np.ndarray
     reward_sums: np.ndarray
     updates: np.ndarray
@@ -171,32 +173,43 @@ class EpisodeReport:
         (s, a), count = self.top_pair[e], int(self.top_count[e])
         action = ACTION_NAMES[a] if a < len(ACTION_NAMES) else f"action {a}"
         stays = " (a bump into the border: the agent stays where it is)" if self.top_stays[e] else ""
-        text = [f"Episode {e}: {steps} steps (the median episode of this run took {np.median(self.steps):.0f}).",
-                f"{new} of them tried a pair for the first time: pairs tried so far went from {before} to "
-                f"{int(self.known_pairs[e])} of {self.n_pairs}.",
-                f"The other {steps - new} steps repeated pairs tried before; the most repeated: {action} from "
-                f"state {s}, {count} times{stays}."]
+        text = [
+            f"Episode {e}: {steps} steps (the median episode of this run took {np.median(self.steps):.0f}).",
+            f"{new} of them tried a pair for the first time: pairs tried so far went from {before} to "
+            f"{int(self.known_pairs[e])} of {self.n_pairs}.",
+            f"The other {steps - new} steps repeated pairs tried before; the most repeated: {action} from "
+            f"state {s}, {count} times{stays}.",
+        ]
         if np.isfinite(self.chosen_true[e]):
-            text.append(f"The agent valued the pairs it chose at {self.chosen_value[e]:.2f} (median), their true "
-                        f"optimal value is {self.chosen_true[e]:.3f} (median): values start at 1 and fall only as "
-                        f"planning updates them.")
+            text.append(
+                f"The agent valued the pairs it chose at {self.chosen_value[e]:.2f} (median), their true "
+                f"optimal value is {self.chosen_true[e]:.3f} (median): values start at 1 and fall only as "
+                f"planning updates them."
+            )
         else:
             text.append(f"The agent valued the pairs it chose at {self.chosen_value[e]:.2f} (median).")
-        text.append(f"Planning made {int(self.planning_updates[e]):,} value updates in the episode; up to "
-                    f"{int(self.queue_peak[e])} pairs waited in the queue.")
+        text.append(
+            f"Planning made {int(self.planning_updates[e]):,} value updates in the episode; up to "
+            f"{int(self.queue_peak[e])} pairs waited in the queue."
+        )
         return "\n".join(text)
 
     def table(self) -> str:
         """One line per episode: steps, new pairs, pairs tried, the most repeated pair, values, queue."""
         has_true = bool(np.isfinite(self.chosen_true).any())
-        lines = [f"{'episode':>7} {'steps':>6} {'new pairs':>9} {'pairs tried':>11} {'most repeated pair':>22} "
-                 f"{'value chosen':>12}" + (f" {'true value':>10}" if has_true else "") + f" {'queue peak':>10}"]
+        lines = [
+            f"{'episode':>7} {'steps':>6} {'new pairs':>9} {'pairs tried':>11} {'most repeated pair':>22} "
+            f"{'value chosen':>12}" + (f" {'true value':>10}" if has_true else "") + f" {'queue peak':>10}"
+        ]
         for e in range(len(self.steps)):
             (s, a), c = self.top_pair[e], int(self.top_count[e])
             pair = f"({s}, {ACTION_NAMES[a] if a < len(ACTION_NAMES) else a}) x{c}"
-            lines.append(f"{e:7d} {int(self.steps[e]):6d} {int(self.new_pairs[e]):9d} {int(self.known_pairs[e]):11d} "
-                         f"{pair:>22} {self.chosen_value[e]:12.2f}"
-                         + (f" {self.chosen_true[e]:10.3f}" if has_true else "") + f" {int(self.queue_peak[e]):10d}")
+            lines.append(
+                f"{e:7d} {int(self.steps[e]):6d} {int(self.new_pairs[e]):9d} {int(self.known_pairs[e]):11d} "
+                f"{pair:>22} {self.chosen_value[e]:12.2f}"
+                + (f" {self.chosen_true[e]:10.3f}" if has_true else "")
+                + f" {int(self.queue_peak[e]):10d}"
+            )
         return "\n".join(lines)
 
 
@@ -236,12 +249,22 @@ def episode_report(env, params, n_episodes, max_steps, push_predecessors, seed=N
     tops = [max(r["counts"].items(), key=lambda kv: kv[1]) for r in rows]
     nan = float("nan")
     return EpisodeReport(
-        steps, reward_sums, updates, value, new_pairs, np.cumsum(new_pairs), [p for p, _ in tops],
-        np.array([c for _, c in tops]), np.array([rows[e]["stays"][p] for e, (p, _) in enumerate(tops)]),
+        steps,
+        reward_sums,
+        updates,
+        value,
+        new_pairs,
+        np.cumsum(new_pairs),
+        [p for p, _ in tops],
+        np.array([c for _, c in tops]),
+        np.array([rows[e]["stays"][p] for e, (p, _) in enumerate(tops)]),
         np.array([float(np.median(r["chosen"])) for r in rows]),
         np.array([float(np.median(r["true"])) if r["true"] else nan for r in rows]),
-        np.array([r["planned"] for r in rows]), np.array([r["peak"] for r in rows]), actions,
-        env.n_states * env.n_actions)
+        np.array([r["planned"] for r in rows]),
+        np.array([r["peak"] for r in rows]),
+        actions,
+        env.n_states * env.n_actions,
+    )
 
 
 __all__ = ["PARAMS", "EpisodeReport", "PriorityQueue", "episode_report", "prioritized_sweeping"]

@@ -20,6 +20,7 @@ describes it in words for screen readers, updated on every draw.
   for the three agents (last outcome + sample updates, counts + sample
   updates, counts + expected updates), for the chosen slip and k.
 """
+
 from __future__ import annotations
 
 import html
@@ -46,11 +47,12 @@ class SliderFigure:
 
     def __init__(self, sliders: dict, draw, width=7.6, height=4.6, dpi=90):
         import ipywidgets as w
+
         self.sliders = sliders
         self._draw = draw
         self.figure = Figure(figsize=(width, height), dpi=dpi * style.EXPLORER_SCALE, layout="constrained")
         self.canvas = FigureCanvasAgg(self.figure)
-        self.display_width = int(width * dpi)     # pixels on screen; the PNG has EXPLORER_SCALE times more
+        self.display_width = int(width * dpi)  # pixels on screen; the PNG has EXPLORER_SCALE times more
         self.image = w.Image(format="png", layout=w.Layout(width=f"{self.display_width}px"))
         self.caption = w.HTML(layout=w.Layout(width=f"{self.display_width}px"))
         self.status = w.HTML()
@@ -69,7 +71,7 @@ class SliderFigure:
         values = self.values()
         self.figure.clear()
         status = self._draw(self.figure, **values)
-        self.canvas.draw()                       # one draw; the PNG is made from its pixels
+        self.canvas.draw()  # one draw; the PNG is made from its pixels
         self.image.value = canvas_png(self.canvas)
         description = style.caption(self.figure)
         self.caption.value = f"<small><i>Figure:</i> {html.escape(description)}</small>"
@@ -79,6 +81,7 @@ class SliderFigure:
 
     def _ipython_display_(self):
         from IPython.display import Image, Markdown, display
+
         if static_build():
             display(Image(data=self.last["png"], format="png", width=self.display_width))
             display(Markdown(f"*Figure: {html.escape(self.last['description'])}*"))
@@ -92,31 +95,50 @@ def _style():
     return {"description_width": "initial"}
 
 
-def kappa_explorer(kappa=1e-3, k=10, n_experiments=20, n_episodes=400, door_episode=200, seed=2024,
-                   backend=None):
+def kappa_explorer(kappa=1e-3, k=10, n_experiments=20, n_episodes=400, door_episode=200, seed=2024, backend=None):
     """Sliders for kappa and k over the shortcut experiment without demonstration."""
     if grading_now():
         return GradingNote()
     import ipywidgets as w
+
     fe.warm_up(backend)
     sliders = {
-        "kappa": w.SelectionSlider(options=tuple(sorted(set(KAPPA_OPTIONS) | {float(kappa)})), value=float(kappa),
-                                   description="bonus κ", continuous_update=False, style=_style()),
-        "k": w.SelectionSlider(options=tuple(sorted(set(K_OPTIONS) | {int(k)})), value=int(k),
-                               description="planning steps k", continuous_update=False, style=_style()),
+        "kappa": w.SelectionSlider(
+            options=tuple(sorted(set(KAPPA_OPTIONS) | {float(kappa)})),
+            value=float(kappa),
+            description="bonus κ",
+            continuous_update=False,
+            style=_style(),
+        ),
+        "k": w.SelectionSlider(
+            options=tuple(sorted(set(K_OPTIONS) | {int(k)})),
+            value=int(k),
+            description="planning steps k",
+            continuous_update=False,
+            style=_style(),
+        ),
     }
 
     def draw(figure, kappa, k):
-        result = fe.simulate_dyna_plus((0.0, kappa) if kappa else (0.0,), n_experiments, n_episodes,
-                                       door_episode=door_episode, k=k, seed=seed, backend=backend,
-                                       progress=False)
+        result = fe.simulate_dyna_plus(
+            (0.0, kappa) if kappa else (0.0,),
+            n_experiments,
+            n_episodes,
+            door_episode=door_episode,
+            k=k,
+            seed=seed,
+            backend=backend,
+            progress=False,
+        )
         fp.plot_shortcut_use(result, ax=figure.add_subplot())
         found = result.found_fraction()
         text = f"Dyna-Q found the shortcut in {found[0]:.0%} of {n_experiments} runs"
         if kappa:
             text += f"; Dyna-Q+ (κ = {kappa:g}) in {found[1]:.0%}"
-            text += (f". Steps per episode before the door opened: {result.steps[0, :, :door_episode].mean():.1f}"
-                     f" (Dyna-Q) and {result.steps[1, :, :door_episode].mean():.1f} (Dyna-Q+)")
+            text += (
+                f". Steps per episode before the door opened: {result.steps[0, :, :door_episode].mean():.1f}"
+                f" (Dyna-Q) and {result.steps[1, :, :door_episode].mean():.1f} (Dyna-Q+)"
+            )
         return text + "."
 
     return SliderFigure(sliders, draw)
@@ -127,10 +149,18 @@ def planning_explorer(k=5, n_experiments=30, n_episodes=50, seed=2024, backend=N
     if grading_now():
         return GradingNote()
     import ipywidgets as w
+
     fe.warm_up(backend)
-    sliders = {"k": w.SelectionSlider(options=tuple(sorted(set(K_OPTIONS) | {int(k)})), value=int(k),
-                                      description="planning updates per step (k = n)",
-                                      continuous_update=False, style=_style(), layout=w.Layout(width="60%"))}
+    sliders = {
+        "k": w.SelectionSlider(
+            options=tuple(sorted(set(K_OPTIONS) | {int(k)})),
+            value=int(k),
+            description="planning updates per step (k = n)",
+            continuous_update=False,
+            style=_style(),
+            layout=w.Layout(width="60%"),
+        )
+    }
 
     def draw(figure, k):
         uniform = fe.simulate_uniform([k], n_experiments, n_episodes, seed=seed, backend=backend, progress=False)
@@ -138,9 +168,15 @@ def planning_explorer(k=5, n_experiments=30, n_episodes=50, seed=2024, backend=N
         ax = figure.add_subplot()
         texts = []
         # uniform: filled bars; prioritized: hatched outlines, so the two show apart without colour too
-        data = [(uniform, "uniform-dyna-q", f"uniform Dyna-Q (k = {k})", dict(alpha=0.55)),
-                (prio, "prioritized-sweeping", f"prioritized sweeping (n = {k})",
-                 dict(histtype="step", hatch="///", linewidth=1.6))]
+        data = [
+            (uniform, "uniform-dyna-q", f"uniform Dyna-Q (k = {k})", dict(alpha=0.55)),
+            (
+                prio,
+                "prioritized-sweeping",
+                f"prioritized sweeping (n = {k})",
+                dict(histtype="step", hatch="///", linewidth=1.6),
+            ),
+        ]
         finite = np.concatenate([r.updates_to_good()[0] for r, _, _, _ in data])
         finite = finite[np.isfinite(finite)]
         bins = np.linspace(0, finite.max() * 1.05, 30) if finite.size else 10
@@ -150,12 +186,18 @@ def planning_explorer(k=5, n_experiments=30, n_episodes=50, seed=2024, backend=N
             ax.hist(x, bins=bins, color=style.AGENT_STYLES[key]["color"], label=label, **look)
             texts.append(f"{label}: median {np.median(x):.0f} updates" if x.size else f"{label}: never")
             texts[-1] += f" ({result.reached_fraction()[0]:.0%} of runs got there)"
-        ax.set(xlabel="value updates until the greedy path is near-optimal", ylabel="runs",
-               title=f"{n_experiments} runs of {n_episodes} episodes each")
+        ax.set(
+            xlabel="value updates until the greedy path is near-optimal",
+            ylabel="runs",
+            title=f"{n_experiments} runs of {n_episodes} episodes each",
+        )
         fp._outside_legend(ax)
-        style.describe(ax, f"Histograms of the value updates each of {n_experiments} runs needed until its greedy "
-                           f"path was near-optimal: uniform Dyna-Q in filled blue bars, prioritized sweeping in "
-                           f"hatched bluish-green outlines. " + "; ".join(texts) + ".")
+        style.describe(
+            ax,
+            f"Histograms of the value updates each of {n_experiments} runs needed until its greedy "
+            f"path was near-optimal: uniform Dyna-Q in filled blue bars, prioritized sweeping in "
+            f"hatched bluish-green outlines. " + "; ".join(texts) + ".",
+        )
         return "; ".join(texts) + "."
 
     return SliderFigure(sliders, draw)
@@ -167,31 +209,54 @@ def slip_explorer(slip=0.2, k=10, n_experiments=10, n_episodes=100, seed=2024, b
     if grading_now():
         return GradingNote()
     import ipywidgets as w
+
     fe.warm_up(backend)
     sliders = {
-        "slip": w.FloatSlider(value=float(slip), min=0.0, max=SLIP_MAX, step=SLIP_STEP, readout_format=".2f",
-                              description="slip probability", continuous_update=False, style=_style()),
-        "k": w.SelectionSlider(options=tuple(sorted(set(K_OPTIONS) | {int(k)})), value=int(k),
-                               description="planning updates per step k", continuous_update=False,
-                               style=_style()),
+        "slip": w.FloatSlider(
+            value=float(slip),
+            min=0.0,
+            max=SLIP_MAX,
+            step=SLIP_STEP,
+            readout_format=".2f",
+            description="slip probability",
+            continuous_update=False,
+            style=_style(),
+        ),
+        "k": w.SelectionSlider(
+            options=tuple(sorted(set(K_OPTIONS) | {int(k)})),
+            value=int(k),
+            description="planning updates per step k",
+            continuous_update=False,
+            style=_style(),
+        ),
     }
 
     def draw(figure, slip, k):
         slip = round(float(slip), 4)
-        result = fe.simulate_slippery([slip], fe.MODELS, k=k, n_experiments=n_experiments,
-                                      n_episodes=n_episodes, seed=seed, backend=backend, progress=False)
+        result = fe.simulate_slippery(
+            [slip],
+            fe.MODELS,
+            k=k,
+            n_experiments=n_experiments,
+            n_episodes=n_episodes,
+            seed=seed,
+            backend=backend,
+            progress=False,
+        )
         scored = fx.score_slippery(result)
         fp.plot_value_scatter(scored, slip=slip, ax=figure.add_subplot())
-        errors = scored.value_error[0]                  # NaN for a run with no pair tried min_tries times
+        errors = scored.value_error[0]  # NaN for a run with no pair tried min_tries times
         loss = scored.policy_loss[0].mean(axis=1)
         evals = result.evaluations_per_step()[0].mean(axis=1)
 
         def error(i):
             runs = errors[i][np.isfinite(errors[i])]
             return f"{runs.mean():.3f}" if runs.size else f"– (no pair tried {scored.min_tries} times yet)"
-        return (f"Means over {n_experiments} runs, {k} planning updates per real step:<br>"
-                + "<br>".join(f"{fp.MODEL_LABELS[m]}: |Q − Q*| {error(i)}, policy loss at the start "
-                              f"{loss[i]:.3f}, {evals[i]:.1f} max-Q evaluations per real step"
-                              for i, m in enumerate(result.models)))
+
+        return f"Means over {n_experiments} runs, {k} planning updates per real step:<br>" + "<br>".join(
+            f"{fp.MODEL_LABELS[m]}: |Q − Q*| {error(i)}, policy loss at the start "
+            f"{loss[i]:.3f}, {evals[i]:.1f} max-Q evaluations per real step"
+            for i, m in enumerate(result.models)
+        )
 
     return SliderFigure(sliders, draw, width=6.4, height=5.6)

@@ -17,6 +17,7 @@
    (separate from real zeros), suspected tampering, sandbox warnings. Exit
    status 0 only when everything was graded and nothing needs attention.
 """
+
 from __future__ import annotations
 
 import os
@@ -39,12 +40,12 @@ SANDBOX_MODES = ("auto", "require", "off")
 class Options:
     assignment: str
     course_root: Path = field(default_factory=Path.cwd)
-    jobs: int | None = None               # local worker processes (default: the machine's cores)
+    jobs: int | None = None  # local worker processes (default: the machine's cores)
     students: list[str] = field(default_factory=list)
     force: bool = False
-    scheduler: str | None = None          # Dask scheduler address; None = local processes
+    scheduler: str | None = None  # Dask scheduler address; None = local processes
     sandbox: str = "auto"
-    timeout: int | None = None            # seconds per cell; None keeps the course's Execute.timeout
+    timeout: int | None = None  # seconds per cell; None keeps the course's Execute.timeout
     progress: bool = True
     verify: bool = True
 
@@ -52,8 +53,8 @@ class Options:
 @dataclass
 class Planned:
     student: str
-    reason: str                                  # why it is (re)graded
-    notebooks: list[str]                         # the ones that passed the pre-check
+    reason: str  # why it is (re)graded
+    notebooks: list[str]  # the ones that passed the pre-check
     precheck: list[Failure] = field(default_factory=list)
 
 
@@ -65,9 +66,9 @@ class Summary:
     up_to_date: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     merged: dict[str, Merged] = field(default_factory=dict)
-    scores: dict[str, tuple[float, float]] = field(default_factory=dict)   # student -> (auto score, max auto)
+    scores: dict[str, tuple[float, float]] = field(default_factory=dict)  # student -> (auto score, max auto)
     warnings: list[str] = field(default_factory=list)
-    logs: dict[str, str] = field(default_factory=dict)    # student -> nbgrader log file of a failed submission
+    logs: dict[str, str] = field(default_factory=dict)  # student -> nbgrader log file of a failed submission
     seconds: float = 0.0
 
     @property
@@ -81,14 +82,17 @@ class Summary:
 
 # ------------------------------------------------------------------ plan
 
+
 def plan(course: Course, options: Options, notebooks: list[str]) -> tuple[list[Planned], list[str]]:
     """(submissions to grade, students already up to date)."""
     available = course.submitted_students(options.assignment)
     if options.students:
         unknown = sorted(set(options.students) - set(available))
         if unknown:
-            raise CourseError(f"no submission of {options.assignment} for {', '.join(unknown)} under "
-                              f"{course.folder('submitted', '<student>', options.assignment)}")
+            raise CourseError(
+                f"no submission of {options.assignment} for {', '.join(unknown)} under "
+                f"{course.folder('submitted', '<student>', options.assignment)}"
+            )
         available = [s for s in available if s in options.students]
     todo, up_to_date = [], []
     for student in available:
@@ -118,14 +122,28 @@ def make_job(course: Course, options: Options, planned: Planned, snapshot: bytes
     broken = {f"{f.notebook}.ipynb" for f in planned.precheck if f.notebook}
     files = {rel: data for rel, data in read_files(submitted).items() if rel not in broken}
     source = course.folder("source", ".", a)
-    source_files = {os.path.relpath(p, source): Path(p).read_bytes()
-                    for p in find_all_files(str(source), course.coursedir.ignore + ["*.ipynb"])}
+    source_files = {
+        os.path.relpath(p, source): Path(p).read_bytes()
+        for p in find_all_files(str(source), course.coursedir.ignore + ["*.ipynb"])
+    }
     trusted = {p.name: p.read_bytes() for p in sorted(source.glob("*.ipynb"))}
-    return Job(a, planned.student, planned.notebooks, course.config_py.read_bytes(), snapshot, files,
-               source_files, trusted, options.sandbox, options.timeout, options.verify)
+    return Job(
+        a,
+        planned.student,
+        planned.notebooks,
+        course.config_py.read_bytes(),
+        snapshot,
+        files,
+        source_files,
+        trusted,
+        options.sandbox,
+        options.timeout,
+        options.verify,
+    )
 
 
 # ------------------------------------------------------------------ executors
+
 
 def _quiet_worker() -> None:
     """Worker processes' own output (kernels inherit it) stays off the instructor's terminal."""
@@ -151,11 +169,15 @@ def make_executor(options: Options) -> tuple[Executor, str, object]:
     ctx = multiprocessing.get_context("forkserver")
     # Workers fork from a server that has imported nbgrader once (~5 s of imports saved per worker).
     ctx.set_forkserver_preload(["dynaq_course.grading.worker", "nbgrader.converters", "nbgrader.api"])
-    return (ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_quiet_worker),
-            f"{jobs} local worker process{'es' if jobs != 1 else ''}", None)
+    return (
+        ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_quiet_worker),
+        f"{jobs} local worker process{'es' if jobs != 1 else ''}",
+        None,
+    )
 
 
 # ------------------------------------------------------------------ run
+
 
 def _sandbox_precheck(options: Options, summary: Summary) -> None:
     if options.sandbox == "off":
@@ -202,13 +224,18 @@ def run(options: Options, out=None) -> Summary:
         summary.seconds = time.perf_counter() - start
         return summary
 
-    snapshot = snapshot_gradebook(Path(course.db_url[len("sqlite:///"):]))
+    snapshot = snapshot_gradebook(Path(course.db_url[len("sqlite:///") :]))
     gradable = [p for p in todo if p.notebooks]
     by_student = {p.student: p for p in todo}
     for p in todo:
         if not p.notebooks:  # nothing to run: record the failures in the gradebook now
-            _merge(course, options, summary, Result(options.assignment, p.student,
-                                                    timestamp=_timestamp(course, options, p.student)), p)
+            _merge(
+                course,
+                options,
+                summary,
+                Result(options.assignment, p.student, timestamp=_timestamp(course, options, p.student)),
+                p,
+            )
     for failure in summary.failures:
         tqdm.write(f"NOT GRADED {failure.line()}", file=out)
     if not gradable:
@@ -216,20 +243,28 @@ def run(options: Options, out=None) -> Summary:
         return summary
 
     executor, summary.executor, closer = make_executor(options)
-    bar = tqdm(total=len(gradable), desc=f"grading {options.assignment}", unit="submission",
-               disable=not options.progress, file=out, dynamic_ncols=True)
+    bar = tqdm(
+        total=len(gradable),
+        desc=f"grading {options.assignment}",
+        unit="submission",
+        disable=not options.progress,
+        file=out,
+        dynamic_ncols=True,
+    )
     try:
         from dynaq_course.grading.worker import grade_submission
 
-        futures = {executor.submit(grade_submission, make_job(course, options, p, snapshot)): p
-                   for p in gradable}
+        futures = {executor.submit(grade_submission, make_job(course, options, p, snapshot)): p for p in gradable}
         for future in as_completed(futures):
             planned = futures[future]
             try:
                 result = future.result()
             except Exception as err:  # a worker process died, a Dask worker was lost...
-                result = Result(options.assignment, planned.student,
-                                failures=[Failure(planned.student, None, WORKER_ERROR, f"{type(err).__name__}: {err}")])
+                result = Result(
+                    options.assignment,
+                    planned.student,
+                    failures=[Failure(planned.student, None, WORKER_ERROR, f"{type(err).__name__}: {err}")],
+                )
             new = _merge(course, options, summary, result, by_student[result.student])
             for failure in new:
                 tqdm.write(f"NOT GRADED {failure.line()}", file=out)
@@ -261,8 +296,9 @@ def _merge(course: Course, options: Options, summary: Summary, result: Result, p
         summary.logs[result.student] = str(_save_log(course, options, result))
     if result.failures:  # the submission as a whole was not graded: the gradebook is left as it was
         return new
-    summary.merged[result.student] = merge_result(course.db_url, course.course_id, result,
-                                                  failed_notebooks(result, planned.precheck))
+    summary.merged[result.student] = merge_result(
+        course.db_url, course.course_id, result, failed_notebooks(result, planned.precheck)
+    )
     write_autograded(course.folder("autograded", result.student, options.assignment), result)
     return new
 

@@ -1,4 +1,5 @@
 """The instructor's course folder as nbgrader sees it: its config and paths."""
+
 from __future__ import annotations
 
 import glob
@@ -16,7 +17,7 @@ class CourseError(RuntimeError):
 class Course:
     root: Path
     config_py: Path
-    coursedir: object   # nbgrader.coursedir.CourseDirectory
+    coursedir: object  # nbgrader.coursedir.CourseDirectory
 
     @property
     def db_url(self) -> str:
@@ -28,16 +29,19 @@ class Course:
 
     def folder(self, kind: str, student: str, assignment: str) -> Path:
         """kind: 'submitted' | 'autograded' | 'source' (student '.' for source)."""
-        directory = {"submitted": self.coursedir.submitted_directory,
-                     "autograded": self.coursedir.autograded_directory,
-                     "source": self.coursedir.source_directory}[kind]
+        directory = {
+            "submitted": self.coursedir.submitted_directory,
+            "autograded": self.coursedir.autograded_directory,
+            "source": self.coursedir.source_directory,
+        }[kind]
         return Path(self.coursedir.format_path(directory, student, assignment))
 
     def submitted_students(self, assignment: str) -> list[str]:
         """Students with a submitted/<student>/<assignment>/ folder (as nbgrader finds them)."""
         pattern = self.coursedir.format_path(self.coursedir.submitted_directory, "*", assignment)
-        regexp = self.coursedir.format_path(self.coursedir.submitted_directory, "(?P<student_id>.*)",
-                                            assignment, escape=True)
+        regexp = self.coursedir.format_path(
+            self.coursedir.submitted_directory, "(?P<student_id>.*)", assignment, escape=True
+        )
         students = set()
         for path in glob.glob(pattern):
             match = re.match(regexp, path)
@@ -58,8 +62,10 @@ def load_course(root: Path) -> Course:
     root = Path(root).resolve()
     config_py = root / "nbgrader_config.py"
     if not config_py.is_file():
-        raise CourseError(f"no nbgrader_config.py in {root}: run this command from the course folder "
-                          "(the one with source/, submitted/ and gradebook.db) or pass --course")
+        raise CourseError(
+            f"no nbgrader_config.py in {root}: run this command from the course folder "
+            "(the one with source/, submitted/ and gradebook.db) or pass --course"
+        )
     cfg = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
     if "root" not in cfg.CourseDirectory:
         cfg.CourseDirectory.root = str(root)
@@ -72,11 +78,15 @@ def assignment_notebooks(course: Course, assignment: str) -> list[str]:
     from nbgrader.api import Gradebook, MissingEntry
 
     db = course.db_url
-    if db.startswith("sqlite:///") and not Path(db[len("sqlite:///"):]).exists():
-        raise CourseError(f"no gradebook at {db[len('sqlite:///'):]}: run `nbgrader generate_assignment {assignment}` first")
+    if db.startswith("sqlite:///") and not Path(db[len("sqlite:///") :]).exists():
+        raise CourseError(
+            f"no gradebook at {db[len('sqlite:///') :]}: run `nbgrader generate_assignment {assignment}` first"
+        )
     with Gradebook(db, course.course_id) as gb:
         try:
             return sorted(nb.name for nb in gb.find_assignment(assignment).notebooks)
         except MissingEntry:
-            raise CourseError(f"assignment {assignment!r} is not in the gradebook: "
-                              f"run `nbgrader generate_assignment {assignment}` first") from None
+            raise CourseError(
+                f"assignment {assignment!r} is not in the gradebook: "
+                f"run `nbgrader generate_assignment {assignment}` first"
+            ) from None

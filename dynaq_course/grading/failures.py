@@ -7,6 +7,7 @@
 * :func:`timed_out_cells` (worker): cells nbgrader interrupted at the timeout
   (nbgrader records them as a ``CellTimeoutError`` output and carries on).
 """
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,14 @@ from pathlib import Path
 
 import nbformat
 
-from dynaq_course.grading.jobs import INVALID_NOTEBOOK, KERNEL_DIED, MISSING_NOTEBOOK, NBGRADER_ERROR, TIMED_OUT, Failure
+from dynaq_course.grading.jobs import (
+    INVALID_NOTEBOOK,
+    KERNEL_DIED,
+    MISSING_NOTEBOOK,
+    NBGRADER_ERROR,
+    TIMED_OUT,
+    Failure,
+)
 
 
 def precheck_submission(folder: Path, student: str, notebooks: list[str]) -> tuple[list[str], list[Failure]]:
@@ -49,8 +57,11 @@ def classify_autograde_error(student: str, notebook: str, text: str) -> Failure:
     elif "UnresponsiveKernelError" in text or "became unresponsive" in text:
         kind, detail = TIMED_OUT, "the kernel stopped responding and could not be interrupted"
     elif "CellTimeoutError" in text or "TimeoutError" in text:
-        kind, detail = TIMED_OUT, "a cell ran past the time limit (raise --timeout if honest code is this slow): " + (
-            _error_line(text).split(": ", 1)[-1])
+        kind, detail = (
+            TIMED_OUT,
+            "a cell ran past the time limit (raise --timeout if honest code is this slow): "
+            + (_error_line(text).split(": ", 1)[-1]),
+        )
     else:
         kind, detail = NBGRADER_ERROR, _error_line(text) or "nbgrader did not write the autograded notebook"
     return Failure(student, notebook, kind, detail)
@@ -73,7 +84,8 @@ def timed_out_failure(student: str, notebook: str, cells: list[str], timeout) ->
 
 
 _EXCEPTION_LINE = re.compile(
-    r"^\s*((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Kernel|Timeout)\w*(?::.*)?)$")
+    r"^\s*((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Kernel|Timeout)\w*(?::.*)?)$"
+)
 
 
 def _error_line(text: str) -> str:

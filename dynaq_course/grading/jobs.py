@@ -8,6 +8,7 @@ folder: only the same Python environment (nbgrader + this package). A
 :class:`Result` comes back the same way, with the autograded files as bytes.
 Both are dataclasses of builtins only, so they pickle for any executor.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ SANDBOX_UNAVAILABLE = "sandbox unavailable"
 @dataclass
 class Failure:
     """A notebook (or, with notebook None, a whole submission) that could not be graded."""
+
     student: str
     notebook: str | None
     kind: str
@@ -39,23 +41,23 @@ class Failure:
 class Job:
     assignment: str
     student: str
-    notebooks: list[str]                 # notebook names (no .ipynb) to autograde, in nbgrader's order
-    config_py: bytes                     # the course's nbgrader_config.py
-    gradebook: bytes                     # snapshot of the real gradebook (sqlite file image)
-    submission_files: dict[str, bytes]   # path relative to submitted/<student>/<assignment>/ -> content
-    source_files: dict[str, bytes]       # non-notebook files of source/<assignment>/ (autograde copies them)
+    notebooks: list[str]  # notebook names (no .ipynb) to autograde, in nbgrader's order
+    config_py: bytes  # the course's nbgrader_config.py
+    gradebook: bytes  # snapshot of the real gradebook (sqlite file image)
+    submission_files: dict[str, bytes]  # path relative to submitted/<student>/<assignment>/ -> content
+    source_files: dict[str, bytes]  # non-notebook files of source/<assignment>/ (autograde copies them)
     trusted_source: dict[str, bytes] = field(default_factory=dict)  # source notebooks, for the trusted re-check only
-    sandbox: str = "auto"                # auto | require | off
-    timeout: int | None = None           # seconds per cell (Execute.timeout); None keeps the course's
-    verify: bool = True                  # run the trusted re-check when the course has it
+    sandbox: str = "auto"  # auto | require | off
+    timeout: int | None = None  # seconds per cell (Execute.timeout); None keeps the course's
+    verify: bool = True  # run the trusted re-check when the course has it
 
 
 @dataclass
 class NotebookOutcome:
     name: str
     failure: Failure | None = None
-    grades: dict[str, float | None] = field(default_factory=dict)     # grade_id -> auto_score
-    comments: dict[str, str | None] = field(default_factory=dict)     # grade_id -> auto_comment
+    grades: dict[str, float | None] = field(default_factory=dict)  # grade_id -> auto_score
+    comments: dict[str, str | None] = field(default_factory=dict)  # grade_id -> auto_comment
     late_penalty: float | None = None
 
     @property
@@ -66,6 +68,7 @@ class NotebookOutcome:
 @dataclass
 class Verdict:
     """A trusted verdict as plain data (verify.Verdict may be a richer class)."""
+
     passed: bool
     code: str | None
     message: str
@@ -75,12 +78,12 @@ class Verdict:
 class Result:
     assignment: str
     student: str
-    timestamp: str | None = None                                       # the submission's timestamp, as nbgrader stored it
+    timestamp: str | None = None  # the submission's timestamp, as nbgrader stored it
     notebooks: list[NotebookOutcome] = field(default_factory=list)
-    autograded_files: dict[str, bytes] = field(default_factory=dict)   # relative to autograded/<student>/<assignment>/
-    verdicts: dict[str, Verdict] = field(default_factory=dict)         # test grade_id -> trusted verdict
+    autograded_files: dict[str, bytes] = field(default_factory=dict)  # relative to autograded/<student>/<assignment>/
+    verdicts: dict[str, Verdict] = field(default_factory=dict)  # test grade_id -> trusted verdict
     sandbox_active: bool = False
     sandbox_warning: str | None = None
-    failures: list[Failure] = field(default_factory=list)              # submission-level failures (worker error...)
-    log: str = ""                                                      # nbgrader's log, truncated
+    failures: list[Failure] = field(default_factory=list)  # submission-level failures (worker error...)
+    log: str = ""  # nbgrader's log, truncated
     seconds: float = 0.0

@@ -17,6 +17,7 @@ store 0), and its autograded/ copy is not written, so the next run re-grades it.
 Where nbgrader gave points that the trusted re-check did not confirm, the cell
 gets 0 and needs a manual look ("tampering suspected").
 """
+
 from __future__ import annotations
 
 import datetime
@@ -34,9 +35,9 @@ TAMPERING = "tampering suspected"
 @dataclass
 class Merged:
     student: str
-    graded: list[str] = field(default_factory=list)      # notebooks whose grades were written
-    cleared: list[str] = field(default_factory=list)     # notebooks marked as not graded
-    tampering: list[str] = field(default_factory=list)   # "grade_id: code"
+    graded: list[str] = field(default_factory=list)  # notebooks whose grades were written
+    cleared: list[str] = field(default_factory=list)  # notebooks marked as not graded
+    tampering: list[str] = field(default_factory=list)  # "grade_id: code"
     grades_written: int = 0
 
 
@@ -77,8 +78,7 @@ def merge_result(db_url: str, course_id: str, result: Result, failed_notebooks: 
                     auto_score = 0.0
                     merged.tampering.append(f"{grade_id}: {suspects[grade_id]}")
                 grade.auto_score = auto_score
-                grade.needs_manual_grade = (grade.manual_score is not None or auto_score is None
-                                            or grade_id in suspects)
+                grade.needs_manual_grade = grade.manual_score is not None or auto_score is None or grade_id in suspects
                 merged.grades_written += 1
             for grade_id, auto_comment in outcome.comments.items():
                 gb.find_comment(grade_id, outcome.name, result.assignment, result.student).auto_comment = auto_comment

@@ -28,6 +28,7 @@ Needs ``/usr/bin/bwrap`` (Debian/Ubuntu package ``bubblewrap``) and either root
 (the uid drop) or unprivileged user namespaces (then the kernel keeps the
 grader's uid inside its own user namespace).
 """
+
 from __future__ import annotations
 
 import json
@@ -45,12 +46,27 @@ KERNEL_NAME = "dynaq-sandbox"
 SANDBOX_DIR = ".sandbox"
 MODES = ("auto", "require", "off")
 NOBODY_GID = 65534
-UID_RANGE = (200_000, 900_000)   # not in /etc/passwd; one per workspace
-ETC_FILES = ("/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/ld.so.cache", "/etc/ld.so.conf",
-             "/etc/ld.so.conf.d", "/etc/localtime", "/etc/timezone", "/etc/fonts", "/etc/mime.types",
-             "/etc/alternatives", "/etc/matplotlibrc", "/etc/hosts", "/etc/host.conf")
-INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`) and grade as root, or enable "
-                "unprivileged user namespaces (`sysctl kernel.unprivileged_userns_clone=1`)")
+UID_RANGE = (200_000, 900_000)  # not in /etc/passwd; one per workspace
+ETC_FILES = (
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/nsswitch.conf",
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/localtime",
+    "/etc/timezone",
+    "/etc/fonts",
+    "/etc/mime.types",
+    "/etc/alternatives",
+    "/etc/matplotlibrc",
+    "/etc/hosts",
+    "/etc/host.conf",
+)
+INSTALL_HINT = (
+    "install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`) and grade as root, or enable "
+    "unprivileged user namespaces (`sysctl kernel.unprivileged_userns_clone=1`)"
+)
 
 MiB = 1024 * 1024
 
@@ -58,13 +74,14 @@ MiB = 1024 * 1024
 @dataclass(frozen=True)
 class Limits:
     """Resource limits of one sandboxed kernel (and every process it starts)."""
-    memory_bytes: int = 4096 * MiB      # address space: numba/LLVM and BLAS threads reserve a lot of it
-    cpu_seconds: int = 600               # CPU time of one kernel process (nbgrader's per-cell timeout acts first)
-    processes: int = 128                 # processes + threads of the sandbox uid
-    file_bytes: int = 64 * MiB           # largest file it may write
+
+    memory_bytes: int = 4096 * MiB  # address space: numba/LLVM and BLAS threads reserve a lot of it
+    cpu_seconds: int = 600  # CPU time of one kernel process (nbgrader's per-cell timeout acts first)
+    processes: int = 128  # processes + threads of the sandbox uid
+    file_bytes: int = 64 * MiB  # largest file it may write
     open_files: int = 256
-    tmp_bytes: int = 256 * MiB           # private /tmp (tmpfs, counts against RAM)
-    scratch_bytes: int = 256 * MiB       # the notebook folder (tmpfs): the copy of the folder + what it writes
+    tmp_bytes: int = 256 * MiB  # private /tmp (tmpfs, counts against RAM)
+    scratch_bytes: int = 256 * MiB  # the notebook folder (tmpfs): the copy of the folder + what it writes
     output_bytes_per_cell: int = 2 * MiB  # outputs nbgrader keeps per cell; the rest is dropped with a note
     output_bytes_per_notebook: int = 16 * MiB
 
@@ -84,11 +101,12 @@ class SandboxedKernel:
 
 # ------------------------------------------------------------------ configuration
 
+
 def _read_only_paths() -> list:
     """Python, the venv, the course package: what a kernel needs to read."""
     import dynaq_course
-    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(),
-             Path(dynaq_course.__file__).resolve().parent}
+
+    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(dynaq_course.__file__).resolve().parent}
     real_python = Path(sys.executable).resolve()
     if not any(p in real_python.parents for p in paths):
         paths.add(real_python.parent)
@@ -97,10 +115,12 @@ def _read_only_paths() -> list:
 
 def _config(sandbox_dir: Path, scratch_roots: list, uid: int, limits: Limits) -> dict:
     from dynaq_course.grading.editions import course_root
+
     return {
         "bwrap": shutil.which("bwrap") or "/usr/bin/bwrap",
         "as_root": os.getuid() == 0,
-        "uid": uid, "gid": NOBODY_GID,
+        "uid": uid,
+        "gid": NOBODY_GID,
         "scratch_roots": [str(Path(p).resolve()) for p in scratch_roots],
         "runtime_dir": str((sandbox_dir / "runtime").resolve()),
         "read_only": _read_only_paths(),
@@ -132,12 +152,17 @@ def _write_sandbox(sandbox_dir: Path, scratch_roots: list, limits: Limits) -> di
 
     spec_dir = sandbox_dir / "jupyter" / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": _launch_command(config_path, "kernel") + ["{connection_file}"],
-        "display_name": "Python 3 (dynaq grading sandbox)",
-        "language": "python",
-        "metadata": {"debugger": False},
-    }, indent=1))
+    (spec_dir / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": _launch_command(config_path, "kernel") + ["{connection_file}"],
+                "display_name": "Python 3 (dynaq grading sandbox)",
+                "language": "python",
+                "metadata": {"debugger": False},
+            },
+            indent=1,
+        )
+    )
 
     config_dir = sandbox_dir / "config"
     config_dir.mkdir(exist_ok=True)
@@ -177,6 +202,7 @@ def _prepend_path(first: str, rest: str | None) -> str:
 
 # ------------------------------------------------------------------ status
 
+
 @lru_cache(maxsize=1)
 def sandbox_status() -> tuple:
     """(True, description) when sandboxed kernels work here, else (False, what is missing and what to do)."""
@@ -189,13 +215,16 @@ def sandbox_status() -> tuple:
         work = tmp / "work"
         work.mkdir()
         try:
-            proc = subprocess.run(_launch_command(paths["config"], "probe"), cwd=work, capture_output=True,
-                                  text=True, timeout=60)
+            proc = subprocess.run(
+                _launch_command(paths["config"], "probe"), cwd=work, capture_output=True, text=True, timeout=60
+            )
         except (OSError, subprocess.TimeoutExpired) as error:
             return False, f"bwrap could not start a sandbox ({error}): {INSTALL_HINT}"
         if proc.returncode != 0:
-            return False, (f"bwrap could not start a sandbox (exit {proc.returncode}: "
-                           f"{(proc.stderr or proc.stdout).strip()[-500:]}): {INSTALL_HINT}")
+            return False, (
+                f"bwrap could not start a sandbox (exit {proc.returncode}: "
+                f"{(proc.stderr or proc.stdout).strip()[-500:]}): {INSTALL_HINT}"
+            )
         try:
             seen = json.loads(proc.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
@@ -204,15 +233,20 @@ def sandbox_status() -> tuple:
         return False, f"the sandbox still reaches the network (interfaces {seen['interfaces']})"
     if os.getuid() == 0 and seen["uid"] == 0:
         return False, "the sandbox could not drop root rights"
-    who = f"uid {seen['uid']} (unprivileged)" if os.getuid() == 0 else \
-        f"your own uid {seen['uid']} in a user namespace (no uid drop: not running as root)"
+    who = (
+        f"uid {seen['uid']} (unprivileged)"
+        if os.getuid() == 0
+        else f"your own uid {seen['uid']} in a user namespace (no uid drop: not running as root)"
+    )
     return True, f"bubblewrap sandbox: no network, private filesystem view, runs as {who}"
 
 
 # ------------------------------------------------------------------ kernel
 
-def prepare_kernel(workspace: Path, writable: list, mode: str = "auto", limits: Limits | None = None
-                   ) -> SandboxedKernel:
+
+def prepare_kernel(
+    workspace: Path, writable: list, mode: str = "auto", limits: Limits | None = None
+) -> SandboxedKernel:
     """Set up the sandboxed kernel for one grading workspace (see the module docstring).
 
     ``writable``: the folders nbgrader may run notebooks in (the kernel's scratch:
@@ -229,13 +263,18 @@ def prepare_kernel(workspace: Path, writable: list, mode: str = "auto", limits: 
     ok, reason = sandbox_status()
     if not ok:
         if mode == "require":
-            raise SandboxUnavailable(f"cannot grade in a sandbox: {reason}. (Use --sandbox auto to grade "
-                                     "unsandboxed with a warning, only for code you trust.)")
+            raise SandboxUnavailable(
+                f"cannot grade in a sandbox: {reason}. (Use --sandbox auto to grade "
+                "unsandboxed with a warning, only for code you trust.)"
+            )
         return SandboxedKernel(
             active=False,
-            warning=("WARNING: submissions were graded WITHOUT a sandbox: student code ran with your rights, "
-                     f"could read the gradebook, source/ and other submissions, and reach the network. {reason}"),
-            env=_output_cap_only(workspace, limits))
+            warning=(
+                "WARNING: submissions were graded WITHOUT a sandbox: student code ran with your rights, "
+                f"could read the gradebook, source/ and other submissions, and reach the network. {reason}"
+            ),
+            env=_output_cap_only(workspace, limits),
+        )
     roots = []
     for folder in writable:
         Path(folder).mkdir(parents=True, exist_ok=True)
@@ -247,8 +286,14 @@ def prepare_kernel(workspace: Path, writable: list, mode: str = "auto", limits: 
         "JUPYTER_CONFIG_PATH": _prepend_path(str(paths["config_dir"]), os.environ.get("JUPYTER_CONFIG_PATH")),
     }
     return SandboxedKernel(
-        active=True, warning=None, env=env,
+        active=True,
+        warning=None,
+        env=env,
         # IPC sockets are named <ip>-<n>: an absolute prefix in the runtime dir the sandbox shares.
-        nbgrader_args=[f"--Execute.kernel_name={KERNEL_NAME}", "--KernelManager.transport=ipc",
-                       f"--KernelManager.ip={paths['runtime'] / 'kernel-ipc'}"],
-        child_prefix=_launch_command(paths["config"], "run"))
+        nbgrader_args=[
+            f"--Execute.kernel_name={KERNEL_NAME}",
+            "--KernelManager.transport=ipc",
+            f"--KernelManager.ip={paths['runtime'] / 'kernel-ipc'}",
+        ],
+        child_prefix=_launch_command(paths["config"], "run"),
+    )

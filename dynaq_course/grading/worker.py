@@ -12,6 +12,7 @@ every time. Each notebook is autograded on its own (``--notebook``), so a kernel
 that dies in one notebook costs only that notebook, not the whole submission
 (nbgrader drops the whole submission otherwise).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -37,6 +38,7 @@ _JOB_LOCK = threading.Lock()  # one job at a time per process: a job sets enviro
 @dataclass
 class PlainKernel:
     """What the sandbox interface returns, for running without a sandbox."""
+
     active: bool = False
     warning: str | None = None
     env: dict = field(default_factory=dict)
@@ -49,14 +51,16 @@ class SandboxRequired(RuntimeError):
 
 
 def prepare_sandbox(ws: Workspace, mode: str):
-    """The kernel set-up for this workspace: the sandbox (``sandbox.prepare_kernel``), or a plain kernel for mode 'off'."""
+    """The kernel set-up for this workspace: the sandbox (``sandbox.prepare_kernel``), or a plain kernel for 'off'."""
     if mode == "off":
         return PlainKernel()
     try:
         from dynaq_course.grading.sandbox import prepare_kernel
     except ImportError:
-        message = ("dynaq_course.grading.sandbox is not available, so submissions run UNSANDBOXED "
-                   "(student code has the grader's rights)")
+        message = (
+            "dynaq_course.grading.sandbox is not available, so submissions run UNSANDBOXED "
+            "(student code has the grader's rights)"
+        )
         if mode == "require":
             raise SandboxRequired(message + "; install it or run with --sandbox off") from None
         return PlainKernel(warning=message)
@@ -74,8 +78,11 @@ def _config(ws: Workspace, job: Job, kernel):
     cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=str(ws.course)).load_config())
     # The sandbox's config comes after the course's, so its output-capping Execute step
     # replaces the course's autograde list whatever that list says.
-    extra_dirs = [d for d in kernel.env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)
-                  if d and d not in os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)]
+    extra_dirs = [
+        d
+        for d in kernel.env.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)
+        if d and d not in os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)
+    ]
     for folder in reversed(extra_dirs):  # the first folder on the path wins, as in Jupyter
         if (Path(folder) / "nbgrader_config.py").is_file():
             cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=folder).load_config())
@@ -173,10 +180,17 @@ def _trusted_verdicts(ws: Workspace, job: Job, kernel, result: Result) -> None:
     for notebook in ws.submitted.glob("*.ipynb"):
         shutil.copyfile(notebook, folder / notebook.name)
     try:
-        verdicts = trusted_verdicts(folder, ws.trusted_source, run_prefix=list(kernel.child_prefix),
-                                    timeout=float(job.timeout or 20), scratch=folder)
+        verdicts = trusted_verdicts(
+            folder,
+            ws.trusted_source,
+            run_prefix=list(kernel.child_prefix),
+            timeout=float(job.timeout or 20),
+            scratch=folder,
+        )
     except Exception:
-        result.failures.append(Failure(job.student, None, VERIFY_ERROR, traceback.format_exc().strip().splitlines()[-1]))
+        result.failures.append(
+            Failure(job.student, None, VERIFY_ERROR, traceback.format_exc().strip().splitlines()[-1])
+        )
         return
     result.verdicts = {gid: Verdict(bool(v.passed), v.code, str(v.message)) for gid, v in verdicts.items()}
 
@@ -206,11 +220,13 @@ def grade_submission(job: Job) -> Result:
             if job.verify and any(o.ok for o in result.notebooks):
                 _trusted_verdicts(ws, job, kernel, result)
             failed = {f"{o.name}.ipynb" for o in result.notebooks if not o.ok}
-            result.autograded_files = {rel: data for rel, data in read_files(ws.autograded).items()
-                                       if rel not in failed}
+            result.autograded_files = {
+                rel: data for rel, data in read_files(ws.autograded).items() if rel not in failed
+            }
         except Exception:
-            result.failures.append(Failure(job.student, None, WORKER_ERROR,
-                                           traceback.format_exc().strip().splitlines()[-1]))
+            result.failures.append(
+                Failure(job.student, None, WORKER_ERROR, traceback.format_exc().strip().splitlines()[-1])
+            )
             logs.append(traceback.format_exc())
         finally:
             ws.remove()

@@ -14,6 +14,7 @@ its own temporary folder laid out as an nbgrader course::
 so nothing a submission does in its workspace can change what another one is
 graded with.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -52,8 +53,11 @@ def read_files(folder: Path) -> dict[str, bytes]:
     """Every regular file under ``folder`` (symlinks skipped), by relative path."""
     if not folder.is_dir():
         return {}
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
 
 
 @dataclass

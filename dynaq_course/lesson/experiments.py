@@ -16,6 +16,7 @@ the two agree:
   shape as above, plus ``seed``;
 * ``compare_with_engine``: do the student's runs look like the fast engine's?
 """
+
 from __future__ import annotations
 
 import warnings
@@ -35,9 +36,11 @@ GRADING_SIZE = {"n_experiments": 1, "n_episodes": 10, "shortcut_episode": 5}
 def _shorten_for_grading(n_experiments: int, n_episodes: int) -> tuple[int, int]:
     if not grading_now():
         return n_experiments, n_episodes
-    print("nbgrader is running this notebook: the experiment is shortened "
-          f"({GRADING_SIZE['n_experiments']} experiment, {GRADING_SIZE['n_episodes']} episodes); "
-          "nothing in it is graded.")
+    print(
+        "nbgrader is running this notebook: the experiment is shortened "
+        f"({GRADING_SIZE['n_experiments']} experiment, {GRADING_SIZE['n_episodes']} episodes); "
+        "nothing in it is graded."
+    )
     # The lesson's summaries average fixed episode windows, empty in a shortened run:
     # keep NumPy's "Mean of empty slice" warning out of the student's feedback.
     warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
@@ -74,18 +77,33 @@ def run_dyna_q(model_updater, planner, k=10, n_episodes=500, params=None, max_st
     return learn_environment(QuentinsWorld(), model_updater, planner, params, max_steps, n_episodes)
 
 
-def run_k_sweep(model_updater, planner, planning_steps=(0, 1, 10, 100), n_experiments=10,
-                n_episodes=100, params=None, max_steps=MAX_STEPS, progress=True):
+def run_k_sweep(
+    model_updater,
+    planner,
+    planning_steps=(0, 1, 10, 100),
+    n_experiments=10,
+    n_episodes=100,
+    params=None,
+    max_steps=MAX_STEPS,
+    progress=True,
+):
     """Steps per episode for each k, shape (len(planning_steps), n_experiments, n_episodes)."""
     ks = _validated(planning_steps, n_experiments, n_episodes)
     n_experiments, n_episodes = _shorten_for_grading(n_experiments, n_episodes)
-    return _learner_runs(model_updater, planner, ks, n_experiments, n_episodes, params, max_steps, progress,
-                         "k sweep")
+    return _learner_runs(model_updater, planner, ks, n_experiments, n_episodes, params, max_steps, progress, "k sweep")
 
 
-def run_shortcut_experiment(model_updater, planner, planning_steps=(0, 10), n_experiments=1,
-                            n_episodes=400, shortcut_episode=200, params=None,
-                            max_steps=MAX_STEPS, progress=True):
+def run_shortcut_experiment(
+    model_updater,
+    planner,
+    planning_steps=(0, 10),
+    n_experiments=1,
+    n_episodes=400,
+    shortcut_episode=200,
+    params=None,
+    max_steps=MAX_STEPS,
+    progress=True,
+):
     """Steps per episode when the shortcut opens at ``shortcut_episode``.
 
     Each run gets a fresh world (shortcut closed) and is shown the new
@@ -98,12 +116,23 @@ def run_shortcut_experiment(model_updater, planner, planning_steps=(0, 10), n_ex
         shortcut_episode = GRADING_SIZE["shortcut_episode"]
     if not 0 <= shortcut_episode < n_episodes:
         raise ValueError(f"shortcut_episode must lie in 0..{n_episodes - 1}, got {shortcut_episode}.")
-    return _learner_runs(model_updater, planner, ks, n_experiments, n_episodes, params, max_steps, progress,
-                         "shortcut experiment", shortcut_episode=shortcut_episode)
+    return _learner_runs(
+        model_updater,
+        planner,
+        ks,
+        n_experiments,
+        n_episodes,
+        params,
+        max_steps,
+        progress,
+        "shortcut experiment",
+        shortcut_episode=shortcut_episode,
+    )
 
 
-def _learner_runs(model_updater, planner, ks, n_experiments, n_episodes, params, max_steps, progress, desc,
-                  shortcut_episode=None):
+def _learner_runs(
+    model_updater, planner, ks, n_experiments, n_episodes, params, max_steps, progress, desc, shortcut_episode=None
+):
     """Steps per episode of ``n_experiments`` runs of the learner's agent for each k, each in a fresh world."""
     params = dict(TUTORIAL_PARAMS if params is None else params)
     steps = np.zeros((len(ks), n_experiments, n_episodes))
@@ -113,31 +142,63 @@ def _learner_runs(model_updater, planner, ks, n_experiments, n_episodes, params,
             for experiment in range(n_experiments):
                 bar.set_postfix(k=k)
                 steps[i, experiment] = learn_environment(
-                    QuentinsWorld(), model_updater, planner, params, max_steps, n_episodes,
-                    shortcut_episode=shortcut_episode)[2]
+                    QuentinsWorld(),
+                    model_updater,
+                    planner,
+                    params,
+                    max_steps,
+                    n_episodes,
+                    shortcut_episode=shortcut_episode,
+                )[2]
                 bar.update()
     return steps
 
 
 # ---------------------------------------------------------------- the fast engine
 
+
 def _engine_params(params) -> dict:
     params = dict(TUTORIAL_PARAMS if params is None else params)
     return {name: params[name] for name in ("epsilon", "alpha", "gamma")}
 
 
-def fast_k_sweep(planning_steps=(0, 1, 10, 100), n_experiments=10, n_episodes=100, params=None,
-                 max_steps=MAX_STEPS, seed=None, progress=True, backend=None):
+def fast_k_sweep(
+    planning_steps=(0, 1, 10, 100),
+    n_experiments=10,
+    n_episodes=100,
+    params=None,
+    max_steps=MAX_STEPS,
+    seed=None,
+    progress=True,
+    backend=None,
+):
     """``run_k_sweep`` on the fast engine: same shape, (len(planning_steps), n_experiments, n_episodes)."""
     _validated(planning_steps, n_experiments, n_episodes)
     n_experiments, n_episodes = _shorten_for_grading(n_experiments, n_episodes)
-    return engine.simulate(planning_steps, n_experiments, n_episodes, max_steps=max_steps, seed=seed,
-                           backend=backend, progress=show_progress(progress), desc="k sweep (fast engine)",
-                           **_engine_params(params)).steps
+    return engine.simulate(
+        planning_steps,
+        n_experiments,
+        n_episodes,
+        max_steps=max_steps,
+        seed=seed,
+        backend=backend,
+        progress=show_progress(progress),
+        desc="k sweep (fast engine)",
+        **_engine_params(params),
+    ).steps
 
 
-def fast_shortcut_experiment(planning_steps=(0, 10), n_experiments=1, n_episodes=400, shortcut_episode=200,
-                             params=None, max_steps=MAX_STEPS, seed=None, progress=True, backend=None):
+def fast_shortcut_experiment(
+    planning_steps=(0, 10),
+    n_experiments=1,
+    n_episodes=400,
+    shortcut_episode=200,
+    params=None,
+    max_steps=MAX_STEPS,
+    seed=None,
+    progress=True,
+    backend=None,
+):
     """``run_shortcut_experiment`` on the fast engine: same shape and rules."""
     _validated(planning_steps, n_experiments, n_episodes)
     if grading_now():
@@ -145,19 +206,28 @@ def fast_shortcut_experiment(planning_steps=(0, 10), n_experiments=1, n_episodes
         shortcut_episode = GRADING_SIZE["shortcut_episode"]
     if not 0 <= shortcut_episode < n_episodes:
         raise ValueError(f"shortcut_episode must lie in 0..{n_episodes - 1}, got {shortcut_episode}.")
-    return engine.simulate(planning_steps, n_experiments, n_episodes, shortcut_episode=shortcut_episode,
-                           max_steps=max_steps, seed=seed, backend=backend, progress=show_progress(progress),
-                           desc="shortcut experiment (fast engine)", **_engine_params(params)).steps
+    return engine.simulate(
+        planning_steps,
+        n_experiments,
+        n_episodes,
+        shortcut_episode=shortcut_episode,
+        max_steps=max_steps,
+        seed=seed,
+        backend=backend,
+        progress=show_progress(progress),
+        desc="shortcut experiment (fast engine)",
+        **_engine_params(params),
+    ).steps
 
 
 @dataclass
 class AgreementRow:
     k: int
-    window: tuple            # (first episode, last episode + 1)
-    yours: list              # per run: mean steps per episode in the window
+    window: tuple  # (first episode, last episode + 1)
+    yours: list  # per run: mean steps per episode in the window
     yours_mean: float
     engine_mean: float
-    low: float               # the engine's range for an average of len(yours) runs
+    low: float  # the engine's range for an average of len(yours) runs
     high: float
 
     @property
@@ -177,9 +247,19 @@ class Agreement:
         return all(row.agree for row in self.rows)
 
 
-def compare_with_engine(steps, planning_steps, windows=None, shortcut_episode=None, params=None,
-                        max_steps=MAX_STEPS, n_engine=1000, level=0.998, seed=20240601, backend=None,
-                        verbose=True):
+def compare_with_engine(
+    steps,
+    planning_steps,
+    windows=None,
+    shortcut_episode=None,
+    params=None,
+    max_steps=MAX_STEPS,
+    n_engine=1000,
+    level=0.998,
+    seed=20240601,
+    backend=None,
+    verbose=True,
+):
     """Do runs of your functions behave like the fast engine's agents? Prints the answer.
 
     ``steps`` is what ``run_k_sweep`` or ``run_shortcut_experiment`` returned for
@@ -195,14 +275,18 @@ def compare_with_engine(steps, planning_steps, windows=None, shortcut_episode=No
     Under nbgrader nothing is compared (returns None).
     """
     if grading_now():
-        print("nbgrader is running this notebook: the comparison with the fast engine is skipped "
-              "(nothing in it is graded).")
+        print(
+            "nbgrader is running this notebook: the comparison with the fast engine is skipped "
+            "(nothing in it is graded)."
+        )
         return None
     steps = np.asarray(steps, dtype=float)
     ks = _validated(planning_steps, 1, 1)
     if steps.ndim != 3 or steps.shape[0] != len(ks):
-        raise ValueError(f"steps must have shape (len(planning_steps), n_runs, n_episodes) = "
-                         f"({len(ks)}, n_runs, n_episodes); got {steps.shape}.")
+        raise ValueError(
+            f"steps must have shape (len(planning_steps), n_runs, n_episodes) = "
+            f"({len(ks)}, n_runs, n_episodes); got {steps.shape}."
+        )
     n_runs, n_episodes = steps.shape[1:]
     if windows is None:
         windows = [(0, min(20, n_episodes))]
@@ -211,10 +295,19 @@ def compare_with_engine(steps, planning_steps, windows=None, shortcut_episode=No
         raise ValueError(f"Each window (first, stop) must satisfy 0 <= first < stop <= {n_episodes}; got {windows}.")
     backend = engine.choose_backend(backend)
     if backend == "python":
-        n_engine = min(n_engine, 200)   # the plain-Python engine is slower: fewer runs, same check
-    result = engine.simulate(ks, n_engine, n_episodes, shortcut_episode=shortcut_episode, max_steps=max_steps,
-                             seed=seed, backend=backend, progress=show_progress(True),
-                             desc="fast engine (for the comparison)", **_engine_params(params))
+        n_engine = min(n_engine, 200)  # the plain-Python engine is slower: fewer runs, same check
+    result = engine.simulate(
+        ks,
+        n_engine,
+        n_episodes,
+        shortcut_episode=shortcut_episode,
+        max_steps=max_steps,
+        seed=seed,
+        backend=backend,
+        progress=show_progress(True),
+        desc="fast engine (for the comparison)",
+        **_engine_params(params),
+    )
     rng = np.random.default_rng(seed)
     tail = (1 - level) / 2
     rows = []
@@ -224,8 +317,11 @@ def compare_with_engine(steps, planning_steps, windows=None, shortcut_episode=No
             theirs = result.steps[i, :, a:b].mean(axis=1)
             resampled = theirs[rng.integers(0, len(theirs), (20_000, n_runs))].mean(axis=1)
             low, high = np.quantile(resampled, [tail, 1 - tail])
-            rows.append(AgreementRow(k, (a, b), yours.tolist(), float(yours.mean()), float(theirs.mean()),
-                                     float(low), float(high)))
+            rows.append(
+                AgreementRow(
+                    k, (a, b), yours.tolist(), float(yours.mean()), float(theirs.mean()), float(low), float(high)
+                )
+            )
     agreement = Agreement(rows, level, n_engine, result.backend)
     if verbose:
         _print_agreement(agreement, n_runs)
@@ -234,10 +330,13 @@ def compare_with_engine(steps, planning_steps, windows=None, shortcut_episode=No
 
 def _print_agreement(agreement: Agreement, n_runs: int) -> None:
     runs = "your run" if n_runs == 1 else f"your {n_runs} runs"
-    print(f"Average steps per episode: {runs} against {agreement.n_engine} runs of the fast engine "
-          f"({agreement.backend}).")
-    print(f"'engine range': where {agreement.level:.1%} of the fast engine's averages over "
-          f"{n_runs} run{'s' if n_runs > 1 else ''} fall.")
+    print(
+        f"Average steps per episode: {runs} against {agreement.n_engine} runs of the fast engine ({agreement.backend})."
+    )
+    print(
+        f"'engine range': where {agreement.level:.1%} of the fast engine's averages over "
+        f"{n_runs} run{'s' if n_runs > 1 else ''} fall."
+    )
     header = f"{'k':>5}  {'episodes':>9}  {'your runs':>18}  {'average':>7}  {'engine':>6}  {'engine range':>13}"
     print(header)
     for row in agreement.rows:
@@ -245,13 +344,19 @@ def _print_agreement(agreement: Agreement, n_runs: int) -> None:
         each = ", ".join(f"{v:.1f}" for v in row.yours)
         if len(each) > 18:
             each = each[:15] + "..."
-        print(f"{row.k:>5}  {episodes:>9}  {each:>18}  {row.yours_mean:7.1f}  {row.engine_mean:6.1f}  "
-              f"{row.low:6.1f}-{row.high:<6.1f}  {'agree' if row.agree else 'DISAGREE'}")
+        print(
+            f"{row.k:>5}  {episodes:>9}  {each:>18}  {row.yours_mean:7.1f}  {row.engine_mean:6.1f}  "
+            f"{row.low:6.1f}-{row.high:<6.1f}  {'agree' if row.agree else 'DISAGREE'}"
+        )
     if agreement.agree:
-        print("Your functions and the fast engine agree: the experiments below, run on the fast engine, "
-              "show what your agent does.")
+        print(
+            "Your functions and the fast engine agree: the experiments below, run on the fast engine, "
+            "show what your agent does."
+        )
     else:
-        print("Your functions and the fast engine DISAGREE on the rows marked above. Your agent learns "
-              "differently from the tutorial's Dyna-Q: check Exercises 2 and 3 (run their self-checks), "
-              "save those notebooks and run this notebook again. (A correct agent lands outside a range "
-              "by bad luck only about once in 500 checks: re-run with another seed to be sure.)")
+        print(
+            "Your functions and the fast engine DISAGREE on the rows marked above. Your agent learns "
+            "differently from the tutorial's Dyna-Q: check Exercises 2 and 3 (run their self-checks), "
+            "save those notebooks and run this notebook again. (A correct agent lands outside a range "
+            "by bad luck only about once in 500 checks: re-run with another seed to be sure.)"
+        )

@@ -29,6 +29,7 @@ As in ``widgets``: while nbgrader runs a notebook (``NBGRADER_EXECUTION``)
 the explorer builds and runs nothing and shows one line; while saved notebooks
 are built (``DYNAQ_NO_PROGRESS``) it shows its last picture as a plain image.
 """
+
 from __future__ import annotations
 
 import html
@@ -39,30 +40,30 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
 from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure
-from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from dynaq_course.agent import learn_environment, q_learning
-from dynaq_course.lesson.plots import GOAL_COLOR, START_COLOR, WALL_COLOR, _grid_axes
 from dynaq_course.lesson import style
-from dynaq_course.lesson.style import BLACK, BLUISH_GREEN, agent_style
+from dynaq_course.lesson.plots import GOAL_COLOR, START_COLOR, WALL_COLOR, _grid_axes
 from dynaq_course.lesson.sliders import GradingNote, canvas_png
+from dynaq_course.lesson.style import BLACK, BLUISH_GREEN, agent_style
 from dynaq_course.params import TUTORIAL_PARAMS, grading_now, static_build
 from dynaq_course.world import ACTION_MOVES, ACTION_NAMES, QuentinsWorld
 
-INITIAL_VALUE = 1.0          # learn_environment starts every action value at 1
-SEED = 51                    # first two episodes that show the spread clearly (checked in the figure)
+INITIAL_VALUE = 1.0  # learn_environment starts every action value at 1
+SEED = 51  # first two episodes that show the spread clearly (checked in the figure)
 MAX_STEPS = 1000
-CHANGED = 1e-9               # a value further than this from INITIAL_VALUE has changed
+CHANGED = 1e-9  # a value further than this from INITIAL_VALUE has changed
 # Diverging around the starting value 1: grey below (tried and found worse), white at 1 (unchanged),
 # purple above (value that came from the goal). No red, orange, blue or yellow: those are the map's
 # walls, start and goal, and the agents' colours.
 VALUE_CMAP = LinearSegmentedColormap.from_list("value_change", ["#3d3d3d", "#ffffff", "#3f007d"])
 AGENT_NAMES = {0: "Q-learning (k = 0)"}
-HIGHLIGHT_COLOR = BLUISH_GREEN   # the pair just replayed (not a colour of the map or of the agents drawn here)
+HIGHLIGHT_COLOR = BLUISH_GREEN  # the pair just replayed (not a colour of the map or of the agents drawn here)
 
 
 def agent_name(k: int) -> str:
@@ -71,9 +72,11 @@ def agent_name(k: int) -> str:
 
 # ------------------------------------------------------------------ recorded data
 
+
 @dataclass(frozen=True)
 class Transition:
     """One real step: ``next_state`` is None when the step ended the episode."""
+
     state: int
     action: int
     reward: float
@@ -88,7 +91,8 @@ class Transition:
 @dataclass(frozen=True)
 class PlanningUpdate:
     """One planning update: the pair replayed from the model and its value before and after."""
-    real_step: int               # 1-based number of the real step it followed, within its episode
+
+    real_step: int  # 1-based number of the real step it followed, within its episode
     replayed: Transition
     before: float
     after: float
@@ -102,6 +106,7 @@ class PlanningSnapshots:
     the agent with ``behaviour_k`` planning steps); ``values[k][e]`` the value
     table of the agent with ``k`` planning steps at the end of episode ``e``.
     """
+
     k_values: tuple
     behaviour_k: int
     seed: int
@@ -134,13 +139,14 @@ class PlanningTrace:
     ``tables[0]`` holds the values at the start of the episode; ``tables[i]`` the
     values right after planning update ``i`` (and every real update before it).
     """
+
     k: int
     episode: int
     seed: int
     params: dict
-    steps: list                  # the real transitions of the episode
-    updates: list                # PlanningUpdate, in order
-    tables: np.ndarray           # (len(updates) + 1, n_states, n_actions)
+    steps: list  # the real transitions of the episode
+    updates: list  # PlanningUpdate, in order
+    tables: np.ndarray  # (len(updates) + 1, n_states, n_actions)
 
     @property
     def n_updates(self) -> int:
@@ -210,16 +216,21 @@ class _Recorder:
             before = value[state, action]
             value = q_learning(state, action, reward, next_state, value, params)
             if tracing:
-                self.updates.append(PlanningUpdate(len(self.episodes[-1]),
-                                                   _transition(state, action, reward, next_state),
-                                                   float(before), float(value[state, action])))
+                self.updates.append(
+                    PlanningUpdate(
+                        len(self.episodes[-1]),
+                        _transition(state, action, reward, next_state),
+                        float(before),
+                        float(value[state, action]),
+                    )
+                )
                 self.tables.append(value.copy())
         steps = self.episodes[-1]
         if steps[-1].next_state is None or len(steps) == self.max_steps:
             self.end_values.append(value.copy())
             self.episodes.append([])
         if len(self.episodes) - 1 == self.trace_episode and not self.tables:
-            self._before_first_step = value.copy()   # the traced episode starts next
+            self._before_first_step = value.copy()  # the traced episode starts next
         return value
 
 
@@ -227,9 +238,11 @@ def _check_params(params) -> dict:
     params = dict(TUTORIAL_PARAMS if params is None else params)
     for name in ("epsilon", "alpha", "gamma"):
         if name not in params:
-            raise ValueError(f"params must hold 'epsilon', 'alpha' and 'gamma' (e.g. {TUTORIAL_PARAMS}); "
-                             f"{name!r} is missing from {params!r}.")
-    params.pop("k", None)                # each agent gets its own k
+            raise ValueError(
+                f"params must hold 'epsilon', 'alpha' and 'gamma' (e.g. {TUTORIAL_PARAMS}); "
+                f"{name!r} is missing from {params!r}."
+            )
+    params.pop("k", None)  # each agent gets its own k
     return params
 
 
@@ -251,8 +264,9 @@ def _behaviour_run(k, n_episodes, seed, params, max_steps, trace_episode=None) -
     saved = np.random.get_state()
     try:
         np.random.seed(seed)
-        learn_environment(QuentinsWorld(), recorder.model_update, recorder.plan, dict(params, k=k),
-                          max_steps, n_episodes)
+        learn_environment(
+            QuentinsWorld(), recorder.model_update, recorder.plan, dict(params, k=k), max_steps, n_episodes
+        )
     finally:
         np.random.set_state(saved)
     recorder.episodes = recorder.episodes[:n_episodes]
@@ -285,8 +299,14 @@ def learn_from_steps(episodes, k: int, params, seed: int) -> list:
     return ends
 
 
-def planning_snapshots(k_values=(0, 50), n_episodes: int = 2, seed: int = SEED, params=None,
-                       behaviour_k: int | None = None, max_steps: int = MAX_STEPS) -> PlanningSnapshots:
+def planning_snapshots(
+    k_values=(0, 50),
+    n_episodes: int = 2,
+    seed: int = SEED,
+    params=None,
+    behaviour_k: int | None = None,
+    max_steps: int = MAX_STEPS,
+) -> PlanningSnapshots:
     """Values after each of the first episodes for each k, all learned from the same real steps.
 
     The agent with ``behaviour_k`` planning steps (default: the largest of
@@ -310,8 +330,9 @@ def planning_snapshots(k_values=(0, 50), n_episodes: int = 2, seed: int = SEED, 
     return PlanningSnapshots(ks, behaviour_k, seed, params, run.episodes, values)
 
 
-def planning_trace(k: int = 50, episode: int = 2, seed: int = SEED, params=None,
-                   max_steps: int = MAX_STEPS) -> PlanningTrace:
+def planning_trace(
+    k: int = 50, episode: int = 2, seed: int = SEED, params=None, max_steps: int = MAX_STEPS
+) -> PlanningTrace:
     """Every planning update of ``episode`` (1-based) of Dyna-Q with ``k`` planning steps.
 
     The run is the behaviour run of ``planning_snapshots(..., seed=seed)`` with
@@ -323,13 +344,12 @@ def planning_trace(k: int = 50, episode: int = 2, seed: int = SEED, params=None,
         raise ValueError("k = 0 makes no planning updates: there is nothing to step through. Use k >= 1.")
     episode = _check_count(episode, "episode")
     params = _check_params(params)
-    run = _behaviour_run(k, episode, seed, params, _check_count(max_steps, "max_steps"),
-                         trace_episode=episode - 1)
-    return PlanningTrace(k, episode, seed, params, run.episodes[episode - 1], run.updates,
-                         np.array(run.tables))
+    run = _behaviour_run(k, episode, seed, params, _check_count(max_steps, "max_steps"), trace_episode=episode - 1)
+    return PlanningTrace(k, episode, seed, params, run.episodes[episode - 1], run.updates, np.array(run.tables))
 
 
 # ------------------------------------------------------------------ drawing
+
 
 def value_norm(tables, initial: float = INITIAL_VALUE) -> TwoSlopeNorm:
     """One colour scale for all panels, centred on the initial value 1 (white: unchanged).
@@ -338,8 +358,7 @@ def value_norm(tables, initial: float = INITIAL_VALUE) -> TwoSlopeNorm:
     (at least 0.1 away), so a small change is still visible on either side.
     """
     best = np.asarray(tables).max(axis=-1)
-    return TwoSlopeNorm(initial, vmin=min(float(best.min()), initial - 0.1),
-                        vmax=max(float(best.max()), initial + 0.1))
+    return TwoSlopeNorm(initial, vmin=min(float(best.min()), initial - 0.1), vmax=max(float(best.max()), initial + 0.1))
 
 
 def _draw_map_frame(env, ax) -> list:
@@ -347,21 +366,46 @@ def _draw_map_frame(env, ax) -> list:
 
     Returns the artists, so that an explorer can draw them again over new colours.
     """
-    edges = [[(x, 0), (x, env.dim_y)] for x in range(env.dim_x + 1)] + \
-            [[(0, y), (env.dim_x, y)] for y in range(env.dim_y + 1)]
+    edges = [[(x, 0), (x, env.dim_y)] for x in range(env.dim_x + 1)] + [
+        [(0, y), (env.dim_x, y)] for y in range(env.dim_y + 1)
+    ]
     artists = [ax.add_collection(LineCollection(edges, colors="0.8", linewidths=0.5, zorder=2))]
     for state in sorted(env.red_states):
-        artists.append(ax.add_patch(Rectangle((state % env.dim_x, state // env.dim_x), 1, 1, fill=False,
-                                              hatch="////", edgecolor=WALL_COLOR, linewidth=0.8, zorder=3)))
+        artists.append(
+            ax.add_patch(
+                Rectangle(
+                    (state % env.dim_x, state // env.dim_x),
+                    1,
+                    1,
+                    fill=False,
+                    hatch="////",
+                    edgecolor=WALL_COLOR,
+                    linewidth=0.8,
+                    zorder=3,
+                )
+            )
+        )
     for state, name, color in ((env.init_state, "start", START_COLOR), (env.goal_state, "goal", GOAL_COLOR)):
         x, y = state % env.dim_x, state // env.dim_x
-        artists.append(ax.add_patch(Rectangle((x + 0.06, y + 0.06), 0.88, 0.88, fill=False, edgecolor=color,
-                                              linewidth=3, zorder=4)))
-        artists.append(ax.add_patch(Rectangle((x, y), 1, 1, fill=False, edgecolor=BLACK, linewidth=0.8,
-                                              zorder=4)))
-        artists.append(ax.text(x + 0.5, y + 0.15, name, ha="center", va="center", fontsize=6.5,
-                               fontweight="bold", zorder=6, bbox=dict(boxstyle="round,pad=0.1", facecolor="white",
-                                                                      edgecolor="none", alpha=0.8)))
+        artists.append(
+            ax.add_patch(
+                Rectangle((x + 0.06, y + 0.06), 0.88, 0.88, fill=False, edgecolor=color, linewidth=3, zorder=4)
+            )
+        )
+        artists.append(ax.add_patch(Rectangle((x, y), 1, 1, fill=False, edgecolor=BLACK, linewidth=0.8, zorder=4)))
+        artists.append(
+            ax.text(
+                x + 0.5,
+                y + 0.15,
+                name,
+                ha="center",
+                va="center",
+                fontsize=6.5,
+                fontweight="bold",
+                zorder=6,
+                bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none", alpha=0.8),
+            )
+        )
     _grid_axes(env, ax)
     return artists
 
@@ -390,15 +434,41 @@ def draw_value_panel(ax, env, value, norm, steps=(), path_style=None):
     to redraw; the map artists go on top of it).
     """
     best = np.asarray(value).max(axis=1)
-    mesh = ax.pcolormesh(np.arange(env.dim_x + 1), np.arange(env.dim_y + 1), best.reshape(env.dim_y, env.dim_x),
-                         cmap=VALUE_CMAP, norm=norm, zorder=1)
+    mesh = ax.pcolormesh(
+        np.arange(env.dim_x + 1),
+        np.arange(env.dim_y + 1),
+        best.reshape(env.dim_y, env.dim_x),
+        cmap=VALUE_CMAP,
+        norm=norm,
+        zorder=1,
+    )
     look = dict(agent_style(0) if path_style is None else path_style)
     xs, ys = _path_xy(env, list(steps))
-    path, = ax.plot(xs, ys, color=look["color"], linestyle=look.get("linestyle", "-"), linewidth=2.2,
-                    alpha=0.8, marker="o", markersize=3, zorder=5)
+    (path,) = ax.plot(
+        xs,
+        ys,
+        color=look["color"],
+        linestyle=look.get("linestyle", "-"),
+        linewidth=2.2,
+        alpha=0.8,
+        marker="o",
+        markersize=3,
+        zorder=5,
+    )
     centres, moves = _arrow_field(env, value)
-    quiver = ax.quiver(centres[:, 0], centres[:, 1], moves[:, 0], moves[:, 1], pivot="middle", angles="xy",
-                       scale_units="xy", scale=1 / 0.6, width=0.012, color=BLACK, zorder=7)
+    quiver = ax.quiver(
+        centres[:, 0],
+        centres[:, 1],
+        moves[:, 0],
+        moves[:, 1],
+        pivot="middle",
+        angles="xy",
+        scale_units="xy",
+        scale=1 / 0.6,
+        width=0.012,
+        color=BLACK,
+        zorder=7,
+    )
     frame = _draw_map_frame(env, ax)
     return mesh, quiver, path, frame
 
@@ -423,30 +493,36 @@ def plot_planning_spread(snapshots: PlanningSnapshots | None = None, episodes=(1
     ks = snapshots.k_values
     norm = value_norm([snapshots.values[k][e - 1] for k in ks for e in episodes])
     width = 3.6 * len(episodes) + 1.4
-    fig, axes = plt.subplots(len(ks), len(episodes), figsize=figsize or (width, 3.7 * len(ks) + 0.9),
-                             layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        len(ks), len(episodes), figsize=figsize or (width, 3.7 * len(ks) + 0.9), layout="constrained", squeeze=False
+    )
     walker = agent_style(snapshots.behaviour_k)
     for row, k in enumerate(ks):
         for col, episode in enumerate(episodes):
             ax = axes[row, col]
-            image, *_ = draw_value_panel(ax, env, snapshots.values[k][episode - 1], norm,
-                                           snapshots.walked(episode), walker)
+            image, *_ = draw_value_panel(
+                ax, env, snapshots.values[k][episode - 1], norm, snapshots.walked(episode), walker
+            )
             n = len(snapshots.changed_states(k, episode))
-            ax.set_title(f"{agent_name(k)}, after episode {episode}\n"
-                         f"{n} state{'s' if n != 1 else ''} with a changed value",
-                         fontsize=10)    # black: sky-blue text on white is too faint to read
+            ax.set_title(
+                f"{agent_name(k)}, after episode {episode}\n{n} state{'s' if n != 1 else ''} with a changed value",
+                fontsize=10,
+            )  # black: sky-blue text on white is too faint to read
             if col:
                 ax.set_ylabel("")
             if row < len(ks) - 1:
                 ax.set_xlabel("")
     fig.colorbar(image, ax=axes, shrink=0.6, label="value of the state: max over its 4 actions (starts at 1)")
     lengths = ", ".join(f"episode {e}: {len(snapshots.walked(e))} steps" for e in episodes)
-    describe = getattr(style, "describe", None)      # figure descriptions for screen readers, where available
+    describe = getattr(style, "describe", None)  # figure descriptions for screen readers, where available
     if describe is not None:
         describe(fig, spread_description(snapshots, episodes))
-    fig.suptitle(f"Same real steps for every row (walked by {agent_name(snapshots.behaviour_k)}, seed "
-                 f"{snapshots.seed}; {lengths}).\nArrows: greedy action where the value changed; "
-                 "hatched: walls; line: the path walked", fontsize=10)
+    fig.suptitle(
+        f"Same real steps for every row (walked by {agent_name(snapshots.behaviour_k)}, seed "
+        f"{snapshots.seed}; {lengths}).\nArrows: greedy action where the value changed; "
+        "hatched: walls; line: the path walked",
+        fontsize=10,
+    )
     return fig
 
 
@@ -458,23 +534,27 @@ def spread_summary(snapshots: PlanningSnapshots, episodes=(1, 2)) -> str:
             best = snapshots.state_values(k, episode)
             states = snapshots.changed_states(k, episode)
             listed = ", ".join(f"{s} ({best[s]:.2f})" for s in sorted(states, key=lambda s: -best[s]))
-            lines.append(f"{agent_name(k):<20} after episode {episode}: {len(states)} state"
-                         f"{'s' if len(states) != 1 else ''} with a value other than 1"
-                         + (f": {listed}" if listed else ""))
+            lines.append(
+                f"{agent_name(k):<20} after episode {episode}: {len(states)} state"
+                f"{'s' if len(states) != 1 else ''} with a value other than 1" + (f": {listed}" if listed else "")
+            )
     return "\n".join(lines)
 
 
 def spread_description(snapshots: PlanningSnapshots, episodes=(1, 2)) -> str:
     """The figure in words: what each panel shows and which states changed value."""
     walked = "; ".join(f"episode {e}: " + ", ".join(str(s.state) for s in snapshots.walked(e)) for e in episodes)
-    return (f"{len(snapshots.k_values)} by {len(episodes)} maps of Quentin's World, one row per agent "
-            f"({', '.join(agent_name(k) for k in snapshots.k_values)}), one column per episode. Colours: the "
-            f"value of each state, white where it is still 1. All agents learned from the same real steps, "
-            f"walked by {agent_name(snapshots.behaviour_k)} through the states {walked}. "
-            + " ".join(line.strip() + "." for line in spread_summary(snapshots, episodes).splitlines()))
+    return (
+        f"{len(snapshots.k_values)} by {len(episodes)} maps of Quentin's World, one row per agent "
+        f"({', '.join(agent_name(k) for k in snapshots.k_values)}), one column per episode. Colours: the "
+        f"value of each state, white where it is still 1. All agents learned from the same real steps, "
+        f"walked by {agent_name(snapshots.behaviour_k)} through the states {walked}. "
+        + " ".join(line.strip() + "." for line in spread_summary(snapshots, episodes).splitlines())
+    )
 
 
 # ------------------------------------------------------------------ the slider
+
 
 class _PixelLayer(Artist):
     """Ready-made RGBA pixels pasted at a fixed place of an Agg canvas (no resampling: fast)."""
@@ -493,8 +573,9 @@ class _PixelLayer(Artist):
 @dataclass
 class _Frame:
     """What one slider position shows."""
+
     table: np.ndarray
-    real_step: int               # real steps taken so far in the episode
+    real_step: int  # real steps taken so far in the episode
     update: PlanningUpdate | None
     caption: str
 
@@ -508,25 +589,33 @@ class PlanningStepExplorer:
     highlighted pair and caption on it and replaces the image's PNG bytes.
     """
 
-    def __init__(self, trace: PlanningTrace, position: int | None = None, width: float = 6.6,
-                 height: float = 6.4, dpi: int = 90):
+    def __init__(
+        self, trace: PlanningTrace, position: int | None = None, width: float = 6.6, height: float = 6.4, dpi: int = 90
+    ):
         import ipywidgets as w
 
         self.trace = trace
         self.env = QuentinsWorld()
         n = trace.n_updates
-        position = 0 if position is None else position      # the learner steps forward from the episode's start
+        position = 0 if position is None else position  # the learner steps forward from the episode's start
         if isinstance(position, bool) or not isinstance(position, (int, np.integer)) or not 0 <= position <= n:
             raise ValueError(f"position must be a whole number in 0..{n} (the planning updates), got {position!r}.")
-        self.slider = w.IntSlider(value=int(position), min=0, max=n, step=1, continuous_update=True,
-                                  description="planning updates done", style={"description_width": "initial"},
-                                  layout=w.Layout(width=f"{int(width * dpi)}px"))
+        self.slider = w.IntSlider(
+            value=int(position),
+            min=0,
+            max=n,
+            step=1,
+            continuous_update=True,
+            description="planning updates done",
+            style={"description_width": "initial"},
+            layout=w.Layout(width=f"{int(width * dpi)}px"),
+        )
         self.image = w.Image(format="png", layout=w.Layout(width=f"{int(width * dpi)}px"))
         self.caption = w.HTML()
         self.box = w.VBox([self.slider, self.image, self.caption])
         self._build_figure(width, height, dpi)
         self.last = {}
-        self.timings = []        # seconds per redraw
+        self.timings = []  # seconds per redraw
         self.show(int(position))
         self.slider.observe(lambda change: self.show(int(change["new"])), names="value")
 
@@ -539,25 +628,58 @@ class PlanningStepExplorer:
         cax = self.figure.add_axes([0.86, 0.10, 0.03, 0.76])
         trace = self.trace
         look = agent_style(trace.k)
-        mesh, quiver, path, frame = draw_value_panel(ax, self.env, trace.tables[0], norm=value_norm(trace.tables),
-                                              path_style=look)
+        mesh, quiver, path, frame = draw_value_panel(
+            ax, self.env, trace.tables[0], norm=value_norm(trace.tables), path_style=look
+        )
         self.figure.colorbar(mesh, cax=cax, label="value of the state: max over its actions (starts at 1)")
-        self._pair_box = ax.add_patch(Rectangle((0, 0), 1, 1, fill=False, edgecolor=HIGHLIGHT_COLOR, linewidth=3,
-                                                zorder=8))
-        self._pair_arrow = ax.add_patch(FancyArrowPatch((0.5, 0.5), (0.5, 0.5), arrowstyle="-|>", linewidth=2.5,
-                                                        mutation_scale=16, color=HIGHLIGHT_COLOR, zorder=9))
-        self._here = ax.add_line(Line2D([], [], marker="o", markersize=10, color=look["color"],
-                                        markeredgecolor=BLACK, linestyle="none", zorder=8))
+        self._pair_box = ax.add_patch(
+            Rectangle((0, 0), 1, 1, fill=False, edgecolor=HIGHLIGHT_COLOR, linewidth=3, zorder=8)
+        )
+        self._pair_arrow = ax.add_patch(
+            FancyArrowPatch(
+                (0.5, 0.5),
+                (0.5, 0.5),
+                arrowstyle="-|>",
+                linewidth=2.5,
+                mutation_scale=16,
+                color=HIGHLIGHT_COLOR,
+                zorder=9,
+            )
+        )
+        self._here = ax.add_line(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                markersize=10,
+                color=look["color"],
+                markeredgecolor=BLACK,
+                linestyle="none",
+                zorder=8,
+            )
+        )
         # Text that never changes is part of the background; the changing numbers are in the caption below.
-        self.figure.text(0.47, 0.965, f"{agent_name(trace.k)}, episode {trace.episode} (seed {trace.seed}): "
-                         f"{trace.n_updates} planning updates after {len(trace.steps)} real steps",
-                         ha="center", va="center", fontsize=10.5)
-        self.figure.text(0.47, 0.915, "green box and arrow: the pair just replayed · big dot: where the agent is\n"
-                         "arrows: greedy action where the value changed · line: real steps so far",
-                         ha="center", va="center", fontsize=8.5)
+        self.figure.text(
+            0.47,
+            0.965,
+            f"{agent_name(trace.k)}, episode {trace.episode} (seed {trace.seed}): "
+            f"{trace.n_updates} planning updates after {len(trace.steps)} real steps",
+            ha="center",
+            va="center",
+            fontsize=10.5,
+        )
+        self.figure.text(
+            0.47,
+            0.915,
+            "green box and arrow: the pair just replayed · big dot: where the agent is\n"
+            "arrows: greedy action where the value changed · line: real steps so far",
+            ha="center",
+            va="center",
+            fontsize=8.5,
+        )
         moving = [path, quiver, self._pair_box, self._pair_arrow, self._here]
         for artist in [mesh, *frame, *moving]:
-            artist.set_animated(True)         # kept out of the background
+            artist.set_animated(True)  # kept out of the background
         self._mesh, self._quiver, self._path = mesh, quiver, path
         self.canvas.draw()
         self._background = self.canvas.copy_from_bbox(self.figure.bbox)
@@ -565,7 +687,7 @@ class PlanningStepExplorer:
         # drawing its hatches at every move costs more than the rest together, so it is drawn once
         # into a transparent layer that each move pastes over the colours.
         overlay = self._map_layer(frame)
-        self._animated = [mesh, overlay, *moving]    # drawn in this order at every move
+        self._animated = [mesh, overlay, *moving]  # drawn in this order at every move
 
     def _map_layer(self, artists):
         """Draw ``artists`` alone on a transparent canvas and return them as one image artist."""
@@ -576,26 +698,31 @@ class PlanningStepExplorer:
         height = renderer.height
         x0, y0, x1, y1 = (int(v) for v in self.ax.bbox.extents)
         x0, y0, x1, y1 = max(x0 - 4, 0), max(y0 - 4, 0), x1 + 4, y1 + 4
-        pixels = np.asarray(renderer.buffer_rgba())[int(height) - y1:int(height) - y0, x0:x1].copy()
-        return _PixelLayer(np.ascontiguousarray(pixels[::-1]), x0, y0)   # Agg pastes rows bottom up
+        pixels = np.asarray(renderer.buffer_rgba())[int(height) - y1 : int(height) - y0, x0:x1].copy()
+        return _PixelLayer(np.ascontiguousarray(pixels[::-1]), x0, y0)  # Agg pastes rows bottom up
 
     def frame(self, position: int) -> _Frame:
         """Values, real steps so far, the update just made and the caption at ``position``."""
         trace = self.trace
         table = trace.tables[position]
         if position == 0:
-            caption = (f"before the first real step of episode {trace.episode}: the values at the end of "
-                       f"episode {trace.episode - 1}" if trace.episode > 1 else
-                       "before the first real step: every value is 1")
+            caption = (
+                f"before the first real step of episode {trace.episode}: the values at the end of "
+                f"episode {trace.episode - 1}"
+                if trace.episode > 1
+                else "before the first real step: every value is 1"
+            )
             return _Frame(table, 0, None, caption)
         update = trace.updates[position - 1]
         step = trace.steps[update.real_step - 1]
         pair = update.replayed
         change = update.after - update.before
-        caption = (f"update {position} of {trace.n_updates}, after real step {update.real_step} of "
-                   f"{len(trace.steps)} ({step.describe()}); replayed {pair.describe()}: "
-                   f"Q({pair.state}, {ACTION_NAMES[pair.action]}) {update.before:.3f} → {update.after:.3f} "
-                   f"({change:+.3f})")
+        caption = (
+            f"update {position} of {trace.n_updates}, after real step {update.real_step} of "
+            f"{len(trace.steps)} ({step.describe()}); replayed {pair.describe()}: "
+            f"Q({pair.state}, {ACTION_NAMES[pair.action]}) {update.before:.3f} → {update.after:.3f} "
+            f"({change:+.3f})"
+        )
         return _Frame(table, update.real_step, update, caption)
 
     def _render(self, frame: _Frame, position: int) -> bytes:
@@ -603,7 +730,7 @@ class PlanningStepExplorer:
         self._mesh.set_array(frame.table.max(axis=1).reshape(env.dim_y, env.dim_x))
         _, moves = _arrow_field(env, frame.table)
         self._quiver.set_UVC(moves[:, 0], moves[:, 1])
-        xs, ys = _path_xy(env, trace.steps[:frame.real_step])
+        xs, ys = _path_xy(env, trace.steps[: frame.real_step])
         self._path.set_data(xs, ys)
         self._here.set_data(xs[-1:], ys[-1:])
         pair = frame.update.replayed if frame.update else None
@@ -635,18 +762,22 @@ class PlanningStepExplorer:
 
     def _ipython_display_(self):
         from IPython.display import Image, Markdown, display
+
         if static_build():
             # A saved notebook cannot move the slider: show where the episode's planning ends up.
             png = self.show(self.trace.n_updates)
             display(Image(data=png, format="png"))
-            display(Markdown(f"*Run this notebook to move the slider; this is the picture after all "
-                             f"{self.trace.n_updates} planning updates of episode {self.trace.episode}.*"))
+            display(
+                Markdown(
+                    f"*Run this notebook to move the slider; this is the picture after all "
+                    f"{self.trace.n_updates} planning updates of episode {self.trace.episode}.*"
+                )
+            )
         else:
             display(self.box)
 
 
-def planning_step_explorer(k: int = 50, episode: int = 2, seed: int = SEED, params=None, position=None,
-                           **options):
+def planning_step_explorer(k: int = 50, episode: int = 2, seed: int = SEED, params=None, position=None, **options):
     """A slider over the planning updates of ``episode`` of Dyna-Q with ``k`` planning steps.
 
     It starts at ``position`` (default 0: the values before the episode's first

@@ -6,8 +6,8 @@ state 0 is bottom left and 99 top right; the x ticks read 0..9 and the y ticks
 column label. Every function takes ``ax=None`` and makes its own figure when
 it is None; none calls ``plt.show()``.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 import re
 
@@ -32,7 +32,7 @@ GOAL_COLOR = style.MAP_COLORS["goal"]
 DOOR_CLOSED_COLOR = style.MAP_COLORS["door_closed"]
 DOOR_OPEN_COLOR = style.MAP_COLORS["door_open"]
 ARROW_COLOR = style.MAP_COLORS["arrow"]
-STATE_FONT_SIZE = 8.5      # the state numbers in the cells
+STATE_FONT_SIZE = 8.5  # the state numbers in the cells
 
 
 def _new_ax(ax, figsize=(6, 6)):
@@ -51,8 +51,7 @@ def _grid_axes(env, ax) -> None:
     ax.set_ylim(0, env.dim_y)
     ax.set_aspect("equal")
     ax.set_xticks(np.arange(env.dim_x) + 0.5, [str(x) for x in range(env.dim_x)])
-    ax.set_yticks(np.arange(env.dim_y) + 0.5,
-                  [str(y * env.dim_x) for y in range(env.dim_y)])
+    ax.set_yticks(np.arange(env.dim_y) + 0.5, [str(y * env.dim_x) for y in range(env.dim_y)])
     ax.set_xticks(np.arange(env.dim_x + 1), minor=True)
     ax.set_yticks(np.arange(env.dim_y + 1), minor=True)
     ax.tick_params(which="both", length=0)
@@ -83,13 +82,18 @@ def _door_segment(env) -> tuple[list[float], list[float]]:
 
 def _world_description(env, show_shortcut: bool) -> str:
     walls = sorted(env.red_states)
-    text = (f"Map of Quentin's World: {env.dim_x} by {env.dim_y} cells numbered row by row from 0 "
-            f"at the bottom left to {env.n_states - 1} at the top right. Start: state {env.init_state}; "
-            f"goal: state {env.goal_state}. {len(walls)} wall cells: {', '.join(map(str, walls))}.")
+    text = (
+        f"Map of Quentin's World: {env.dim_x} by {env.dim_y} cells numbered row by row from 0 "
+        f"at the bottom left to {env.n_states - 1} at the top right. Start: state {env.init_state}; "
+        f"goal: state {env.goal_state}. {len(walls)} wall cells: {', '.join(map(str, walls))}."
+    )
     if show_shortcut:
-        above = env.shortcut_from + env.dim_x * ACTION_MOVES[env.shortcut_action][1] + ACTION_MOVES[env.shortcut_action][0]
-        text += (f" The shortcut door between {env.shortcut_from} and {above} is "
-                 + ("open." if env.shortcut_open else "closed."))
+        above = (
+            env.shortcut_from + env.dim_x * ACTION_MOVES[env.shortcut_action][1] + ACTION_MOVES[env.shortcut_action][0]
+        )
+        text += f" The shortcut door between {env.shortcut_from} and {above} is " + (
+            "open." if env.shortcut_open else "closed."
+        )
     return text
 
 
@@ -106,34 +110,53 @@ def plot_world(env, ax=None, annotate_states=True, show_shortcut=True, label_hei
     ax = _new_ax(ax)
     for state in range(env.n_states):
         x, y = state % env.dim_x, state // env.dim_x
-        ax.add_patch(Rectangle((x, y), 1, 1, facecolor=_cell_color(env, state),
-                               edgecolor=style.MAP_COLORS["grid"], linewidth=0.6, gid=f"cell-{state}"))
+        ax.add_patch(
+            Rectangle(
+                (x, y),
+                1,
+                1,
+                facecolor=_cell_color(env, state),
+                edgecolor=style.MAP_COLORS["grid"],
+                linewidth=0.6,
+                gid=f"cell-{state}",
+            )
+        )
         if annotate_states:
             plain = _cell_color(env, state) == FREE_COLOR
-            ax.text(x + 0.05, y + 0.95, str(state), ha="left", va="top", fontsize=STATE_FONT_SIZE,
-                    color="0.3" if plain else "black", gid=f"state-{state}")
+            ax.text(
+                x + 0.05,
+                y + 0.95,
+                str(state),
+                ha="left",
+                va="top",
+                fontsize=STATE_FONT_SIZE,
+                color="0.3" if plain else "black",
+                gid=f"state-{state}",
+            )
     for state, name in ((env.init_state, "start"), (env.goal_state, "goal")):
         cx, cy = _cell_center(env, state)
-        ax.text(cx, cy - 0.5 + label_height, name, ha="center", va="center", fontsize=8.5,
-                fontweight="bold")
+        ax.text(cx, cy - 0.5 + label_height, name, ha="center", va="center", fontsize=8.5, fontweight="bold")
 
-    handles = [Patch(facecolor=WALL_COLOR, edgecolor="0.5", label="wall: entering costs -1"),
-               Patch(facecolor=START_COLOR, edgecolor="0.5", label="start"),
-               Patch(facecolor=GOAL_COLOR, edgecolor="0.5", label="goal: entering gives +1")]
+    handles = [
+        Patch(facecolor=WALL_COLOR, edgecolor="0.5", label="wall: entering costs -1"),
+        Patch(facecolor=START_COLOR, edgecolor="0.5", label="start"),
+        Patch(facecolor=GOAL_COLOR, edgecolor="0.5", label="goal: entering gives +1"),
+    ]
     if show_shortcut:
         xs, ys = _door_segment(env)
         if env.shortcut_open:
-            door = dict(color=DOOR_OPEN_COLOR, linestyle=(0, (1, 0.7)), linewidth=5,
-                        label=f"shortcut (open): up from {env.shortcut_from} is free")
+            door = dict(
+                color=DOOR_OPEN_COLOR,
+                linestyle=(0, (1, 0.7)),
+                linewidth=5,
+                label=f"shortcut (open): up from {env.shortcut_from} is free",
+            )
         else:
-            door = dict(color=DOOR_CLOSED_COLOR, linestyle="-", linewidth=5,
-                        label="shortcut (closed)")
-        handles.append(ax.add_line(Line2D(xs, ys, gid="shortcut", zorder=7,
-                                          solid_capstyle="butt", **door)))
+            door = dict(color=DOOR_CLOSED_COLOR, linestyle="-", linewidth=5, label="shortcut (closed)")
+        handles.append(ax.add_line(Line2D(xs, ys, gid="shortcut", zorder=7, solid_capstyle="butt", **door)))
     _grid_axes(env, ax)
     ax.set_title("Quentin's World" + (" (shortcut open)" if env.shortcut_open else ""))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1),
-              ncol=2, fontsize=9, frameon=False)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=9, frameon=False)
     describe(ax, _world_description(env, show_shortcut))
     return ax
 
@@ -159,22 +182,34 @@ def plot_transition(env, state, action, ax=None):
     side = np.array([-move[1], move[0]])
     arrow = dict(arrowstyle="-|>", color=ARROW_COLOR, linewidth=3, mutation_scale=22)
     if next_state is None:
-        ax.plot(*centre, marker="o", markersize=26, markerfacecolor="none",
-                markeredgecolor=ARROW_COLOR, markeredgewidth=2.5, gid="transition-end")
+        ax.plot(
+            *centre,
+            marker="o",
+            markersize=26,
+            markerfacecolor="none",
+            markeredgecolor=ARROW_COLOR,
+            markeredgewidth=2.5,
+            gid="transition-end",
+        )
         outcome = "the episode ends"
         label_at, toward = centre - [0, 0.6], np.array([0.0, -1.0])
     elif next_state == state:
         # Leave towards the border on one side, turn, and come back on the other.
-        loop = [centre - 0.1 * move + 0.2 * side, centre + 0.55 * move + 0.35 * side,
-                centre + 0.55 * move - 0.35 * side, centre - 0.1 * move - 0.2 * side]
+        loop = [
+            centre - 0.1 * move + 0.2 * side,
+            centre + 0.55 * move + 0.35 * side,
+            centre + 0.55 * move - 0.35 * side,
+            centre - 0.1 * move - 0.2 * side,
+        ]
         path = Path(loop, [Path.MOVETO, Path.CURVE4, Path.CURVE4, Path.CURVE4])
         ax.add_patch(FancyArrowPatch(path=path, gid="transition-stay", zorder=5, **arrow))
         outcome = f"stays in {state}"
         label_at, toward = centre - 0.55 * move, -move
     else:
         target = np.array(_cell_center(env, next_state))
-        ax.annotate("", xy=target, xytext=centre, gid="transition", zorder=5,
-                    arrowprops=dict(shrinkA=0, shrinkB=4, **arrow))
+        ax.annotate(
+            "", xy=target, xytext=centre, gid="transition", zorder=5, arrowprops=dict(shrinkA=0, shrinkB=4, **arrow)
+        )
         outcome = f"moves to {next_state}"
         grid_size = np.array([env.dim_x, env.dim_y])
         if np.any((centre + 1.5 * side < 0) | (centre + 1.5 * side > grid_size)):
@@ -182,9 +217,17 @@ def plot_transition(env, state, action, ax=None):
         label_at, toward = centre + 0.2 * move + 0.3 * side, side
     ha = "left" if toward[0] > 0 else "right" if toward[0] < 0 else "center"
     va = "bottom" if toward[1] > 0 else "top" if toward[1] < 0 else "center"
-    ax.text(*label_at, f"r = {_signed(reward)}", ha=ha, va=va, fontsize=10,
-            fontweight="bold", color=ARROW_COLOR, zorder=6,
-            bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor=ARROW_COLOR))
+    ax.text(
+        *label_at,
+        f"r = {_signed(reward)}",
+        ha=ha,
+        va=va,
+        fontsize=10,
+        fontweight="bold",
+        color=ARROW_COLOR,
+        zorder=6,
+        bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor=ARROW_COLOR),
+    )
     ax.set_title(f"{state}, {ACTION_NAMES[action]}: {outcome}, reward {_signed(reward)}")
     where = ""
     if next_state is not None and next_state in env.red_states:
@@ -192,8 +235,11 @@ def plot_transition(env, state, action, ax=None):
     elif next_state is not None and next_state == env.goal_state:
         where = f" ({next_state} is the goal)"
     door = " with the shortcut open" if env.shortcut_open else ""
-    describe(ax, f"Map of Quentin's World{door} showing one move: from state {state}, action "
-                 f"{ACTION_NAMES[action]}, the agent {outcome}{where}; reward {_signed(reward)}.")
+    describe(
+        ax,
+        f"Map of Quentin's World{door} showing one move: from state {state}, action "
+        f"{ACTION_NAMES[action]}, the agent {outcome}{where}; reward {_signed(reward)}.",
+    )
     return ax
 
 
@@ -207,16 +253,23 @@ def plot_state_action_values(env, value, ax=None):
     ax = _new_ax(ax, figsize=(7.5, 4))
     value = np.asarray(value, dtype=float)
     for action, letter in enumerate(ACTION_LETTERS):
-        ax.plot(range(env.n_states), value[:, action], markersize=4, linewidth=0.9,
-                label=letter, **style.ACTION_STYLES[action])
-    ax.set(xlabel="State", ylabel="Value", title="Value of each action",
-           xlim=(-1, env.n_states))
-    ax.legend(title="Action", loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9,
-              borderaxespad=0)
+        ax.plot(
+            range(env.n_states),
+            value[:, action],
+            markersize=4,
+            linewidth=0.9,
+            label=letter,
+            **style.ACTION_STYLES[action],
+        )
+    ax.set(xlabel="State", ylabel="Value", title="Value of each action", xlim=(-1, env.n_states))
+    ax.legend(title="Action", loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9, borderaxespad=0)
     best = np.unravel_index(np.argmax(value), value.shape)
-    describe(ax, f"Value of each of the four actions (right, up, left, down) against the state number "
-                 f"0 to {env.n_states - 1}; values range from {value.min():.2f} to {value.max():.2f}, "
-                 f"highest for state {best[0]}, action {ACTION_NAMES[best[1]]}.")
+    describe(
+        ax,
+        f"Value of each of the four actions (right, up, left, down) against the state number "
+        f"0 to {env.n_states - 1}; values range from {value.min():.2f} to {value.max():.2f}, "
+        f"highest for state {best[0]}, action {ACTION_NAMES[best[1]]}.",
+    )
     return ax
 
 
@@ -228,25 +281,36 @@ def plot_quiver_max_action(env, value, ax=None):
     """
     ax = _new_ax(ax)
     for state in sorted(env.red_states):
-        ax.add_patch(Rectangle((state % env.dim_x, state // env.dim_x), 1, 1,
-                               facecolor=WALL_COLOR, alpha=0.2, linewidth=0))
+        ax.add_patch(
+            Rectangle((state % env.dim_x, state // env.dim_x), 1, 1, facecolor=WALL_COLOR, alpha=0.2, linewidth=0)
+        )
     centres = np.array([_cell_center(env, s) for s in range(env.n_states)])
     moves = np.array(ACTION_MOVES)[np.argmax(value, axis=1)]
-    ax.quiver(centres[:, 0], centres[:, 1], moves[:, 0], moves[:, 1], pivot="middle",
-              angles="xy", scale_units="xy", scale=1 / 0.6, width=0.006)
+    ax.quiver(
+        centres[:, 0],
+        centres[:, 1],
+        moves[:, 0],
+        moves[:, 1],
+        pivot="middle",
+        angles="xy",
+        scale_units="xy",
+        scale=1 / 0.6,
+        width=0.006,
+    )
     _grid_axes(env, ax)
     ax.grid(which="minor", color="0.8", linewidth=0.6)
     ax.set_title("Greedy (maximum value) action")
     greedy = np.argmax(value, axis=1)
     counts = ", ".join(f"{ACTION_NAMES[a]} in {int((greedy == a).sum())}" for a in range(len(ACTION_NAMES)))
     path = _greedy_route(env, greedy)
-    route = (f" Following the arrows from the start ({env.init_state}) reaches the goal in {len(path) - 1} moves."
-             if path[-1] == env.goal_state else
-             f" Following the arrows from the start ({env.init_state}) does not reach the goal "
-             f"(after {len(path) - 1} move{'s' if len(path) != 2 else ''} the next one leads back to a "
-             f"state already visited).")
-    describe(ax, f"Map with an arrow in each cell for its greedy action (walls shaded): {counts} states."
-                 + route)
+    route = (
+        f" Following the arrows from the start ({env.init_state}) reaches the goal in {len(path) - 1} moves."
+        if path[-1] == env.goal_state
+        else f" Following the arrows from the start ({env.init_state}) does not reach the goal "
+        f"(after {len(path) - 1} move{'s' if len(path) != 2 else ''} the next one leads back to a "
+        f"state already visited)."
+    )
+    describe(ax, f"Map with an arrow in each cell for its greedy action (walls shaded): {counts} states." + route)
     return ax
 
 
@@ -271,13 +335,21 @@ def plot_heatmap_max_val(env, value, ax=None):
     ax = _new_ax(ax)
     value = np.asarray(value)
     best = value if value.ndim == 1 else value.max(axis=1)
-    im = ax.imshow(best.reshape(env.dim_y, env.dim_x), origin="lower",
-                   extent=(0, env.dim_x, 0, env.dim_y), interpolation="none", cmap="cividis")
+    im = ax.imshow(
+        best.reshape(env.dim_y, env.dim_x),
+        origin="lower",
+        extent=(0, env.dim_x, 0, env.dim_y),
+        interpolation="none",
+        cmap="cividis",
+    )
     _grid_axes(env, ax)
     ax.set_title("Maximum value per state")
-    describe(ax, f"Heat map of each state's maximum value (cividis colours: dark blue low, yellow high), "
-                 f"from {best.min():.2f} in state {int(np.argmin(best))} to {best.max():.2f} in state "
-                 f"{int(np.argmax(best))}.")
+    describe(
+        ax,
+        f"Heat map of each state's maximum value (cividis colours: dark blue low, yellow high), "
+        f"from {best.min():.2f} in state {int(np.argmin(best))} to {best.max():.2f} in state "
+        f"{int(np.argmax(best))}.",
+    )
     return im
 
 
@@ -297,11 +369,13 @@ def plot_rewards(reward_sums, average_range=10, ax=None):
     smoothed = np.convolve(rewards, np.ones(width), mode="valid") / width
     episodes = np.arange(width - 1, len(rewards))
     ax.plot(episodes, smoothed, linewidth=1.5, **style.style("dyna-q"))
-    ax.set(xlabel="Episode", ylabel="Total reward",
-           title=f"Total reward per episode (mean of the last {width})")
-    describe(ax, f"Total reward per episode over {len(rewards)} episodes, each point the mean of the {width} "
-                 f"episodes up to it: {smoothed[0]:.2f} at episode {episodes[0]}, {smoothed[-1]:.2f} at "
-                 f"episode {episodes[-1]}, lowest {smoothed.min():.2f}, highest {smoothed.max():.2f}.")
+    ax.set(xlabel="Episode", ylabel="Total reward", title=f"Total reward per episode (mean of the last {width})")
+    describe(
+        ax,
+        f"Total reward per episode over {len(rewards)} episodes, each point the mean of the {width} "
+        f"episodes up to it: {smoothed[0]:.2f} at episode {episodes[0]}, {smoothed[-1]:.2f} at "
+        f"episode {episodes[-1]}, lowest {smoothed.min():.2f}, highest {smoothed.max():.2f}.",
+    )
     return ax
 
 
@@ -313,8 +387,13 @@ def plot_performance(env, value, reward_sums):
     plot_rewards(reward_sums, ax=axes[1, 0])
     im = plot_heatmap_max_val(env, value, ax=axes[1, 1])
     fig.colorbar(im, ax=axes[1, 1], label="maximum value", shrink=0.9)
-    describe(fig, " ".join(f"{where}: {describe(ax)}" for where, ax in
-                            zip(("Top left", "Top right", "Bottom left", "Bottom right"), axes.flat)))
+    describe(
+        fig,
+        " ".join(
+            f"{where}: {describe(ax)}"
+            for where, ax in zip(("Top left", "Top right", "Bottom left", "Bottom right"), axes.flat)
+        ),
+    )
     return fig
 
 
@@ -345,8 +424,10 @@ def _own_runs(own_steps, own_k, n_curves_default, default_ks):
     if own.ndim == 2:
         own = own[None]
     if own.ndim != 3 or own.shape[1] < 1 or own.shape[2] < 1:
-        raise ValueError("own_steps must have shape (n_runs, n_episodes) or (n_curves, n_runs, n_episodes), "
-                         f"got {np.asarray(own_steps).shape}.")
+        raise ValueError(
+            "own_steps must have shape (n_runs, n_episodes) or (n_curves, n_runs, n_episodes), "
+            f"got {np.asarray(own_steps).shape}."
+        )
     if own_k is None:
         if default_ks is None or len(default_ks) != len(own):
             raise ValueError("Give own_k, the planning steps k of your agent (one per curve of own_steps).")
@@ -380,6 +461,7 @@ def fewest_steps(shortcut_open: bool = False) -> int:
     episode count it, as the engine does).
     """
     from dynaq_course.world import QuentinsWorld
+
     env = QuentinsWorld(shortcut_open=shortcut_open)
     moves, frontier = {env.init_state: 0}, [env.init_state]
     while frontier:
@@ -429,7 +511,7 @@ def _draw_steps_panel(ax, curves, own, window, shortcut_episode, guides):
     handles, names, top = [], [], 0.0
     for label, kwargs, mean, half in curves:
         x = np.arange(len(mean))
-        line, = ax.plot(x, mean, linewidth=1.8, label=label, **kwargs)
+        (line,) = ax.plot(x, mean, linewidth=1.8, label=label, **kwargs)
         handles.append(line)
         names.append(label)
         upper = mean if half is None else mean + half
@@ -445,26 +527,36 @@ def _draw_steps_panel(ax, curves, own, window, shortcut_episode, guides):
             continue
         every = max(1, int(np.ceil(len(shown) / 25)))
         marked = shown[::every]
-        ax.plot(shown, mean[shown], linewidth=0.9, color=kwargs["color"], linestyle=kwargs["linestyle"],
-                alpha=0.9, zorder=4)
-        bars = ax.errorbar(marked, mean[marked], yerr=[mean[marked] - low[marked], high[marked] - mean[marked]],
-                           fmt=style.OWN_MARKER, markersize=5.5, markerfacecolor="white",
-                           markeredgecolor=kwargs["color"], markeredgewidth=1.3, ecolor=kwargs["color"],
-                           elinewidth=0.9, capsize=2.5, zorder=5,
-                           label=f"your agent (k = {k}, {len(runs)} run{'s' if len(runs) != 1 else ''})")
+        ax.plot(
+            shown, mean[shown], linewidth=0.9, color=kwargs["color"], linestyle=kwargs["linestyle"], alpha=0.9, zorder=4
+        )
+        bars = ax.errorbar(
+            marked,
+            mean[marked],
+            yerr=[mean[marked] - low[marked], high[marked] - mean[marked]],
+            fmt=style.OWN_MARKER,
+            markersize=5.5,
+            markerfacecolor="white",
+            markeredgecolor=kwargs["color"],
+            markeredgewidth=1.3,
+            ecolor=kwargs["color"],
+            elinewidth=0.9,
+            capsize=2.5,
+            zorder=5,
+            label=f"your agent (k = {k}, {len(runs)} run{'s' if len(runs) != 1 else ''})",
+        )
         # the legend shows the thin line, its open circle and a bar
-        handles.append((Line2D([], [], color=kwargs["color"], linestyle=kwargs["linestyle"], linewidth=0.9),
-                        bars))
+        handles.append((Line2D([], [], color=kwargs["color"], linestyle=kwargs["linestyle"], linewidth=0.9), bars))
         names.append(bars.get_label())
         top = max(top, float(high[shown].max()))
     if shortcut_episode is not None and a <= shortcut_episode < b:
-        door = ax.axvline(shortcut_episode, linestyle="--", color=style.REFERENCE_COLOR,
-                          label="shortcut appears")
+        door = ax.axvline(shortcut_episode, linestyle="--", color=style.REFERENCE_COLOR, label="shortcut appears")
         handles.append(door)
         names.append("shortcut appears")
     for value, label, linestyle in guides:
-        handles.append(ax.axhline(value, color=style.REFERENCE_COLOR, linewidth=1, linestyle=linestyle,
-                                  zorder=1, label=label))
+        handles.append(
+            ax.axhline(value, color=style.REFERENCE_COLOR, linewidth=1, linestyle=linestyle, zorder=1, label=label)
+        )
         names.append(label)
     ax.set_xlim(a, max(b - 1, a + 1))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
@@ -475,8 +567,13 @@ def _draw_steps_panel(ax, curves, own, window, shortcut_episode, guides):
 
 def _describe_steps(curves, own, window, shortcut_episode, n_runs) -> str:
     a, b = window
-    runs = f"mean of {n_runs} runs with a shaded 95% confidence band" if n_runs > 1 else \
-        "one run" if n_runs == 1 else "averaged"
+    runs = (
+        f"mean of {n_runs} runs with a shaded 95% confidence band"
+        if n_runs > 1
+        else "one run"
+        if n_runs == 1
+        else "averaged"
+    )
     parts = [f"Steps per episode, {_range_text(a, b)} ({runs})."]
     last = (max(a, b - 10), b)
     if shortcut_episode is not None and a < shortcut_episode < b:
@@ -484,36 +581,59 @@ def _describe_steps(curves, own, window, shortcut_episode, n_runs) -> str:
         after = (min(b - 1, shortcut_episode + min(50, (b - shortcut_episode) // 2)), b)
         parts.append(f"A grey dashed vertical line marks the shortcut appearing at episode {shortcut_episode}.")
         for label, kwargs, mean, _ in curves:
-            parts.append(f"{label}, {style.look(kwargs)}: {mean[before[0]:before[1]].mean():.1f} steps on "
-                         f"average over {_range_text(*before)}, {mean[after[0]:after[1]].mean():.1f} over "
-                         f"{_range_text(*after)}.")
+            parts.append(
+                f"{label}, {style.look(kwargs)}: {mean[before[0] : before[1]].mean():.1f} steps on "
+                f"average over {_range_text(*before)}, {mean[after[0] : after[1]].mean():.1f} over "
+                f"{_range_text(*after)}."
+            )
     else:
         for label, kwargs, mean, _ in curves:
-            parts.append(f"{label}, {style.look(kwargs)}: {mean[a]:.1f} steps at episode {a}, "
-                         f"{mean[last[0]:last[1]].mean():.1f} on average over {_range_text(*last)}.")
+            parts.append(
+                f"{label}, {style.look(kwargs)}: {mean[a]:.1f} steps at episode {a}, "
+                f"{mean[last[0] : last[1]].mean():.1f} on average over {_range_text(*last)}."
+            )
     for k, runs, kwargs in own:
         mean = runs.mean(axis=0)
         end = min(b, len(mean))
         if a >= end:
             continue
-        who = (f"Your agent (k = {k}, {len(runs)} run{'s' if len(runs) != 1 else ''}; {style.look(kwargs)} "
-               f"with open circles, bars from the lowest to the highest of your runs): ")
+        who = (
+            f"Your agent (k = {k}, {len(runs)} run{'s' if len(runs) != 1 else ''}; {style.look(kwargs)} "
+            f"with open circles, bars from the lowest to the highest of your runs): "
+        )
         if shortcut_episode is not None and a < shortcut_episode < end:
             before = (max(a, shortcut_episode - 50), shortcut_episode)
             after = (min(end - 1, shortcut_episode + min(50, (end - shortcut_episode) // 2)), end)
-            parts.append(who + f"{mean[before[0]:before[1]].mean():.1f} steps on average over {_range_text(*before)}, "
-                               f"{mean[after[0]:after[1]].mean():.1f} over {_range_text(*after)}.")
+            parts.append(
+                who + f"{mean[before[0] : before[1]].mean():.1f} steps on average over {_range_text(*before)}, "
+                f"{mean[after[0] : after[1]].mean():.1f} over {_range_text(*after)}."
+            )
         else:
             tail = (max(a, end - 10), end)
-            parts.append(who + f"{mean[a]:.1f} steps at episode {a}, {mean[tail[0]:tail[1]].mean():.1f} on "
-                               f"average over {_range_text(*tail)}.")
+            parts.append(
+                who + f"{mean[a]:.1f} steps at episode {a}, {mean[tail[0] : tail[1]].mean():.1f} on "
+                f"average over {_range_text(*tail)}."
+            )
     return " ".join(parts)
 
 
-def plot_steps_per_episode(steps, labels, title=None, legend_title=None,
-                           shortcut_episode=None, ax=None, xlim_start=20, ylim=None, *,
-                           planning_steps=None, styles=None, own_steps=None, own_k=None,
-                           episodes=None, zoom=None):
+def plot_steps_per_episode(
+    steps,
+    labels,
+    title=None,
+    legend_title=None,
+    shortcut_episode=None,
+    ax=None,
+    xlim_start=20,
+    ylim=None,
+    *,
+    planning_steps=None,
+    styles=None,
+    own_steps=None,
+    own_k=None,
+    episodes=None,
+    zoom=None,
+):
     """Steps per episode, one line per curve (e.g. per number of planning steps).
 
     ``steps`` has shape (n_curves, n_episodes), already averaged, or
@@ -549,25 +669,33 @@ def plot_steps_per_episode(steps, labels, title=None, legend_title=None,
     """
     steps = np.asarray(steps, dtype=float)
     if steps.ndim not in (2, 3):
-        raise ValueError("steps must have shape (n_curves, n_episodes) or "
-                         f"(n_curves, n_experiments, n_episodes), got {steps.shape}.")
+        raise ValueError(
+            f"steps must have shape (n_curves, n_episodes) or (n_curves, n_experiments, n_episodes), got {steps.shape}."
+        )
     labels = [str(label) for label in labels]
     if len(labels) != len(steps):
         raise ValueError(f"Got {len(labels)} labels for {len(steps)} curves.")
     looks = _curve_styles(labels, planning_steps, styles)
     default_ks = list(planning_steps) if planning_steps is not None else None
-    if default_ks is None and all(key in ("q-learning", "dyna-q-1", "dyna-q", "dyna-q-50", "dyna-q-100")
-                                  for key, _ in looks) and styles is None and \
-            all(_K_IN_LABEL.search(label) for label in labels):
+    if (
+        default_ks is None
+        and all(key in ("q-learning", "dyna-q-1", "dyna-q", "dyna-q-50", "dyna-q-100") for key, _ in looks)
+        and styles is None
+        and all(_K_IN_LABEL.search(label) for label in labels)
+    ):
         default_ks = [int(_K_IN_LABEL.search(label).group(1)) for label in labels]
-    own = [] if own_steps is None else [(k, runs, style.agent_style(k))
-                                        for k, runs in _own_runs(own_steps, own_k, len(steps), default_ks)]
+    own = (
+        []
+        if own_steps is None
+        else [(k, runs, style.agent_style(k)) for k, runs in _own_runs(own_steps, own_k, len(steps), default_ks)]
+    )
 
     n_episodes = steps.shape[-1]
     longest = max([n_episodes] + [runs.shape[1] for _, runs, _ in own])
     n_runs = steps.shape[1] if steps.ndim == 3 else 1
-    curves = [(label, kwargs, *_mean_and_half(curve, n_runs)) for label, (_, kwargs), curve
-              in zip(labels, looks, steps)]
+    curves = [
+        (label, kwargs, *_mean_and_half(curve, n_runs)) for label, (_, kwargs), curve in zip(labels, looks, steps)
+    ]
 
     if episodes is not None:
         first, stop = (int(e) for e in episodes)
@@ -577,16 +705,14 @@ def plot_steps_per_episode(steps, labels, title=None, legend_title=None,
             stop = min(stop, longest)
             first = min(first, stop - 1)
         if not 0 <= first < stop <= longest:
-            raise ValueError(f"episodes must be (first, stop) with 0 <= first < stop <= {longest}, "
-                             f"got {episodes!r}.")
+            raise ValueError(f"episodes must be (first, stop) with 0 <= first < stop <= {longest}, got {episodes!r}.")
         window = (first, stop)
     else:
         start = xlim_start if xlim_start is not None and xlim_start < n_episodes - 1 else 0
         window = (start, n_episodes)
 
     if zoom is None:
-        zoom = shortcut_episode is not None and ax is None and episodes is None and \
-            shortcut_episode < n_episodes
+        zoom = shortcut_episode is not None and ax is None and episodes is None and shortcut_episode < n_episodes
     if zoom is True:
         if shortcut_episode is None:
             raise ValueError("zoom=True needs shortcut_episode (the zoom panel shows the episodes around it).")
@@ -597,8 +723,9 @@ def plot_steps_per_episode(steps, labels, title=None, legend_title=None,
         zoom = tuple(int(e) for e in zoom)
         if not (len(zoom) == 2 and 0 <= zoom[0] < zoom[1] <= longest):
             raise ValueError(f"zoom must be (first, stop) with 0 <= first < stop <= {longest}, got {zoom!r}.")
-        fig, (ax, zoom_ax) = plt.subplots(1, 2, figsize=(12.5, 4.6), layout="constrained",
-                                          gridspec_kw=dict(width_ratios=(3, 2)))
+        fig, (ax, zoom_ax) = plt.subplots(
+            1, 2, figsize=(12.5, 4.6), layout="constrained", gridspec_kw=dict(width_ratios=(3, 2))
+        )
     else:
         zoom, zoom_ax = None, None
         ax = _new_ax(ax, figsize=(9.5, 4.6))
@@ -611,22 +738,33 @@ def plot_steps_per_episode(steps, labels, title=None, legend_title=None,
     description = _describe_steps(curves, own, window, shortcut_episode, n_runs)
     legend_ax = ax
     if zoom_ax is not None:
-        guides = [(fewest_steps(False), f"fewest steps without a wall penalty, door closed ({fewest_steps(False)})", ":"),
-                  (fewest_steps(True), f"fewest steps without a wall penalty, door open ({fewest_steps(True)})", (0, (1, 3)))]
-        zoom_handles, zoom_names, zoom_top = _draw_steps_panel(zoom_ax, curves, own, zoom, shortcut_episode,
-                                                               guides)
+        guides = [
+            (fewest_steps(False), f"fewest steps without a wall penalty, door closed ({fewest_steps(False)})", ":"),
+            (fewest_steps(True), f"fewest steps without a wall penalty, door open ({fewest_steps(True)})", (0, (1, 3))),
+        ]
+        zoom_handles, zoom_names, zoom_top = _draw_steps_panel(zoom_ax, curves, own, zoom, shortcut_episode, guides)
         zoom_ax.set_ylim(0, _nice_top(max(zoom_top, guides[0][0])))
         zoom_ax.set_title(f"Zoom: {_range_text(*zoom)}", fontsize=10)
         handles += zoom_handles[-2:]
         names += zoom_names[-2:]
         legend_ax = zoom_ax
-        description += (f" The right panel zooms on {_range_text(*zoom)} with the y axis from 0 to "
-                        f"{zoom_ax.get_ylim()[1]:g}; dotted grey lines mark the fewest steps of a route with no wall penalty: "
-                        f"{guides[0][0]} with the door closed and {guides[1][0]} with it open.")
+        description += (
+            f" The right panel zooms on {_range_text(*zoom)} with the y axis from 0 to "
+            f"{zoom_ax.get_ylim()[1]:g}; dotted grey lines mark the fewest steps of a route with no wall penalty: "
+            f"{guides[0][0]} with the door closed and {guides[1][0]} with it open."
+        )
     if title is not None:
         ax.set_title(title)
-    legend_ax.legend(handles, names, title=legend_title, loc="upper left", bbox_to_anchor=(1.02, 1),
-                     borderaxespad=0, fontsize=9, title_fontsize=9)
+    legend_ax.legend(
+        handles,
+        names,
+        title=legend_title,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1),
+        borderaxespad=0,
+        fontsize=9,
+        title_fontsize=9,
+    )
     if zoom_ax is not None:
         describe(ax.figure, description)
     describe(ax, description)
@@ -642,13 +780,18 @@ def plot_model_coverage(env, model, ax=None):
     counts = known.sum(axis=1)
     states = np.flatnonzero(counts)
     centers = np.array([_cell_center(env, s) for s in states]).reshape(-1, 2)
-    ax.scatter(centers[:, 0], centers[:, 1], s=30 * counts[states], color="black", zorder=8,
-               gid="model-coverage")
-    ax.set_title(f"Remembered: {known.sum()} of {known.size} state-action pairs\n"
-                 "(dot size: how many actions were tried there)", fontsize=10)
-    by_count = ", ".join(f"{int((counts == n).sum())} with {n}" for n in range(1, known.shape[1] + 1)
-                         if (counts == n).any())
-    describe(ax, f"Map of Quentin's World with a dot in each state the model knows: {known.sum()} of "
-                 f"{known.size} state-action pairs in {len(states)} states"
-                 + (f" ({by_count} action{'s' if known.shape[1] > 1 else ''} tried)." if len(states) else "."))
+    ax.scatter(centers[:, 0], centers[:, 1], s=30 * counts[states], color="black", zorder=8, gid="model-coverage")
+    ax.set_title(
+        f"Remembered: {known.sum()} of {known.size} state-action pairs\n(dot size: how many actions were tried there)",
+        fontsize=10,
+    )
+    by_count = ", ".join(
+        f"{int((counts == n).sum())} with {n}" for n in range(1, known.shape[1] + 1) if (counts == n).any()
+    )
+    describe(
+        ax,
+        f"Map of Quentin's World with a dot in each state the model knows: {known.sum()} of "
+        f"{known.size} state-action pairs in {len(states)} states"
+        + (f" ({by_count} action{'s' if known.shape[1] > 1 else ''} tried)." if len(states) else "."),
+    )
     return ax

@@ -8,11 +8,12 @@ in grey scale too). Plot and widget modules read their styles from here only.
 Colours repeat only between agents that no figure draws together (Dyna-Q with
 k = 100 in Section 4 and the counting model in Section 6; Dyna-Q with k = 1 and
 the counting model with sample updates; Dyna-Q with k = 50 in Section 4 and Dyna-Q
-with the bonus in action selection); their line styles and markers still differ. This module imports neither matplotlib nor IPython at
-import time (``gym_env`` reads the map colours from here), and
+with the bonus in action selection); their line styles and markers still differ. This module imports
+neither matplotlib nor IPython at import time (``gym_env`` reads the map colours from here), and
 ``use_course_style()`` is the one call a notebook's set-up cell makes for sharp
 (high-dpi) figures in these colours.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,9 +43,9 @@ SHORT_DASH_DOT = (0, (3, 1, 1, 1))
 
 # One entry per agent of the course: matplotlib keyword arguments for its lines.
 AGENT_STYLES = {
-    "q-learning": dict(color=BLACK, linestyle="--"),          # k = 0: no planning
+    "q-learning": dict(color=BLACK, linestyle="--"),  # k = 0: no planning
     "dyna-q-1": dict(color=ORANGE, linestyle=":"),
-    "dyna-q": dict(color=BLUE, linestyle="-"),                # the course's Dyna-Q, k = 10 (and the slider's k)
+    "dyna-q": dict(color=BLUE, linestyle="-"),  # the course's Dyna-Q, k = 10 (and the slider's k)
     "dyna-q-50": dict(color=SKY_BLUE, linestyle=DASH_DOT_DOT),
     "dyna-q-100": dict(color=REDDISH_PURPLE, linestyle="-."),
     # Section 6. Dyna-Q+ (the three kappas of its figures; any other kappa takes the nearest on a log scale)
@@ -55,18 +56,28 @@ AGENT_STYLES = {
     "uniform-dyna-q": dict(color=BLUE, linestyle="-"),
     "prioritized-sweeping": dict(color=BLUISH_GREEN, linestyle="-."),
     "cached-model": dict(color=BLUE, linestyle="-"),
-    "counting-model": dict(color=REDDISH_PURPLE, linestyle=":"),          # counting model, expected updates
-    "counting-sample": dict(color=ORANGE, linestyle="--"),               # counting model, sample updates
+    "counting-model": dict(color=REDDISH_PURPLE, linestyle=":"),  # counting model, expected updates
+    "counting-sample": dict(color=ORANGE, linestyle="--"),  # counting model, sample updates
     # Dyna-Q with the bonus kappa * sqrt(tau) in action selection instead of planning (S&B Exercise 8.4)
     "dyna-q-action-bonus": dict(color=SKY_BLUE, linestyle=SHORT_DASH_DOT),
 }
 
 # The marker of each agent, for scatter plots, error bars and sparse marks on lines.
 AGENT_MARKERS = {
-    "q-learning": "X", "dyna-q-1": "v", "dyna-q": "o", "dyna-q-50": "P", "dyna-q-100": "D",
-    "dyna-q-plus-0.001": "^", "dyna-q-plus-0.01": "s", "dyna-q-plus-0.1": "h",
-    "uniform-dyna-q": "o", "prioritized-sweeping": "s", "cached-model": "o", "counting-model": "D",
-    "counting-sample": "P", "dyna-q-action-bonus": "*",
+    "q-learning": "X",
+    "dyna-q-1": "v",
+    "dyna-q": "o",
+    "dyna-q-50": "P",
+    "dyna-q-100": "D",
+    "dyna-q-plus-0.001": "^",
+    "dyna-q-plus-0.01": "s",
+    "dyna-q-plus-0.1": "h",
+    "uniform-dyna-q": "o",
+    "prioritized-sweeping": "s",
+    "cached-model": "o",
+    "counting-model": "D",
+    "counting-sample": "P",
+    "dyna-q-action-bonus": "*",
 }
 
 # The four actions (R, U, L, D): colour, line style, and a triangle pointing the action's way.
@@ -87,22 +98,40 @@ MAP_COLORS = {
     "goal": YELLOW,
     "door_closed": BLACK,
     "door_open": BLUE,
-    "arrow": "#1f3b73",       # transitions and the agent: dark navy, readable on every cell colour
+    "arrow": "#1f3b73",  # transitions and the agent: dark navy, readable on every cell colour
     "grid": "#BFBFBF",
 }
 
-REFERENCE_COLOR = GREY           # "shortcut appears", "fewest steps" and other guide lines
-OWN_MARKER = "o"                 # the learner's own runs: open circles, whatever the agent
-FONT_SIZE = 11                   # base font size of inline figures (rcParams["font.size"])
-EXPLORER_SCALE = 2               # explorers' PNGs are drawn at this many pixels per displayed pixel
+REFERENCE_COLOR = GREY  # "shortcut appears", "fewest steps" and other guide lines
+OWN_MARKER = "o"  # the learner's own runs: open circles, whatever the agent
+FONT_SIZE = 11  # base font size of inline figures (rcParams["font.size"])
+EXPLORER_SCALE = 2  # explorers' PNGs are drawn at this many pixels per displayed pixel
 
 
-COLOR_NAMES = {BLACK: "black", ORANGE: "orange", SKY_BLUE: "sky-blue", BLUISH_GREEN: "bluish-green",
-               YELLOW: "yellow", BLUE: "blue", VERMILLION: "vermillion", REDDISH_PURPLE: "reddish-purple",
-               GREY: "grey", VERMILLION_DARK: "dark vermillion", VERMILLION_DARKER: "darkest vermillion"}
-LINESTYLE_NAMES = {"-": "solid", "--": "dashed", ":": "dotted", "-.": "dash-dot", DASH_DOT_DOT: "dash-dot-dot",
-                   LONG_DASH: "long-dashed", DENSE_DOT: "densely dotted", LONG_DASH_DOT: "long dash-dot",
-                   SHORT_DASH_DOT: "short dash-dot"}
+COLOR_NAMES = {
+    BLACK: "black",
+    ORANGE: "orange",
+    SKY_BLUE: "sky-blue",
+    BLUISH_GREEN: "bluish-green",
+    YELLOW: "yellow",
+    BLUE: "blue",
+    VERMILLION: "vermillion",
+    REDDISH_PURPLE: "reddish-purple",
+    GREY: "grey",
+    VERMILLION_DARK: "dark vermillion",
+    VERMILLION_DARKER: "darkest vermillion",
+}
+LINESTYLE_NAMES = {
+    "-": "solid",
+    "--": "dashed",
+    ":": "dotted",
+    "-.": "dash-dot",
+    DASH_DOT_DOT: "dash-dot-dot",
+    LONG_DASH: "long-dashed",
+    DENSE_DOT: "densely dotted",
+    LONG_DASH_DOT: "long dash-dot",
+    SHORT_DASH_DOT: "short dash-dot",
+}
 
 
 def look(line_kwargs: dict) -> str:
@@ -131,7 +160,7 @@ def dyna_plus_key(kappa: float, k: int = 10) -> str:
     if kappa == 0:
         return agent_key(k)
     exponent = min((-3, -2, -1), key=lambda e: abs(math.log10(kappa) - e))
-    return f"dyna-q-plus-{10.0 ** exponent:g}"
+    return f"dyna-q-plus-{10.0**exponent:g}"
 
 
 def style(key: str, marker: bool = False) -> dict:
@@ -153,6 +182,7 @@ def agent_style(k: int, marker: bool = False) -> dict:
 def rc_params() -> dict:
     """The course's matplotlib settings: the palette as colour cycle, legible fonts."""
     from cycler import cycler
+
     return {
         "axes.prop_cycle": cycler(color=list(PALETTE)),
         "font.size": FONT_SIZE,
@@ -174,6 +204,7 @@ def use_course_style() -> None:
     settings change.
     """
     import matplotlib as mpl
+
     mpl.rcParams.update(rc_params())
     try:
         from IPython import get_ipython
@@ -182,6 +213,7 @@ def use_course_style() -> None:
     if get_ipython() is None:
         return
     from matplotlib_inline.backend_inline import set_matplotlib_formats
+
     set_matplotlib_formats("retina")
 
 
@@ -205,10 +237,9 @@ def describe(fig_or_ax, text: str | None = None) -> str:
     in order ("Left panel: ...", numbered when there are more than two).
     """
     if text is not None:
-        target = fig_or_ax if hasattr(fig_or_ax, "savefig") or hasattr(fig_or_ax, "get_xlim") \
-            else _figure(fig_or_ax)
+        target = fig_or_ax if hasattr(fig_or_ax, "savefig") or hasattr(fig_or_ax, "get_xlim") else _figure(fig_or_ax)
         target._course_description = " ".join(str(text).split())
-    if hasattr(fig_or_ax, "get_xlim"):                   # an Axes: its own text
+    if hasattr(fig_or_ax, "get_xlim"):  # an Axes: its own text
         return getattr(fig_or_ax, "_course_description", "")
     figure = _figure(fig_or_ax)
     if getattr(figure, "_course_description", ""):
@@ -228,6 +259,7 @@ class Caption(str):
 
     def _repr_markdown_(self) -> str:
         import html
+
         return f"*Figure: {html.escape(str(self))}*"
 
 
@@ -244,8 +276,10 @@ def show_figure(fig_or_ax) -> None:
     """
     figure = _figure(fig_or_ax)
     from IPython.display import display
+
     display(figure)
     import matplotlib.pyplot as plt
+
     if plt.fignum_exists(figure.number if hasattr(figure, "number") else -1):
         plt.close(figure)
     display(caption(figure))
