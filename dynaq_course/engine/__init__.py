@@ -31,6 +31,7 @@ kernels then never load the compiler (the experiments are shortened there).
 """
 from __future__ import annotations
 
+import importlib
 import math
 import numbers
 import os
@@ -40,38 +41,39 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dynaq_course import world as _world
+from dynaq_course.params import MAX_STEPS, TUTORIAL_PARAMS, show_progress
+from dynaq_course.params import grading_now as _grading_now
 
 ENGINE_ENV = "DYNAQ_ENGINE"
 BACKENDS = ("numba", "python")
-TUTORIAL_PARAMS = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8}
-MAX_STEPS = 1000
 MAX_K = 100_000
 CHUNK_SECONDS = 0.2        # a progress bar moves at least this often
 PROGRESS_DELAY = 1.0       # a progress bar appears only for runs longer than this
 
-_numba_module = None
-_numba_error = None
+_compiled = {}             # module name -> the imported module of compiled kernels, or its import error
 _warm = set()
 _announced = set()
 
 
 # ------------------------------------------------------------------ backends
 
-def _grading_now() -> bool:
-    return bool(os.environ.get("NBGRADER_EXECUTION"))
-
-
-def _load_numba():
-    """The compiled kernel's module, or None (the import error is kept)."""
-    global _numba_module, _numba_error
-    if _numba_module is None and _numba_error is None:
+def _load_numba(module: str = "_numba"):
+    """The compiled kernels' module ``dynaq_course.engine.<module>`` (``"_numba"``: this engine's,
+    ``"_further_numba"``: Section 6's), imported once; None when the import fails
+    (``_numba_error(module)`` keeps the error)."""
+    if module not in _compiled:
         try:
-            from dynaq_course.engine import _numba as _engine_numba
+            _compiled[module] = importlib.import_module(f"dynaq_course.engine.{module}")
         except Exception as err:  # ImportError, or a broken numba/llvmlite install
-            _numba_error = err
-        else:
-            _numba_module = _engine_numba
-    return _numba_module
+            _compiled[module] = err
+    loaded = _compiled[module]
+    return None if isinstance(loaded, Exception) else loaded
+
+
+def _numba_error(module: str = "_numba") -> Exception | None:
+    """Why ``_load_numba(module)`` returned None (None when it loaded or was not tried yet)."""
+    loaded = _compiled.get(module)
+    return loaded if isinstance(loaded, Exception) else None
 
 
 def numba_available() -> bool:
@@ -96,13 +98,13 @@ def choose_backend(backend: str | None = None) -> str:
     if requested == "numba":
         if _load_numba() is None:
             raise ImportError(f"The numba engine was requested but numba cannot be imported here "
-                              f"({_numba_error}). Install it (pip install numba) or use backend='python'.")
+                              f"({_numba_error()}). Install it (pip install numba) or use backend='python'.")
         return "numba"
     if _grading_now():
         return "python"
     if _load_numba() is None:
         _announce("fallback", "Fast engine: numba is not available here "
-                  f"({type(_numba_error).__name__}: {_numba_error}), so the experiments run on the "
+                  f"({type(_numba_error()).__name__}: {_numba_error()}), so the experiments run on the "
                   "plain-Python engine: slower than with numba, still much faster than the loop "
                   "that runs your functions.")
         return "python"
@@ -123,7 +125,8 @@ def warm_up(backend: str | None = None, verbose: bool = False) -> float:
     seconds = time.perf_counter() - start
     _warm.add(backend)
     if verbose and seconds > 1.0:
-        print(f"Fast engine: ready in {seconds:.1f} s (compiled the first time on this machine, then loaded from disk).")
+        print(f"Fast engine: ready in {seconds:.1f} s "
+              "(compiled the first time on this machine, then loaded from disk).")
     return seconds
 
 
@@ -224,9 +227,8 @@ def _count_updates(steps: np.ndarray, ks, shortcut_episode) -> int:
 # ------------------------------------------------------------------ running
 
 def _progress_bar(total: int, desc: str, progress: bool):
-    enabled = progress and not _grading_now() and not os.environ.get("DYNAQ_NO_PROGRESS")
     from tqdm.auto import tqdm
-    return tqdm(total=total, desc=desc, unit="run", delay=PROGRESS_DELAY, disable=not enabled)
+    return tqdm(total=total, desc=desc, unit="run", delay=PROGRESS_DELAY, disable=not show_progress(progress))
 
 
 class _Report:

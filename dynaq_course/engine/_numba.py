@@ -67,6 +67,27 @@ def _max_row(value, state):
     return best
 
 
+@njit(inline="always")
+def _learn(value, state, action, reward, nxt, alpha, gamma):
+    """One Q-learning update of (state, action) from (reward, nxt); nothing is bootstrapped after the goal."""
+    best = _max_row(value, nxt) if nxt >= 0 else 0.0
+    q = value[state, action]
+    value[state, action] = q + alpha * (reward + gamma * best - q)
+
+
+@njit(inline="always")
+def _remember(pair, reward, nxt, model_reward, model_next, seen, observed, n_observed):
+    """The model keeps the last (reward, next state) of ``pair``; a new pair joins ``observed``.
+    Returns the new number of observed pairs."""
+    model_reward[pair] = reward
+    model_next[pair] = nxt
+    if not seen[pair]:
+        seen[pair] = True
+        observed[n_observed] = pair
+        n_observed += 1
+    return n_observed
+
+
 @njit(cache=True)
 def run_batch(next_states, rewards, start_state, shortcut_state, shortcut_action,
               ks, epsilons, seeds, alpha, gamma, max_steps, n_episodes, shortcut_episode,
@@ -102,15 +123,8 @@ def run_batch(next_states, rewards, start_state, shortcut_state, shortcut_action
                 pair = shortcut_state * n_actions + shortcut_action
                 nxt = next_states[table, shortcut_state, shortcut_action]
                 reward = rewards[table, shortcut_state, shortcut_action]
-                model_reward[pair] = reward
-                model_next[pair] = nxt
-                if not seen[pair]:
-                    seen[pair] = True
-                    observed[n_observed] = pair
-                    n_observed += 1
-                best = _max_row(value, nxt) if nxt >= 0 else 0.0
-                q = value[shortcut_state, shortcut_action]
-                value[shortcut_state, shortcut_action] = q + alpha * (reward + gamma * best - q)
+                n_observed = _remember(pair, reward, nxt, model_reward, model_next, seen, observed, n_observed)
+                _learn(value, shortcut_state, shortcut_action, reward, nxt, alpha, gamma)
             state = start_state
             reward_sum = 0.0
             t = 0
@@ -129,26 +143,16 @@ def run_batch(next_states, rewards, start_state, shortcut_state, shortcut_action
                 nxt = next_states[table, state, action]
                 reward = rewards[table, state, action]
                 reward_sum += reward
-                best = _max_row(value, nxt) if nxt >= 0 else 0.0
-                q = value[state, action]
-                value[state, action] = q + alpha * (reward + gamma * best - q)
+                _learn(value, state, action, reward, nxt, alpha, gamma)
                 pair = state * n_actions + action
-                model_reward[pair] = reward
-                model_next[pair] = nxt
-                if not seen[pair]:
-                    seen[pair] = True
-                    observed[n_observed] = pair
-                    n_observed += 1
+                n_observed = _remember(pair, reward, nxt, model_reward, model_next, seen, observed, n_observed)
                 n_obs = uint64(n_observed)
                 for _ in range(k):
                     draw, s0, s1, s2, s3 = _below(n_obs, s0, s1, s2, s3)
                     p = observed[np.int64(draw)]
                     ps = p // n_actions
                     pa = p - ps * n_actions
-                    pn = model_next[p]
-                    best = _max_row(value, pn) if pn >= 0 else 0.0
-                    q = value[ps, pa]
-                    value[ps, pa] = q + alpha * (model_reward[p] + gamma * best - q)
+                    _learn(value, ps, pa, model_reward[p], model_next[p], alpha, gamma)
                 if nxt < 0:
                     break
                 state = nxt

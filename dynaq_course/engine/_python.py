@@ -27,6 +27,18 @@ MAX_ROWS_PER_BLOCK = 256
 FLOATS_PER_BLOCK = 1 << 15
 
 
+def _row_max(q, s4):
+    """The largest of q[s4], ..., q[s4 + 3]: a row's maximum, recomputed when an update lowered it."""
+    top = q[s4]
+    if q[s4 + 1] > top:
+        top = q[s4 + 1]
+    if q[s4 + 2] > top:
+        top = q[s4 + 2]
+    if q[s4 + 3] > top:
+        top = q[s4 + 3]
+    return top
+
+
 def run_one(next_flat, reward_flat, n_states, n_actions, start_state, shortcut_pair, k, epsilon,
             alpha, gamma, max_steps, n_episodes, shortcut_episode, seed_sequence):
     """One experiment. ``next_flat[table][pair]``: next state, ``n_states`` when the
@@ -81,15 +93,7 @@ def run_one(next_flat, reward_flat, n_states, n_actions, start_state, shortcut_p
             if new >= top:
                 best[s] = new
             elif old == top:
-                b = s << 2
-                top = q[b]
-                if q[b + 1] > top:
-                    top = q[b + 1]
-                if q[b + 2] > top:
-                    top = q[b + 2]
-                if q[b + 3] > top:
-                    top = q[b + 3]
-                best[s] = top
+                best[s] = _row_max(q, s << 2)
 
         state = start_state
         reward_sum = 0.0
@@ -122,14 +126,7 @@ def run_one(next_flat, reward_flat, n_states, n_actions, start_state, shortcut_p
             if new >= top:
                 best[state] = new
             elif old == top:
-                top = q[s4]
-                if q[s4 + 1] > top:
-                    top = q[s4 + 1]
-                if q[s4 + 2] > top:
-                    top = q[s4 + 2]
-                if q[s4 + 3] > top:
-                    top = q[s4 + 3]
-                best[state] = top
+                best[state] = _row_max(q, s4)
             model_reward[p] = r
             model_next[p] = nxt
             if not seen[p]:
@@ -157,15 +154,7 @@ def run_one(next_flat, reward_flat, n_states, n_actions, start_state, shortcut_p
                     if new >= top:
                         best[ps] = new
                     elif old == top:
-                        b = ps << 2
-                        top = q[b]
-                        if q[b + 1] > top:
-                            top = q[b + 1]
-                        if q[b + 2] > top:
-                            top = q[b + 2]
-                        if q[b + 3] > top:
-                            top = q[b + 3]
-                        best[ps] = top
+                        best[ps] = _row_max(q, ps << 2)
             if nxt == end:
                 break
             state = nxt

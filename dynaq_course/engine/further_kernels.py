@@ -1,37 +1,171 @@
-"""Section 6's fast-engine kernels, written once for two backends. Import only through ``further_engine``.
+"""Section 6's fast-engine kernels, written once for two backends. Import only through ``going_further.engine``.
 
 The same source runs
 
-* compiled: ``_further_numba`` wraps each function with ``numba.njit(cache=True)``
-  and passes NumPy arrays;
-* as plain Python: ``further_engine``'s ``"python"`` backend calls the functions
-  as they are, with flat Python lists (CPython indexes lists much faster than
-  NumPy arrays, element by element).
+* compiled: ``_further_numba`` registers every ``@jitable`` helper below with
+  ``numba.extending.register_jitable`` (numba then compiles a helper into each
+  kernel that calls it) and wraps each kernel with ``numba.njit(cache=True)``;
+  it passes NumPy arrays;
+* as plain Python: ``going_further.engine``'s ``"python"`` backend calls the
+  functions as they are, with flat Python lists (CPython indexes lists much
+  faster than NumPy arrays, element by element). ``@jitable`` only lists a
+  helper in ``JITABLE``, so this path never imports numba (grading kernels,
+  which run this backend, never load the compiler).
 
 So the code keeps to what both understand: one flat index per table
 (``pair = 4 * state + action``; the row ``n_states`` stands for "the episode
-ended" and is worth 0), no helper functions (numba cannot call plain Python),
-every work buffer passed in by the caller, and the standard library's
-``random`` for random numbers (numba has its own generator behind the same
-calls: ``random.seed`` inside a compiled function seeds that one). A run is
+ended" and is worth 0), helpers only among the ``@jitable`` functions of this
+file (numba calls no other plain Python, and its on-disk cache of a kernel
+is refreshed when this file changes, not when another file does), every work
+buffer passed in by the caller, and the standard library's ``random`` for
+random numbers (numba has its own generator behind the same calls:
+``random.seed`` inside a compiled function seeds that one). A run is
 repeatable for a given seed and backend; the two backends draw different
 numbers and agree in distribution (``tests/test_further_engine.py``).
 
 The rules are those of the plain loops in ``dyna_plus``, ``prioritized`` and
-``stochastic`` (which run a student's functions): values start at 1;
+``slippery`` (which run a student's functions): values start at 1;
 epsilon-greedy takes the first best action when a uniform draw exceeds
-epsilon, otherwise a uniformly random action; an episode ends with the step
-taken from the goal, or after ``max_steps``.
+epsilon, otherwise a uniformly random action (``epsilon_greedy``); an episode
+ends with the step taken from the goal, or after ``max_steps``.
 
 "Near-optimal" (``good_len > 0``): after every real step the kernel follows the
 greedy policy (first best action) from the start; it is near-optimal when it
 reaches the goal within ``good_len`` moves without entering a red cell (no
-negative reward). The first time that holds, ``first_out`` gets the number of
-value updates made so far (real and planning) and the episode.
+negative reward) (``greedy_is_near_optimal``). The first time that holds,
+``first_out`` gets the number of value updates made so far (real and
+planning) and the episode.
 """
 import math
 import random
 
+JITABLE = []   # the helpers ``_further_numba`` registers with numba before it compiles the kernels
+
+
+def jitable(function):
+    """Mark ``function`` as a helper of the kernels: it stays a plain Python function (returned as is),
+    and ``_further_numba`` registers it with ``numba.extending.register_jitable``."""
+    JITABLE.append(function)
+    return function
+
+
+# ------------------------------------------------------------------ helpers (one home each)
+
+@jitable
+def first_best(q, s4):
+    """The pair of the first best action of the row that starts at ``s4 = 4 * state`` (ties: the first)."""
+    p = s4
+    top = q[s4]
+    for b in range(s4 + 1, s4 + 4):
+        if q[b] > top:
+            top = q[b]
+            p = b
+    return p
+
+
+@jitable
+def first_best_with_bonus(q, s4, kappa, now, last_tried):
+    """As ``first_best``, each pair scored ``q + kappa * sqrt(now - last_tried)`` (Exercise 8.4)."""
+    p = s4
+    top = q[s4] + kappa * math.sqrt(now - last_tried[s4])
+    for b in range(s4 + 1, s4 + 4):
+        score = q[b] + kappa * math.sqrt(now - last_tried[b])
+        if score > top:
+            top = score
+            p = b
+    return p
+
+
+@jitable
+def row_max(q, state, end):
+    """``max_a q[4 * state + a]``, and 0 for the row ``end`` (the episode ended: nothing to bootstrap)."""
+    if state == end:
+        return 0.0
+    s4 = 4 * state
+    best = q[s4]
+    for b in range(s4 + 1, s4 + 4):
+        if q[b] > best:
+            best = q[b]
+    return best
+
+
+@jitable
+def takes_greedy(epsilon):
+    """Epsilon-greedy's first draw: True (probability 1 - epsilon) when the move is the greedy one."""
+    return random.random() > epsilon
+
+
+@jitable
+def random_pair(s4):
+    """A uniformly random action's pair in the row that starts at ``s4`` (one draw)."""
+    return s4 + int(random.random() * 4)
+
+
+@jitable
+def epsilon_greedy(q, s4, epsilon):
+    """The pair epsilon-greedy chooses in the row that starts at ``s4``: one draw, and a second for a
+    random move."""
+    if takes_greedy(epsilon):
+        return first_best(q, s4)
+    return random_pair(s4)
+
+
+@jitable
+def slipped(p, s4, slip):
+    """The slippery world's rule on the chosen pair ``p``: with probability ``slip`` a uniformly random
+    action of the row (possibly the same) replaces it (one draw, and a second when it slips)."""
+    if random.random() < slip:
+        return random_pair(s4)
+    return p
+
+
+@jitable
+def remember(p, r, n_, model_r, model_n, seen, observed, n_observed):
+    """The model keeps the last (reward, next state) of pair ``p``; a pair seen for the first time joins
+    ``observed``. Returns the new number of observed pairs."""
+    model_r[p] = r
+    model_n[p] = n_
+    if seen[p] == 0:
+        seen[p] = 1
+        observed[n_observed] = p
+        n_observed += 1
+    return n_observed
+
+
+@jitable
+def greedy_is_near_optimal(q, nxt, rew, base, start, goal, end, good_len):
+    """True when the greedy policy (first best action) leads from ``start`` to ``goal`` within
+    ``good_len`` moves without a negative reward; ``nxt``/``rew`` read from offset ``base``."""
+    s = start
+    for m in range(good_len):
+        g = first_best(q, 4 * s)
+        if rew[base + g] < 0:
+            return False
+        s = nxt[base + g]
+        if s == goal:
+            return True
+        if s == end:
+            return False
+    return False
+
+
+@jitable
+def push(p, priority, theta, pos, prio, queue, n_queue):
+    """Put pair ``p`` in the queue with ``priority`` if it exceeds ``theta``; a pair already queued keeps
+    the higher of its old and new priority. Returns the new queue length."""
+    if priority > theta:
+        if pos[p] >= 0:
+            if priority > prio[p]:
+                prio[p] = priority
+        else:
+            pos[p] = n_queue
+            queue[n_queue] = p
+            n_queue += 1
+            prio[p] = priority
+    return n_queue
+
+
+# ------------------------------------------------------------------ the kernels
 
 def run_dyna(nxt, rew, n_states, start, goal, door_pair, door_episode, k, kappa, epsilon, alpha, gamma,
              max_steps, n_episodes, seed, good_len,
@@ -74,77 +208,34 @@ def run_dyna(nxt, rew, n_states, start, goal, door_pair, door_episode, k, kappa,
         t = 0
         for t in range(max_steps):
             s4 = 4 * state
-            if random.random() > epsilon:
-                p = s4
-                if bonus_in_action:
-                    top = q[s4] + kappa * math.sqrt(now - last_tried[s4])
-                    for b in range(s4 + 1, s4 + 4):
-                        score = q[b] + kappa * math.sqrt(now - last_tried[b])
-                        if score > top:
-                            top = score
-                            p = b
-                else:
-                    top = q[s4]
-                    for b in range(s4 + 1, s4 + 4):
-                        if q[b] > top:
-                            top = q[b]
-                            p = b
+            if not bonus_in_action:
+                p = epsilon_greedy(q, s4, epsilon)
+            elif takes_greedy(epsilon):
+                p = first_best_with_bonus(q, s4, kappa, now, last_tried)
             else:
-                p = s4 + int(random.random() * 4)
+                p = random_pair(s4)
             n_ = nxt[base + p]
             r = rew[base + p]
             reward_sum += r
             if p == door_pair and door_episode >= 0 and episode >= door_episode:
                 used += 1
-            best = 0.0
-            if n_ != end:
-                best = q[4 * n_]
-                for b in range(4 * n_ + 1, 4 * n_ + 4):
-                    if q[b] > best:
-                        best = q[b]
-            q[p] = q[p] + alpha * (r + gamma * best - q[p])
+            q[p] = q[p] + alpha * (r + gamma * row_max(q, n_, end) - q[p])
             now += 1
             updates += 1
-            model_r[p] = r
-            model_n[p] = n_
             last_tried[p] = now
-            if seen[p] == 0:
-                seen[p] = 1
-                observed[n_observed] = p
-                n_observed += 1
+            n_observed = remember(p, r, n_, model_r, model_n, seen, observed, n_observed)
             for _ in range(k):
                 pp = observed[int(random.random() * n_observed)]
-                pn = model_n[pp]
-                best = 0.0
-                if pn != end:
-                    best = q[4 * pn]
-                    for b in range(4 * pn + 1, 4 * pn + 4):
-                        if q[b] > best:
-                            best = q[b]
+                best = row_max(q, model_n[pp], end)
                 r = model_r[pp]
                 if kappa > 0.0 and not bonus_in_action:
                     r = r + kappa * math.sqrt(now - last_tried[pp])
                 q[pp] = q[pp] + alpha * (r + gamma * best - q[pp])
             updates += k
             if good_len > 0 and first_out[0] < 0:
-                s = start
-                for m in range(good_len):
-                    s4 = 4 * s
-                    g = s4
-                    top = q[s4]
-                    for b in range(s4 + 1, s4 + 4):
-                        if q[b] > top:
-                            top = q[b]
-                            g = b
-                    if rew[base + g] < 0:
-                        break
-                    s = nxt[base + g]
-                    if s == goal:
-                        first_out[0] = updates
-                        first_out[1] = episode
-                        break
-                    if s == end:
-                        break
+                if greedy_is_near_optimal(q, nxt, rew, base, start, goal, end, good_len):
+                    first_out[0] = updates
+                    first_out[1] = episode
             if n_ == end:
                 break
             state = n_
@@ -163,9 +254,9 @@ def run_prioritized(nxt, rew, n_states, start, goal, n_plan, theta, epsilon, alp
     pair enters the queue when its error ``|r + gamma max Q(s') - Q(s, a)|``
     exceeds ``theta``; then up to ``n_plan`` times, while the queue is not empty:
     pop the pair of highest priority (ties: the smallest pair, as
-    ``prioritized.PriorityQueue``), update it from the model, and push every predecessor of its state
+    ``priority_queue.PriorityQueue``), update it from the model, and push every predecessor of its state
     whose error exceeds ``theta``. A push keeps the higher of the old and new
-    priority. Values change only in those updates (as in the book's box).
+    priority (``push``). Values change only in those updates (as in the book's box).
     ``preds[state * 4 * n_states + i]``: the pairs the model predicts lead to
     ``state``, in increasing pair order. ``updates_out[episode]``: value updates
     made up to the end of that episode.
@@ -188,16 +279,7 @@ def run_prioritized(nxt, rew, n_states, start, goal, n_plan, theta, epsilon, alp
         reward_sum = 0.0
         t = 0
         for t in range(max_steps):
-            s4 = 4 * state
-            if random.random() > epsilon:
-                p = s4
-                top = q[s4]
-                for b in range(s4 + 1, s4 + 4):
-                    if q[b] > top:
-                        top = q[b]
-                        p = b
-            else:
-                p = s4 + int(random.random() * 4)
+            p = epsilon_greedy(q, 4 * state, epsilon)
             n_ = nxt[p]
             r = rew[p]
             reward_sum += r
@@ -220,22 +302,7 @@ def run_prioritized(nxt, rew, n_states, start, goal, n_plan, theta, epsilon, alp
             seen[p] = 1
             model_r[p] = r
             model_n[p] = n_
-            best = 0.0
-            if n_ != end:
-                best = q[4 * n_]
-                for b in range(4 * n_ + 1, 4 * n_ + 4):
-                    if q[b] > best:
-                        best = q[b]
-            priority = abs(r + gamma * best - q[p])
-            if priority > theta:
-                if pos[p] >= 0:
-                    if priority > prio[p]:
-                        prio[p] = priority
-                else:
-                    pos[p] = n_queue
-                    queue[n_queue] = p
-                    n_queue += 1
-                    prio[p] = priority
+            n_queue = push(p, abs(r + gamma * row_max(q, n_, end) - q[p]), theta, pos, prio, queue, n_queue)
             for _ in range(n_plan):
                 if n_queue == 0:
                     break
@@ -251,51 +318,18 @@ def run_prioritized(nxt, rew, n_states, start, goal, n_plan, theta, epsilon, alp
                 pos[last] = at
                 n_queue -= 1
                 pos[pp] = -1
-                pn = model_n[pp]
-                best = 0.0
-                if pn != end:
-                    best = q[4 * pn]
-                    for b in range(4 * pn + 1, 4 * pn + 4):
-                        if q[b] > best:
-                            best = q[b]
-                q[pp] = q[pp] + alpha * (model_r[pp] + gamma * best - q[pp])
+                q[pp] = q[pp] + alpha * (model_r[pp] + gamma * row_max(q, model_n[pp], end) - q[pp])
                 updates += 1
                 ps = pp // 4
-                best = q[4 * ps]
-                for b in range(4 * ps + 1, 4 * ps + 4):
-                    if q[b] > best:
-                        best = q[b]
+                best = row_max(q, ps, end)
                 for i in range(n_preds[ps]):
                     bar = preds[ps * n_pairs + i]
-                    priority = abs(model_r[bar] + gamma * best - q[bar])
-                    if priority > theta:
-                        if pos[bar] >= 0:
-                            if priority > prio[bar]:
-                                prio[bar] = priority
-                        else:
-                            pos[bar] = n_queue
-                            queue[n_queue] = bar
-                            n_queue += 1
-                            prio[bar] = priority
+                    n_queue = push(bar, abs(model_r[bar] + gamma * best - q[bar]), theta, pos, prio, queue,
+                                   n_queue)
             if good_len > 0 and first_out[0] < 0:
-                s = start
-                for m in range(good_len):
-                    s4 = 4 * s
-                    g = s4
-                    top = q[s4]
-                    for b in range(s4 + 1, s4 + 4):
-                        if q[b] > top:
-                            top = q[b]
-                            g = b
-                    if rew[g] < 0:
-                        break
-                    s = nxt[g]
-                    if s == goal:
-                        first_out[0] = updates
-                        first_out[1] = episode
-                        break
-                    if s == end:
-                        break
+                if greedy_is_near_optimal(q, nxt, rew, 0, start, goal, end, good_len):
+                    first_out[0] = updates
+                    first_out[1] = episode
             if n_ == end:
                 break
             state = n_
@@ -320,7 +354,7 @@ def run_slippery(nxt, rew, n_states, start, slip, model, k, budget_evals, epsilo
     The counting model keeps, for each pair, the next states seen (at most 4,
     "the episode ended" included), how often, and their summed rewards.
     With probability ``slip`` the chosen action is replaced by a uniformly
-    random one (possibly the same). Real steps are Q-learning updates for all.
+    random one (possibly the same; ``slipped``). Real steps are Q-learning updates for all.
 
     Planning budget, a running credit: each real step adds ``k``; while the
     credit is positive, one planning update of a pair drawn uniformly among
@@ -351,31 +385,13 @@ def run_slippery(nxt, rew, n_states, start, slip, model, k, budget_evals, epsilo
         t = 0
         for t in range(max_steps):
             s4 = 4 * state
-            if random.random() > epsilon:
-                p = s4
-                top = q[s4]
-                for b in range(s4 + 1, s4 + 4):
-                    if q[b] > top:
-                        top = q[b]
-                        p = b
-            else:
-                p = s4 + int(random.random() * 4)
-            actual = p
-            if random.random() < slip:
-                actual = s4 + int(random.random() * 4)
+            p = epsilon_greedy(q, s4, epsilon)
+            actual = slipped(p, s4, slip)
             n_ = nxt[actual]
             r = rew[actual]
             reward_sum += r
-            best = 0.0
-            if n_ != end:
-                best = q[4 * n_]
-                for b in range(4 * n_ + 1, 4 * n_ + 4):
-                    if q[b] > best:
-                        best = q[b]
-            q[p] = q[p] + alpha * (r + gamma * best - q[p])
+            q[p] = q[p] + alpha * (r + gamma * row_max(q, n_, end) - q[p])
             tried[p] += 1
-            model_r[p] = r
-            model_n[p] = n_
             j = 0
             while j < n_succ[p] and succ[4 * p + j] != n_:
                 j += 1
@@ -386,23 +402,14 @@ def run_slippery(nxt, rew, n_states, start, slip, model, k, budget_evals, epsilo
                 n_succ[p] += 1
             succ_count[4 * p + j] += 1
             succ_rsum[4 * p + j] += r
-            if seen[p] == 0:
-                seen[p] = 1
-                observed[n_observed] = p
-                n_observed += 1
+            n_observed = remember(p, r, n_, model_r, model_n, seen, observed, n_observed)
             credit += k
             while credit > 0:
                 pp = observed[int(random.random() * n_observed)]
                 if model == 2:
                     target = 0.0
                     for j in range(n_succ[pp]):
-                        pn = succ[4 * pp + j]
-                        best = 0.0
-                        if pn != end:
-                            best = q[4 * pn]
-                            for b in range(4 * pn + 1, 4 * pn + 4):
-                                if q[b] > best:
-                                    best = q[b]
+                        best = row_max(q, succ[4 * pp + j], end)
                         target += succ_rsum[4 * pp + j] + succ_count[4 * pp + j] * gamma * best
                     target = target / tried[pp]
                     cost = n_succ[pp]
@@ -419,13 +426,7 @@ def run_slippery(nxt, rew, n_states, start, slip, model, k, budget_evals, epsilo
                     else:
                         pn = model_n[pp]
                         r = model_r[pp]
-                    best = 0.0
-                    if pn != end:
-                        best = q[4 * pn]
-                        for b in range(4 * pn + 1, 4 * pn + 4):
-                            if q[b] > best:
-                                best = q[b]
-                    target = r + gamma * best
+                    target = r + gamma * row_max(q, pn, end)
                     cost = 1
                 q[pp] = q[pp] + alpha * (target - q[pp])
                 updates += 1

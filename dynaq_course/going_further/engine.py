@@ -8,7 +8,7 @@ tutorial's hyperparameters (epsilon 0.05, alpha 0.5, gamma 0.8) by default;
 ``seed`` (int or ``SeedSequence``) makes a run repeatable on one backend;
 experiment ``e`` uses the same random stream for every setting of a sweep
 (common random numbers), experiments are independent. The kernels and their
-exact rules are in ``_further_kernels``.
+exact rules are in ``engine.further_kernels``.
 
 * ``simulate_dyna_plus``: Dyna-Q / Dyna-Q+ (``bonus="planning"``) or Dyna-Q
   with the bonus in action selection (``bonus="action"``, Exercise 8.4) when
@@ -32,51 +32,35 @@ import numpy as np
 from dynaq_course import engine as _engine
 from dynaq_course import world as _world
 from dynaq_course.going_further.greedy_paths import optimal_path_length
+from dynaq_course.going_further.slippery import BUDGETS, MODEL_NAMES, MODELS
+from dynaq_course.params import MAX_STEPS
+from dynaq_course.params import TUTORIAL_PARAMS as P
 
-P = _engine.TUTORIAL_PARAMS
 N_STATES, N_ACTIONS = _world.N_STATES, _world.N_ACTIONS
 N_PAIRS = N_STATES * N_ACTIONS
 DOOR_PAIR = _world.SHORTCUT_FROM * N_ACTIONS + _world.SHORTCUT_ACTION
-# The slippery world's agents: model (last outcome or counts) x update (sample or expected).
-MODELS = ("cached", "counting-sample", "counting")
-MODEL_NAMES = {"cached": "last outcome, sample updates", "counting-sample": "counts, sample updates",
-               "counting": "counts, expected updates"}
-BUDGETS = ("updates", "evaluations")
+KERNELS = "_further_numba"      # the compiled kernels' module in dynaq_course.engine
 
-_numba = None
-_numba_error = None
 _warm = set()
-
-
-def _load_numba():
-    global _numba, _numba_error
-    if _numba is None and _numba_error is None:
-        try:
-            from dynaq_course.engine import _further_numba
-        except Exception as err:  # ImportError or a broken numba install
-            _numba_error = err
-        else:
-            _numba = _further_numba
-    return _numba
 
 
 def choose_backend(backend: str | None = None) -> str:
     """As ``engine.choose_backend``; falls back to ``"python"`` if section 6's kernels fail to load."""
     chosen = _engine.choose_backend(backend)
-    if chosen == "numba" and _load_numba() is None:
+    if chosen == "numba" and _engine._load_numba(KERNELS) is None:
         requested = backend if backend is not None else ""
         if str(requested).lower() == "numba":
             raise ImportError(f"The numba engine was requested but its kernels cannot be loaded "
-                              f"({_numba_error}). Use backend='python'.")
+                              f"({_engine._numba_error(KERNELS)}). Use backend='python'.")
         return "python"
     return chosen
 
 
 def _kernels(backend: str):
     if backend == "numba":
-        return _load_numba()
-    from dynaq_course.engine import further_kernels as _further_kernels
-    return _further_kernels
+        return _engine._load_numba(KERNELS)
+    from dynaq_course.engine import further_kernels
+    return further_kernels
 
 
 def warm_up(backend: str | None = None) -> float:
@@ -248,7 +232,7 @@ def _choice(value, name, allowed, meaning):
 
 def simulate_dyna_plus(kappas=(0.0, 1e-3, 1e-2, 1e-1), n_experiments=20, n_episodes=400, *,
                        door_episode=200, k=10, epsilon=P["epsilon"], alpha=P["alpha"],
-                       gamma=P["gamma"], max_steps=_engine.MAX_STEPS, seed=None, backend=None,
+                       gamma=P["gamma"], max_steps=MAX_STEPS, seed=None, backend=None,
                        progress=True, callback=None, world="shortcut", bonus="planning") -> DynaPlusResult:
     """Dyna-Q+ (kappa > 0) and Dyna-Q (kappa = 0) when the door (64, up) changes, without demonstration.
 
@@ -358,7 +342,6 @@ def _sweep(method, settings, n_experiments, n_episodes, theta, epsilon, alpha, g
                           good_len, q, model_r, model_n, observed, seen, last,
                           steps[i, e], rewards[i, e], door, first[i, e])
             updates[i, e] = np.cumsum(steps[i, e]).astype(np.int64) * (settings[i] + 1)
-            values[i, e] = np.reshape(q, (N_STATES, N_ACTIONS))
         else:
             q, model_r, model_n, seen, preds, n_preds, prio, pos, queue = _buffers(
                 backend, [(N_PAIRS, floats), (N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints),
@@ -378,7 +361,7 @@ def _sweep(method, settings, n_experiments, n_episodes, theta, epsilon, alpha, g
 
 
 def simulate_uniform(planning_steps=(5,), n_experiments=20, n_episodes=50, *, epsilon=P["epsilon"],
-                     alpha=P["alpha"], gamma=P["gamma"], max_steps=_engine.MAX_STEPS, seed=None,
+                     alpha=P["alpha"], gamma=P["gamma"], max_steps=MAX_STEPS, seed=None,
                      backend=None, progress=True, callback=None) -> SweepResult:
     """Uniform Dyna-Q (k planning updates per step, pairs drawn uniformly) in the closed world,
     recording the value updates made when the greedy policy is first near-optimal."""
@@ -388,7 +371,7 @@ def simulate_uniform(planning_steps=(5,), n_experiments=20, n_episodes=50, *, ep
 
 def simulate_prioritized(n_updates=(5,), n_experiments=20, n_episodes=50, *, theta=1e-4,
                          epsilon=P["epsilon"], alpha=P["alpha"], gamma=P["gamma"],
-                         max_steps=_engine.MAX_STEPS, seed=None, backend=None, progress=True,
+                         max_steps=MAX_STEPS, seed=None, backend=None, progress=True,
                          callback=None) -> SweepResult:
     """Prioritized sweeping (at most n updates per step from the queue, threshold theta) in the
     closed world, recording the value updates made when the greedy policy is first near-optimal."""
@@ -437,7 +420,7 @@ class SlipperyResult:
 
 def simulate_slippery(slips=(0.2,), models=MODELS, k=10, n_experiments=20, n_episodes=100, *,
                       budget="updates", epsilon=P["epsilon"], alpha=P["alpha"], gamma=P["gamma"],
-                      max_steps=_engine.MAX_STEPS, seed=None, backend=None, progress=True,
+                      max_steps=MAX_STEPS, seed=None, backend=None, progress=True,
                       callback=None) -> SlipperyResult:
     """Dyna-Q in the slippery world (shortcut closed; with probability ``slip`` the chosen action is
     replaced by a uniformly random action), with each of ``models``:
@@ -448,7 +431,7 @@ def simulate_slippery(slips=(0.2,), models=MODELS, k=10, n_experiments=20, n_epi
 
     ``budget="updates"``: ``k`` planning updates per real step. ``budget="evaluations"``: ``k``
     evaluations of max_a' Q(s', a') per real step on average (a sample update costs 1, an expected
-    update over b next states seen costs b), kept as a running credit (see ``_further_kernels.run_slippery``).
+    update over b next states seen costs b), kept as a running credit (see ``engine.further_kernels.run_slippery``).
     """
     n_experiments, n_episodes, epsilon, alpha, gamma, max_steps = _check_common(
         n_experiments, n_episodes, epsilon, alpha, gamma, max_steps)

@@ -1,7 +1,8 @@
 """Where the greedy policy goes, and what "near-optimal" means in section 6.
 
 * ``optimal_values(shortcut_open)``: the true optimal Q of (deterministic)
-  Quentin's World by value iteration, with the course's gamma 0.8.
+  Quentin's World by value iteration, with the course's gamma 0.8
+  (``slippery.optimal_q`` with no slip).
 * ``greedy_path(value, shortcut_open)``: the states the greedy policy (first
   best action, as ``np.argmax``) visits from the start, until it reaches the
   goal, loops, or gives up.
@@ -17,24 +18,15 @@ from __future__ import annotations
 import numpy as np
 
 from dynaq_course import world as _world
+from dynaq_course.going_further.slippery import optimal_q
 
 TERMINAL = _world.TERMINAL
 
 
 def optimal_values(shortcut_open: bool = False, gamma: float = 0.8, tol: float = 1e-12) -> np.ndarray:
-    """(n_states, n_actions) optimal action values of the deterministic world (value iteration)."""
-    nxt = _world.NEXT_STATE_TABLE[int(bool(shortcut_open))]
-    rew = _world.REWARD_TABLE[int(bool(shortcut_open))]
-    q = np.zeros(nxt.shape)
-    ended = nxt < 0
-    safe_next = np.where(ended, 0, nxt)
-    for _ in range(10_000):
-        best = q.max(axis=1)
-        new = rew + gamma * np.where(ended, 0.0, best[safe_next])
-        if np.max(np.abs(new - q)) < tol:
-            return new
-        q = new
-    raise RuntimeError("value iteration did not converge")  # gamma < 1: cannot happen
+    """(n_states, n_actions) optimal action values of the deterministic world (value iteration:
+    ``slippery.optimal_q`` with slip 0)."""
+    return optimal_q(0.0, gamma, shortcut_open, tol)
 
 
 def greedy_path(value, shortcut_open: bool = False, max_moves: int = 200) -> tuple[list[int], bool]:

@@ -41,8 +41,9 @@ import numpy as np
 
 from dynaq_course import world as _world
 from dynaq_course.agent import _param, epsilon_greedy, q_learning
+from dynaq_course.params import tutorial_params
 
-PARAMS = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8, "k": 10}
+PARAMS = tutorial_params(k=10)
 MODELS = ("cached", "counting-sample", "counting")
 MODEL_NAMES = {"cached": "last outcome, sample updates", "counting-sample": "counts, sample updates",
                "counting": "counts, expected updates"}
@@ -53,6 +54,12 @@ def check_slip(slip) -> float:
     if isinstance(slip, (bool, np.bool_)) or not isinstance(slip, numbers.Real) or not 0 <= float(slip) <= 1:
         raise ValueError(f"slip is a probability and must lie in [0, 1], got {slip!r}.")
     return float(slip)
+
+
+def slip_mix(slip: float, n_actions: int = _world.N_ACTIONS) -> np.ndarray:
+    """The slip rule as probabilities: ``mix[a, b]`` = P(move ``b`` is carried out | action ``a`` chosen)
+    = ``(1 - slip) * (a == b) + slip / n_actions``."""
+    return (1 - slip) * np.eye(n_actions) + slip / n_actions
 
 
 class SlipperyWorld(_world.QuentinsWorld):
@@ -80,11 +87,12 @@ class SlipperyWorld(_world.QuentinsWorld):
     def get_all_outcomes(self) -> dict:
         """{(state, action): [(probability, next_state, reward)]}, outcomes merged by next state."""
         out = {}
+        mix = slip_mix(self.slip, self.n_actions)
         for s in range(self.n_states):
             for a in range(self.n_actions):
                 merged = {}
                 for b in range(self.n_actions):
-                    prob = (1 - self.slip) * (a == b) + self.slip / self.n_actions
+                    prob = float(mix[a, b])
                     nxt, reward = super().get_outcome(s, b)
                     old = merged.get(nxt, (0.0, 0.0))
                     merged[nxt] = (old[0] + prob, old[1] + prob * reward)
@@ -102,7 +110,7 @@ def transition_model(slip: float, shortcut_open: bool = False):
     nxt = _world.NEXT_STATE_TABLE[int(bool(shortcut_open))]
     rew = _world.REWARD_TABLE[int(bool(shortcut_open))]
     n_s, n_a = nxt.shape
-    mix = (1 - slip) * np.eye(n_a) + slip / n_a          # mix[a, b]: P(move b | chose a)
+    mix = slip_mix(slip, n_a)                             # mix[a, b]: P(move b | chose a)
     P = np.zeros((n_s, n_a, n_s + 1))
     for b in range(n_a):
         target = np.where(nxt[:, b] < 0, n_s, nxt[:, b])
@@ -113,7 +121,8 @@ def transition_model(slip: float, shortcut_open: bool = False):
 
 
 def optimal_q(slip: float, gamma: float = 0.8, shortcut_open: bool = False, tol: float = 1e-12) -> np.ndarray:
-    """(n_states, n_actions) true optimal action values of the slippery world (value iteration)."""
+    """(n_states, n_actions) true optimal action values of the slippery world (value iteration; the
+    package's one: ``greedy_paths.optimal_values`` is this with ``slip = 0``)."""
     P, R = transition_model(slip, shortcut_open)
     q = np.zeros(R.shape)
     for _ in range(100_000):
@@ -289,4 +298,4 @@ def learn_slippery(env, params, n_episodes, max_steps, model="counting", budget=
 
 
 __all__ = ["PARAMS", "MODELS", "MODEL_NAMES", "BUDGETS", "SlipperyWorld", "CountingModel", "PlanningBudget",
-           "transition_model", "optimal_q", "policy_value", "learn_slippery", "check_slip"]
+           "transition_model", "optimal_q", "policy_value", "learn_slippery", "check_slip", "slip_mix"]
