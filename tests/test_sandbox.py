@@ -12,11 +12,13 @@ import sys
 import textwrap
 from pathlib import Path
 
+import nbformat
 import pytest
 
+from dynaq_course.grading import sandbox, sandbox_execute
 from dynaq_course.grading.editions import course_root
-from dynaq_course.grading import sandbox
 from dynaq_course.grading.sandbox import Limits, SandboxUnavailable, prepare_kernel, sandbox_status
+from dynaq_course.grading.sandbox_launch import _scrub_notebook
 
 OK, REASON = sandbox_status()
 needs_sandbox = pytest.mark.skipif(not OK, reason=f"no sandbox on this machine: {REASON}")
@@ -123,3 +125,45 @@ def test_honest_submissions_grade_identically_with_and_without_the_sandbox(tmp_p
     assert rows["require"]["submissions"] == rows["off"]["submissions"]
     assert rows["require"]["submissions"]["all_right"]["code_score"] == 7
     assert rows["require"]["submissions"]["wrong_model_update"]["code_score"] == 4
+
+
+# ------------------------------------------------------------------ hidden-test text (no sandbox needed)
+
+SECRET = "assert f(2) == 3, 'the hidden check'"
+
+
+def _graded_notebook(*extra_cells):
+    return nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("def f(x):\n    return x + 1", metadata={"nbgrader": {"grade_id": "f",
+                                                                                      "solution": True}}),
+        nbformat.v4.new_code_cell(f"assert f(1) == 2\n### BEGIN HIDDEN TESTS\n{SECRET}\n### END HIDDEN TESTS",
+                                  metadata={"nbgrader": {"grade_id": "f-tests", "grade": True, "points": 1}}),
+        *extra_cells])
+
+
+def test_redaction_knows_the_hidden_lines_and_the_hidden_test_cells():
+    student = nbformat.v4.new_code_cell("# ### BEGIN HIDDEN TESTS\nraise ValueError(captured)")
+    nb = _graded_notebook(student)
+    assert sandbox_execute.hidden_lines(nb) >= {SECRET}
+    assert "assert f(1) == 2" not in sandbox_execute.hidden_lines(nb)       # visible test: not a secret
+    # Only the grade cell is exempt from redacting its errors, not a student's cell that carries the markers.
+    assert sandbox_execute.hidden_test_cells(nb) == {1}
+    assert sandbox_execute.redact(f"x\nleaked: {SECRET}\ny", {SECRET}) == f"x\n{sandbox_execute.REDACTED}\ny"
+
+
+def test_redaction_reads_a_region_left_open_to_the_end_of_the_cell():
+    nb = _graded_notebook()
+    nb.cells[1].source = f"### BEGIN HIDDEN TESTS\n{SECRET}"
+    assert SECRET in sandbox_execute.hidden_lines(nb)
+
+
+def test_scratch_copy_of_a_notebook_has_no_hidden_tests():
+    nb = json.loads(nbformat.writes(_graded_notebook(nbformat.v4.new_code_cell(f"### BEGIN HIDDEN TESTS\n{SECRET}"))))
+    nb["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": SECRET}]
+    assert isinstance(nb["cells"][1]["source"], list)                # as saved on disk: a list of lines
+    scrubbed = json.loads(_scrub_notebook(json.dumps(nb)))
+    assert SECRET not in json.dumps(scrubbed)
+    assert scrubbed["cells"][1]["source"] == "assert f(1) == 2" and scrubbed["cells"][1]["outputs"] == []
+    assert scrubbed["cells"][0] == nb["cells"][0]                     # cells without markers unchanged
+    assert scrubbed["cells"][2]["source"] == ""                      # a region left open is cut to the end
+    assert _scrub_notebook("not json") == "not json"

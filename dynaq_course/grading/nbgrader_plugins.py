@@ -19,8 +19,8 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, List
 
 from dynaq_course.checks.messages import wrap
+from dynaq_course.notebook_cells import BEGIN_HIDDEN, END_HIDDEN, has_markers
 
-HIDDEN_MARKER = "BEGIN HIDDEN TESTS"
 HIDDEN_NOTE = "(This is a hidden test: its code is not shown.)"
 # Errors whose message is written for the learner (see grading.messages.LearnerFacingError).
 LEARNER_FACING = ("ExerciseCheckFailed", "ExerciseNotReady")
@@ -54,6 +54,9 @@ class HideHiddenTestTracebacks(Preprocessor):
     a failing hidden test's traceback still quotes them. Run this before
     ``ClearHiddenTests``: it keeps only the message (wrapped; prefixed with the
     error's name unless the message is one of the course's own) and a note.
+    A cell counts when any line is one ClearHiddenTests takes for a marker
+    (``notebook_cells.has_markers``); nothing here raises on malformed markers,
+    as feedback is made from students' notebooks.
     """
 
     # nbconvert preprocessors are off unless enabled, and nbgrader registers the
@@ -61,7 +64,7 @@ class HideHiddenTestTracebacks(Preprocessor):
     enabled = Bool(True).tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and HIDDEN_MARKER in cell.source:
+        if cell.cell_type == "code" and has_markers(cell.source, BEGIN_HIDDEN, END_HIDDEN):
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
                     ename, evalue = output.get("ename", "Error"), output.get("evalue", "")

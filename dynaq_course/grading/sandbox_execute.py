@@ -11,34 +11,51 @@ It also removes hidden-test text from outputs: the kernel runs the hidden test
 cells, so student code could capture their source (an IPython ``pre_run_cell``
 hook, ``sys.settrace``) and print it. Every output line that contains a line of
 a ``### BEGIN HIDDEN TESTS`` region (12 characters or more) is replaced by a
-note -- except in error tracebacks of the hidden test cells themselves, which the
-instructor needs and the course's feedback hides. Text the student encodes
-(base64, reversed, ...) is not recognised: see the README's sandbox limits.
+note -- except in error tracebacks of the hidden test cells themselves (nbgrader
+grade cells with a hidden-test region), which the instructor needs and the
+course's feedback hides. Text the student encodes (base64, reversed, ...) is not
+recognised: see the README's sandbox limits.
+
+The regions are read by ``notebook_cells`` with ``strict=False``: the notebook
+is a student's submission, so malformed markers must not stop grading, and the
+tolerant reading never finds less than nbgrader hides (every line nbgrader would
+take for a marker counts as one; a region left open runs to the end of the cell).
 """
 from __future__ import annotations
 
 import json
-import re
 
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
+from dynaq_course.notebook_cells import BEGIN_HIDDEN, END_HIDDEN, inside, is_grade_cell, regions
+
 ERROR_TEXT_BYTES = 8192
 ERROR_TRACEBACK_LINES = 200
-HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.DOTALL)
 MIN_SECRET_LINE = 12
 REDACTED = "[hidden test text removed by the grader]"
 
 
 def hidden_lines(nb) -> set:
-    """The lines (stripped, long enough to be specific) of every hidden-test region of ``nb``."""
+    """The lines (stripped, long enough to be specific) of every hidden-test region of ``nb``'s code cells."""
     lines = set()
     for cell in nb.cells:
         if cell.cell_type == "code":
-            for region in HIDDEN_REGION.findall(cell.source):
-                lines.update(line.strip() for line in region.splitlines() if len(line.strip()) >= MIN_SECRET_LINE)
+            region = inside(cell.source, BEGIN_HIDDEN, END_HIDDEN, strict=False)
+            lines.update(line.strip() for line in region.split("\n") if len(line.strip()) >= MIN_SECRET_LINE)
     return lines
+
+
+def hidden_test_cells(nb) -> set:
+    """Indices of the hidden test cells: code cells nbgrader grades that hold a hidden-test region.
+
+    A student's own cell is not one even if it carries the markers' text (its
+    errors stay redacted).
+    """
+    return {i for i, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and is_grade_cell(cell)
+            and regions(cell.source, BEGIN_HIDDEN, END_HIDDEN, strict=False)}
 
 
 def redact(text: str, secrets: set) -> str:
@@ -88,8 +105,7 @@ class CappedExecute(Execute):
         self._notebook_bytes = 0
         self._capped_cells: set = set()
         self._secrets = hidden_lines(nb)
-        self._hidden_cells = {i for i, cell in enumerate(nb.cells)
-                              if cell.cell_type == "code" and "### BEGIN HIDDEN TESTS" in cell.source}
+        self._hidden_cells = hidden_test_cells(nb)
         return super().preprocess(nb, resources, km)
 
     def output(self, outs, msg, display_id, cell_index):

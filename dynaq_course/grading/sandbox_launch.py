@@ -13,7 +13,10 @@ stage as command.
 root when the grader is root). It fills the scratch tmpfs with a copy of the
 notebook folder (hidden-test regions cut out of every notebook), reads the
 connection file, sets the resource limits, drops to the unprivileged uid
-(no_new_privs, no supplementary groups), and execs ipykernel.
+(no_new_privs, no supplementary groups), and execs ipykernel. The regions are
+read by ``notebook_cells`` with ``strict=False``: the notebook is a student's,
+so malformed markers must not stop the kernel, and a region left open is cut to
+the end of its cell (never less than nbgrader's ClearHiddenTests hides).
 
     python -m dynaq_course.grading.sandbox_launch outer CONFIG.json CONNECTION_FILE
 """
@@ -22,12 +25,13 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import re
 import resource
 import shutil
 import stat
 import sys
 from pathlib import Path
+
+from dynaq_course.notebook_cells import BEGIN_HIDDEN, END_HIDDEN, cell_source, has_markers, outside
 
 SCRATCH_SOURCE = "/run/dynaq-scratch-source"   # the real notebook folder, read-only, inside the sandbox
 KERNEL_CONNECTION = "/tmp/.kernel-connection.json"
@@ -40,10 +44,6 @@ ENV_KEEP = ("PATH", "LANG", "LANGUAGE", "TZ", "MPLBACKEND", "NBGRADER_EXECUTION"
             "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS",
             "NUMBA_DISABLE_JIT", "DYNAQ_ENGINE")
 ENV_KEEP_PREFIXES = ("LC_",)
-
-HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?",
-                           re.MULTILINE | re.DOTALL)
-
 
 def _fail(message: str) -> "NoReturn":  # noqa: F821
     print(f"dynaq sandbox: {message}", file=sys.stderr, flush=True)
@@ -172,16 +172,15 @@ def outer(config_path: str, mode: str, args: list) -> None:
 # ------------------------------------------------------------------ inner stage
 
 def _scrub_notebook(text: str) -> str:
-    """A notebook without the hidden-test regions of its test cells (the rest unchanged)."""
+    """A notebook without the hidden-test regions of its cells (the rest unchanged; see the module doc)."""
     try:
         nb = json.loads(text)
     except ValueError:
         return text
     for cell in nb.get("cells", []):
-        source = cell.get("source", "")
-        joined = "".join(source) if isinstance(source, list) else source
-        if "BEGIN HIDDEN TESTS" in joined:
-            cell["source"] = HIDDEN_REGION.sub("", joined)
+        source = cell_source(cell)
+        if has_markers(source, BEGIN_HIDDEN, END_HIDDEN):
+            cell["source"] = outside(source, BEGIN_HIDDEN, END_HIDDEN, strict=False)
             cell["outputs"] = []
     return json.dumps(nb)
 
