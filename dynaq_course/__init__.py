@@ -15,11 +15,4 @@ from dynaq_course.world import ACTION_NAMES, QuentinsWorld
 
 _moved.install()
 
-__all__ = [
-    "ACTION_NAMES",
-    "QuentinsWorld",
-    "epsilon_greedy",
-    "learn_environment",
-    "new_model",
-    "q_learning",
-]
+__all__ = ["ACTION_NAMES", "QuentinsWorld", "epsilon_greedy", "learn_environment", "new_model", "q_learning"]

@@ -37,6 +37,7 @@ nbgrader would take for a marker as one, never raises, ignores a stray END and
 a nested BEGIN, and lets an unclosed region run to the end of the source: it
 never finds less hidden text than nbgrader would hide.
 """
+
 from __future__ import annotations
 
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -50,6 +51,7 @@ class MarkerError(ValueError):
 
 
 # ------------------------------------------------------------------ cells
+
 
 def cell_source(cell) -> str:
     """The source of ``cell`` as one string (a list of lines, as in a notebook's JSON, is joined)."""
@@ -99,6 +101,7 @@ def describe(cell, notebook: str = "") -> str:
 
 # ------------------------------------------------------------------ marker regions
 
+
 def _delimiter(marker: str) -> str:
     """What nbgrader looks for in a line: the marker without its ``###`` (e.g. ``BEGIN SOLUTION``)."""
     return marker.removeprefix("###").strip()
@@ -106,8 +109,9 @@ def _delimiter(marker: str) -> str:
 
 def _check_pair(begin: str, end: str) -> None:
     if _PAIRS.get(begin) != end:
-        raise ValueError(f"{begin!r} / {end!r} is not a marker pair; use BEGIN_SOLUTION, END_SOLUTION "
-                         "or BEGIN_HIDDEN, END_HIDDEN")
+        raise ValueError(
+            f"{begin!r} / {end!r} is not a marker pair; use BEGIN_SOLUTION, END_SOLUTION or BEGIN_HIDDEN, END_HIDDEN"
+        )
 
 
 def has_markers(source: str, begin: str, end: str) -> bool:
@@ -120,7 +124,8 @@ def _error(where: str, number: int, what: str, begin: str, end: str) -> MarkerEr
     place = f"{where}, line {number}" if where else f"line {number}"
     return MarkerError(
         f"{place}: {what}. A region is a line {begin!r} and a line {end!r}, each alone on its line "
-        "(indentation allowed), not nested; fix the markers of that cell.")
+        "(indentation allowed), not nested; fix the markers of that cell."
+    )
 
 
 def regions(source: str, begin: str, end: str, where: str = "", strict: bool = True) -> list[tuple[int, int]]:
@@ -144,27 +149,45 @@ def regions(source: str, begin: str, end: str, where: str = "", strict: bool = T
             continue
         if strict and line.strip() != (begin if is_begin else end):
             word = begin_word if is_begin else end_word
-            raise _error(where, number, f"{line.strip()!r} contains {word!r}, so nbgrader takes it for a marker, "
-                         f"but it is not the marker line {begin if is_begin else end!r}; write the marker "
-                         "alone on its line, or reword the line", begin, end)
+            raise _error(
+                where,
+                number,
+                f"{line.strip()!r} contains {word!r}, so nbgrader takes it for a marker, "
+                f"but it is not the marker line {begin if is_begin else end!r}; write the marker "
+                "alone on its line, or reword the line",
+                begin,
+                end,
+            )
         if is_begin:
             if opened is not None:
                 if strict:
-                    raise _error(where, number, f"{begin!r} inside the region opened on line {opened} "
-                                 f"(nested BEGIN); close that region with {end!r} first", begin, end)
+                    raise _error(
+                        where,
+                        number,
+                        f"{begin!r} inside the region opened on line {opened} "
+                        f"(nested BEGIN); close that region with {end!r} first",
+                        begin,
+                        end,
+                    )
                 continue
             opened = number
         elif opened is None:
             if strict:
-                raise _error(where, number, f"{end!r} without a {begin!r} before it; add the BEGIN line "
-                             "or delete this one", begin, end)
+                raise _error(
+                    where,
+                    number,
+                    f"{end!r} without a {begin!r} before it; add the BEGIN line or delete this one",
+                    begin,
+                    end,
+                )
         else:
             found.append((opened, number))
             opened = None
     if opened is not None:
         if strict:
-            raise _error(where, opened, f"{begin!r} is never closed; add {end!r} after the region's "
-                         "last line", begin, end)
+            raise _error(
+                where, opened, f"{begin!r} is never closed; add {end!r} after the region's last line", begin, end
+            )
         found.append((opened, len(lines) + 1))
     return found
 
@@ -172,8 +195,9 @@ def regions(source: str, begin: str, end: str, where: str = "", strict: bool = T
 def inside(source: str, begin: str, end: str, where: str = "", strict: bool = True) -> str:
     """The lines between the markers of every region (marker lines excluded), joined with newlines."""
     lines = source.split("\n")
-    return "\n".join(line for first, last in regions(source, begin, end, where, strict)
-                     for line in lines[first:last - 1])
+    return "\n".join(
+        line for first, last in regions(source, begin, end, where, strict) for line in lines[first : last - 1]
+    )
 
 
 def _edit(source: str, begin: str, end: str, where: str, strict: bool, keep, stub: str | None) -> str:
@@ -184,11 +208,11 @@ def _edit(source: str, begin: str, end: str, where: str, strict: bool, keep, stu
         return source
     out, k = [], 0
     for first, last in found:
-        out += lines[k:first - 1]
-        marker, content = lines[first - 1], lines[first:last - 1]
-        closing = lines[last - 1:last]
+        out += lines[k : first - 1]
+        marker, content = lines[first - 1], lines[first : last - 1]
+        closing = lines[last - 1 : last]
         if stub is not None:
-            indent = marker[:len(marker) - len(marker.lstrip())]
+            indent = marker[: len(marker) - len(marker.lstrip())]
             out += [indent + line for line in stub.split("\n")]
         else:
             out += [line for line in [marker] if keep(True)] + [line for line in content if keep(False)]
@@ -197,8 +221,7 @@ def _edit(source: str, begin: str, end: str, where: str, strict: bool, keep, stu
     return "\n".join(out + lines[k:])
 
 
-def outside(source: str, begin: str, end: str, where: str = "", keep_markers: bool = False,
-            strict: bool = True) -> str:
+def outside(source: str, begin: str, end: str, where: str = "", keep_markers: bool = False, strict: bool = True) -> str:
     """``source`` without its regions: marker lines and everything between them go (``keep_markers``: the
     marker lines stay, what is between them goes). nbgrader's ClearHiddenTests does this with the defaults."""
     return _edit(source, begin, end, where, strict, lambda is_marker: is_marker and keep_markers, None)

@@ -1,4 +1,5 @@
 """dynaq_course.notebook_cells: cell facts and the strict reading of nbgrader's marker regions."""
+
 from __future__ import annotations
 
 import json
@@ -23,28 +24,27 @@ from dynaq_course.notebook_cells import (
     solution_text,
 )
 
-SOLVED = "\n".join([
-    "def f(x):",
-    "    ### BEGIN SOLUTION",
-    "    y = x + 1",
-    "    return y",
-    "    ### END SOLUTION",
-    "",
-    "def g():",
-    "### BEGIN SOLUTION",
-    "    return 2",
-    "### END SOLUTION",
-])
-TESTS = "\n".join([
-    "assert f(1) == 2",
-    "### BEGIN HIDDEN TESTS",
-    "assert f(2) == 3",
-    "### END HIDDEN TESTS",
-    "print('done')",
-])
+SOLVED = "\n".join(
+    [
+        "def f(x):",
+        "    ### BEGIN SOLUTION",
+        "    y = x + 1",
+        "    return y",
+        "    ### END SOLUTION",
+        "",
+        "def g():",
+        "### BEGIN SOLUTION",
+        "    return 2",
+        "### END SOLUTION",
+    ]
+)
+TESTS = "\n".join(
+    ["assert f(1) == 2", "### BEGIN HIDDEN TESTS", "assert f(2) == 3", "### END HIDDEN TESTS", "print('done')"]
+)
 
 
 # ------------------------------------------------------------------ cells
+
 
 def test_cell_source_joins_json_lines_and_keeps_strings():
     assert nc.cell_source({"source": ["a\n", "b"]}) == "a\nb"
@@ -64,11 +64,13 @@ def test_nbgrader_facts_of_plain_and_nbformat_cells():
 
 
 def test_code_cells_and_find_cell():
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("text", metadata={"nbgrader": {"grade_id": "q"}}),
-        nbformat.v4.new_code_cell("x", metadata={"nbgrader": {"grade_id": "f"}}),
-        nbformat.v4.new_code_cell("y"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("text", metadata={"nbgrader": {"grade_id": "q"}}),
+            nbformat.v4.new_code_cell("x", metadata={"nbgrader": {"grade_id": "f"}}),
+            nbformat.v4.new_code_cell("y"),
+        ]
+    )
     plain = json.loads(nbformat.writes(nb))
     for notebook in (nb, plain):
         assert [nc.cell_source(c) for c in nc.code_cells(notebook)] == ["x", "y"]
@@ -84,6 +86,7 @@ def test_describe_names_the_notebook_and_the_cell():
 
 
 # ------------------------------------------------------------------ balanced regions
+
 
 def test_regions_are_the_marker_line_numbers():
     assert regions(SOLVED, BEGIN_SOLUTION, END_SOLUTION) == [(2, 5), (8, 10)]
@@ -110,8 +113,15 @@ def test_outside_drops_the_regions():
 def test_without_markers_and_replace_regions():
     assert nc.without_markers(TESTS, BEGIN_HIDDEN, END_HIDDEN) == "assert f(1) == 2\nassert f(2) == 3\nprint('done')"
     stubbed = nc.replace_regions(SOLVED, BEGIN_SOLUTION, END_SOLUTION, "# YOUR CODE HERE\nraise NotImplementedError()")
-    assert stubbed.split("\n") == ["def f(x):", "    # YOUR CODE HERE", "    raise NotImplementedError()", "",
-                                   "def g():", "# YOUR CODE HERE", "raise NotImplementedError()"]
+    assert stubbed.split("\n") == [
+        "def f(x):",
+        "    # YOUR CODE HERE",
+        "    raise NotImplementedError()",
+        "",
+        "def g():",
+        "# YOUR CODE HERE",
+        "raise NotImplementedError()",
+    ]
 
 
 @pytest.mark.parametrize("indent", ["", "    ", "\t", "  \t "])
@@ -129,8 +139,9 @@ def test_source_as_json_lines_reads_like_the_string():
 @pytest.mark.parametrize("source", [SOLVED, TESTS, SOLVED + "\n" + TESTS, "x\n### BEGIN SOLUTION\n\n### END SOLUTION"])
 def test_same_result_as_nbgraders_own_preprocessors(source):
     """Where both accept the source, the regions are those nbgrader's ClearSolutions/ClearHiddenTests cut."""
-    cell = nbformat.v4.new_code_cell(source, metadata={"nbgrader": {"grade": True, "solution": True,
-                                                                     "grade_id": "c", "points": 1}})
+    cell = nbformat.v4.new_code_cell(
+        source, metadata={"nbgrader": {"grade": True, "solution": True, "grade_id": "c", "points": 1}}
+    )
     hidden = ClearHiddenTests()._remove_hidden_test_region(cell)
     assert hidden == bool(regions(source, BEGIN_HIDDEN, END_HIDDEN))
     assert cell.source == outside(source, BEGIN_HIDDEN, END_HIDDEN)
@@ -143,34 +154,44 @@ def test_same_result_as_nbgraders_own_preprocessors(source):
 
 # ------------------------------------------------------------------ what must raise
 
-@pytest.mark.parametrize("source, line, words", [
-    ("a\n### END HIDDEN TESTS\nb", 2, "without a"),
-    ("a\n### BEGIN HIDDEN TESTS\nb", 2, "never closed"),
-    ("### BEGIN HIDDEN TESTS\nb\n### BEGIN HIDDEN TESTS\nc\n### END HIDDEN TESTS", 3, "nested BEGIN"),
-    ("### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS\n### END HIDDEN TESTS", 3, "without a"),
-    ("x = 1  # BEGIN HIDDEN TESTS\ny\n### END HIDDEN TESTS", 1, "nbgrader takes it for a marker"),
-    ("### BEGIN HIDDEN TESTS\ny\nprint('END HIDDEN TESTS')", 3, "nbgrader takes it for a marker"),
-    ("# BEGIN HIDDEN TESTS\ny\n# END HIDDEN TESTS", 1, "nbgrader takes it for a marker"),
-    ("### BEGIN HIDDEN TESTS and more\ny\n### END HIDDEN TESTS", 1, "nbgrader takes it for a marker"),
-])
+
+@pytest.mark.parametrize(
+    "source, line, words",
+    [
+        ("a\n### END HIDDEN TESTS\nb", 2, "without a"),
+        ("a\n### BEGIN HIDDEN TESTS\nb", 2, "never closed"),
+        ("### BEGIN HIDDEN TESTS\nb\n### BEGIN HIDDEN TESTS\nc\n### END HIDDEN TESTS", 3, "nested BEGIN"),
+        ("### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS\n### END HIDDEN TESTS", 3, "without a"),
+        ("x = 1  # BEGIN HIDDEN TESTS\ny\n### END HIDDEN TESTS", 1, "nbgrader takes it for a marker"),
+        ("### BEGIN HIDDEN TESTS\ny\nprint('END HIDDEN TESTS')", 3, "nbgrader takes it for a marker"),
+        ("# BEGIN HIDDEN TESTS\ny\n# END HIDDEN TESTS", 1, "nbgrader takes it for a marker"),
+        ("### BEGIN HIDDEN TESTS and more\ny\n### END HIDDEN TESTS", 1, "nbgrader takes it for a marker"),
+    ],
+)
 def test_unbalanced_nested_or_ambiguous_markers_raise(source, line, words):
     with pytest.raises(MarkerError) as error:
         regions(source, BEGIN_HIDDEN, END_HIDDEN, where="06.ipynb cell 'f-hidden'")
     message = str(error.value)
     assert message.startswith(f"06.ipynb cell 'f-hidden', line {line}: ") and words in message
     assert "### BEGIN HIDDEN TESTS" in message and "fix the markers" in message
-    for call in (hidden_test_text, lambda s: outside(s, BEGIN_HIDDEN, END_HIDDEN),
-                 lambda s: nc.without_markers(s, BEGIN_HIDDEN, END_HIDDEN)):
+    for call in (
+        hidden_test_text,
+        lambda s: outside(s, BEGIN_HIDDEN, END_HIDDEN),
+        lambda s: nc.without_markers(s, BEGIN_HIDDEN, END_HIDDEN),
+    ):
         with pytest.raises(MarkerError):
             call(source)
 
 
-@pytest.mark.parametrize("source", [
-    "### END SOLUTION",
-    "    ### BEGIN SOLUTION\n    x = 1",
-    "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n### END SOLUTION",
-    "x = 1  ### END SOLUTION",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "### END SOLUTION",
+        "    ### BEGIN SOLUTION\n    x = 1",
+        "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n### END SOLUTION",
+        "x = 1  ### END SOLUTION",
+    ],
+)
 def test_solution_markers_are_strict_too(source):
     with pytest.raises(MarkerError, match="line"):
         solution_text(source)
@@ -198,12 +219,16 @@ def test_mismatched_pair_is_refused():
 
 # ------------------------------------------------------------------ tolerant reading (student text)
 
-@pytest.mark.parametrize("source, expected", [
-    ("a\n### BEGIN HIDDEN TESTS\nsecret\nmore", "secret\nmore"),              # unclosed: to the end
-    ("### END HIDDEN TESTS\na", ""),                                           # stray END ignored
-    ("### BEGIN HIDDEN TESTS\nx\n### BEGIN HIDDEN TESTS\ny\n### END HIDDEN TESTS", "x\n### BEGIN HIDDEN TESTS\ny"),
-    ("# BEGIN HIDDEN TESTS (any line nbgrader would cut at)\nz\n# END HIDDEN TESTS", "z"),
-])
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("a\n### BEGIN HIDDEN TESTS\nsecret\nmore", "secret\nmore"),  # unclosed: to the end
+        ("### END HIDDEN TESTS\na", ""),  # stray END ignored
+        ("### BEGIN HIDDEN TESTS\nx\n### BEGIN HIDDEN TESTS\ny\n### END HIDDEN TESTS", "x\n### BEGIN HIDDEN TESTS\ny"),
+        ("# BEGIN HIDDEN TESTS (any line nbgrader would cut at)\nz\n# END HIDDEN TESTS", "z"),
+    ],
+)
 def test_tolerant_reading_never_finds_less_than_nbgrader_hides(source, expected):
     assert inside(source, BEGIN_HIDDEN, END_HIDDEN, strict=False) == expected
 
@@ -214,8 +239,10 @@ def test_tolerant_outside_of_an_unclosed_region_drops_the_rest():
 
 def test_standard_library_only():
     """Student kernels and the sandbox launcher import it: it loads nothing beyond the package and the stdlib."""
-    code = ("import sys, dynaq_course; before = set(sys.modules); import dynaq_course.notebook_cells; "
-            "print(sorted(set(sys.modules) - before))")
+    code = (
+        "import sys, dynaq_course; before = set(sys.modules); import dynaq_course.notebook_cells; "
+        "print(sorted(set(sys.modules) - before))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['dynaq_course.notebook_cells']"
     imports = [line for line in open(nc.__file__).read().split("\n") if line.startswith(("import ", "from "))]

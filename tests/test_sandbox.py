@@ -3,6 +3,7 @@ can see and do, and honest submissions graded identically with and without it.
 
     pytest -q tests/test_sandbox.py
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,13 @@ needs_sandbox = pytest.mark.skipif(not OK, reason=f"no sandbox on this machine: 
 
 def test_off_is_plain(tmp_path):
     kernel = prepare_kernel(tmp_path, [tmp_path / "scratch"], "off")
-    assert (kernel.active, kernel.warning, kernel.env, kernel.nbgrader_args, kernel.child_prefix) == \
-        (False, None, {}, [], [])
+    assert (kernel.active, kernel.warning, kernel.env, kernel.nbgrader_args, kernel.child_prefix) == (
+        False,
+        None,
+        {},
+        [],
+        [],
+    )
 
 
 def test_unknown_mode_is_refused(tmp_path):
@@ -81,8 +87,9 @@ def test_child_prefix_runs_a_command_in_the_sandbox(tmp_path):
     work.mkdir()
     (tmp_path / "sibling.txt").write_text("not for the sandbox")
     code = f"COURSE = {str(course_root())!r}\n" + PROBE
-    proc = subprocess.run([*kernel.child_prefix, sys.executable, "-c", code], cwd=work, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [*kernel.child_prefix, sys.executable, "-c", code], cwd=work, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
     if os.getuid() == 0:
@@ -90,9 +97,13 @@ def test_child_prefix_runs_a_command_in_the_sandbox(tmp_path):
     assert seen["cwd"] == str(work.resolve())
     assert not seen["course_visible"] and seen["package_visible"] and not seen["package_writable"]
     assert not seen["network"]
-    assert seen["limits"] == {"RLIMIT_AS": limits.memory_bytes, "RLIMIT_NPROC": limits.processes,
-                              "RLIMIT_FSIZE": limits.file_bytes, "RLIMIT_NOFILE": limits.open_files,
-                              "RLIMIT_CPU": limits.cpu_seconds}
+    assert seen["limits"] == {
+        "RLIMIT_AS": limits.memory_bytes,
+        "RLIMIT_NPROC": limits.processes,
+        "RLIMIT_FSIZE": limits.file_bytes,
+        "RLIMIT_NOFILE": limits.open_files,
+        "RLIMIT_CPU": limits.cpu_seconds,
+    }
     assert (work / "written_inside.txt").read_text() == "ok"
     assert not (course_root() / "dynaq_course" / "evil.py").exists()
     assert not seen["sibling_visible"]  # only the working folder itself is there, nothing next to it
@@ -101,8 +112,13 @@ def test_child_prefix_runs_a_command_in_the_sandbox(tmp_path):
 @needs_sandbox
 def test_child_prefix_refuses_to_run_in_the_course(tmp_path):
     kernel = prepare_kernel(tmp_path / "ws", [], "require")
-    proc = subprocess.run([*kernel.child_prefix, sys.executable, "-c", "print('ran')"], cwd=course_root(),
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [*kernel.child_prefix, sys.executable, "-c", "print('ran')"],
+        cwd=course_root(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode != 0 and "ran" not in proc.stdout
     assert "refusing" in proc.stderr
 
@@ -133,19 +149,25 @@ SECRET = "assert f(2) == 3, 'the hidden check'"
 
 
 def _graded_notebook(*extra_cells):
-    return nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("def f(x):\n    return x + 1", metadata={"nbgrader": {"grade_id": "f",
-                                                                                      "solution": True}}),
-        nbformat.v4.new_code_cell(f"assert f(1) == 2\n### BEGIN HIDDEN TESTS\n{SECRET}\n### END HIDDEN TESTS",
-                                  metadata={"nbgrader": {"grade_id": "f-tests", "grade": True, "points": 1}}),
-        *extra_cells])
+    return nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "def f(x):\n    return x + 1", metadata={"nbgrader": {"grade_id": "f", "solution": True}}
+            ),
+            nbformat.v4.new_code_cell(
+                f"assert f(1) == 2\n### BEGIN HIDDEN TESTS\n{SECRET}\n### END HIDDEN TESTS",
+                metadata={"nbgrader": {"grade_id": "f-tests", "grade": True, "points": 1}},
+            ),
+            *extra_cells,
+        ]
+    )
 
 
 def test_redaction_knows_the_hidden_lines_and_the_hidden_test_cells():
     student = nbformat.v4.new_code_cell("# ### BEGIN HIDDEN TESTS\nraise ValueError(captured)")
     nb = _graded_notebook(student)
     assert sandbox_execute.hidden_lines(nb) >= {SECRET}
-    assert "assert f(1) == 2" not in sandbox_execute.hidden_lines(nb)       # visible test: not a secret
+    assert "assert f(1) == 2" not in sandbox_execute.hidden_lines(nb)  # visible test: not a secret
     # Only the grade cell is exempt from redacting its errors, not a student's cell that carries the markers.
     assert sandbox_execute.hidden_test_cells(nb) == {1}
     assert sandbox_execute.redact(f"x\nleaked: {SECRET}\ny", {SECRET}) == f"x\n{sandbox_execute.REDACTED}\ny"
@@ -160,10 +182,10 @@ def test_redaction_reads_a_region_left_open_to_the_end_of_the_cell():
 def test_scratch_copy_of_a_notebook_has_no_hidden_tests():
     nb = json.loads(nbformat.writes(_graded_notebook(nbformat.v4.new_code_cell(f"### BEGIN HIDDEN TESTS\n{SECRET}"))))
     nb["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": SECRET}]
-    assert isinstance(nb["cells"][1]["source"], list)                # as saved on disk: a list of lines
+    assert isinstance(nb["cells"][1]["source"], list)  # as saved on disk: a list of lines
     scrubbed = json.loads(_scrub_notebook(json.dumps(nb)))
     assert SECRET not in json.dumps(scrubbed)
     assert scrubbed["cells"][1]["source"] == "assert f(1) == 2" and scrubbed["cells"][1]["outputs"] == []
-    assert scrubbed["cells"][0] == nb["cells"][0]                     # cells without markers unchanged
-    assert scrubbed["cells"][2]["source"] == ""                      # a region left open is cut to the end
+    assert scrubbed["cells"][0] == nb["cells"][0]  # cells without markers unchanged
+    assert scrubbed["cells"][2]["source"] == ""  # a region left open is cut to the end
     assert _scrub_notebook("not json") == "not json"

@@ -29,6 +29,7 @@ Two backends, chosen automatically (or with ``DYNAQ_ENGINE=numba|python``):
 While nbgrader runs a notebook the automatic choice is ``"python"``: grading
 kernels then never load the compiler (the experiments are shortened there).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -47,15 +48,16 @@ from dynaq_course.params import grading_now as _grading_now
 ENGINE_ENV = "DYNAQ_ENGINE"
 BACKENDS = ("numba", "python")
 MAX_K = 100_000
-CHUNK_SECONDS = 0.2        # a progress bar moves at least this often
-PROGRESS_DELAY = 1.0       # a progress bar appears only for runs longer than this
+CHUNK_SECONDS = 0.2  # a progress bar moves at least this often
+PROGRESS_DELAY = 1.0  # a progress bar appears only for runs longer than this
 
-_compiled = {}             # module name -> the imported module of compiled kernels, or its import error
+_compiled = {}  # module name -> the imported module of compiled kernels, or its import error
 _warm = set()
 _announced = set()
 
 
 # ------------------------------------------------------------------ backends
+
 
 def _load_numba(module: str = "_numba"):
     """The compiled kernels' module ``dynaq_course.engine.<module>`` (``"_numba"``: this engine's,
@@ -97,16 +99,21 @@ def choose_backend(backend: str | None = None) -> str:
         return "python"
     if requested == "numba":
         if _load_numba() is None:
-            raise ImportError(f"The numba engine was requested but numba cannot be imported here "
-                              f"({_numba_error()}). Install it (pip install numba) or use backend='python'.")
+            raise ImportError(
+                f"The numba engine was requested but numba cannot be imported here "
+                f"({_numba_error()}). Install it (pip install numba) or use backend='python'."
+            )
         return "numba"
     if _grading_now():
         return "python"
     if _load_numba() is None:
-        _announce("fallback", "Fast engine: numba is not available here "
-                  f"({type(_numba_error()).__name__}: {_numba_error()}), so the experiments run on the "
-                  "plain-Python engine: slower than with numba, still much faster than the loop "
-                  "that runs your functions.")
+        _announce(
+            "fallback",
+            "Fast engine: numba is not available here "
+            f"({type(_numba_error()).__name__}: {_numba_error()}), so the experiments run on the "
+            "plain-Python engine: slower than with numba, still much faster than the loop "
+            "that runs your functions.",
+        )
         return "python"
     return "numba"
 
@@ -125,12 +132,14 @@ def warm_up(backend: str | None = None, verbose: bool = False) -> float:
     seconds = time.perf_counter() - start
     _warm.add(backend)
     if verbose and seconds > 1.0:
-        print(f"Fast engine: ready in {seconds:.1f} s "
-              "(compiled the first time on this machine, then loaded from disk).")
+        print(
+            f"Fast engine: ready in {seconds:.1f} s (compiled the first time on this machine, then loaded from disk)."
+        )
     return seconds
 
 
 # ------------------------------------------------------------------ validation
+
 
 def _integer(value, name: str, low: int, high: int | None = None) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
@@ -166,9 +175,17 @@ def _planning_steps(planning_steps) -> tuple[int, ...]:
     return tuple(_integer(k, "Each planning step count k", 0, MAX_K) for k in values)
 
 
-def check_settings(planning_steps, n_experiments, n_episodes, *, epsilon=TUTORIAL_PARAMS["epsilon"],
-                   alpha=TUTORIAL_PARAMS["alpha"], gamma=TUTORIAL_PARAMS["gamma"], max_steps=MAX_STEPS,
-                   shortcut_episode=None):
+def check_settings(
+    planning_steps,
+    n_experiments,
+    n_episodes,
+    *,
+    epsilon=TUTORIAL_PARAMS["epsilon"],
+    alpha=TUTORIAL_PARAMS["alpha"],
+    gamma=TUTORIAL_PARAMS["gamma"],
+    max_steps=MAX_STEPS,
+    shortcut_episode=None,
+):
     """Validate an experiment's settings (ValueError with a clear message); return them normalised:
     (ks, n_experiments, n_episodes, epsilon, alpha, gamma, max_steps, shortcut_episode)."""
     ks = _planning_steps(planning_steps)
@@ -195,12 +212,14 @@ def _seeds(seed, n_experiments: int) -> list[np.random.SeedSequence]:
 
 # ------------------------------------------------------------------ results
 
+
 @dataclass
 class EngineResult:
     """What ``simulate`` returns. Arrays are indexed [k index, experiment, ...]."""
-    steps: np.ndarray            # (n_k, n_experiments, n_episodes) steps per episode
-    reward_sums: np.ndarray      # (n_k, n_experiments, n_episodes) total reward per episode
-    values: np.ndarray           # (n_k, n_experiments, n_states, n_actions) final values
+
+    steps: np.ndarray  # (n_k, n_experiments, n_episodes) steps per episode
+    reward_sums: np.ndarray  # (n_k, n_experiments, n_episodes) total reward per episode
+    values: np.ndarray  # (n_k, n_experiments, n_states, n_actions) final values
     planning_steps: tuple
     epsilon: float
     alpha: float
@@ -220,14 +239,16 @@ def _count_updates(steps: np.ndarray, ks, shortcut_episode) -> int:
     per_k = steps.sum(axis=(1, 2))
     total = int(sum(int(n) * (k + 1) for n, k in zip(per_k, ks)))
     if shortcut_episode is not None:
-        total += steps.shape[0] * steps.shape[1]   # the one demonstration per experiment
+        total += steps.shape[0] * steps.shape[1]  # the one demonstration per experiment
     return total
 
 
 # ------------------------------------------------------------------ running
 
+
 def _progress_bar(total: int, desc: str, progress: bool):
     from tqdm.auto import tqdm
+
     return tqdm(total=total, desc=desc, unit="run", delay=PROGRESS_DELAY, disable=not show_progress(progress))
 
 
@@ -260,11 +281,24 @@ def _run_numba(jobs, seeds, epsilon, alpha, gamma, max_steps, n_episodes, shortc
     while done < len(jobs):
         stop = min(len(jobs), done + chunk)
         start = time.perf_counter()
-        kernel(_world.NEXT_STATE_TABLE, _world.REWARD_TABLE, _world.START_STATE,
-               _world.SHORTCUT_FROM, _world.SHORTCUT_ACTION,
-               ks[done:stop], epsilons[done:stop], states[done:stop],
-               alpha, gamma, max_steps, n_episodes, shortcut,
-               steps[done:stop], rewards[done:stop], values[done:stop])
+        kernel(
+            _world.NEXT_STATE_TABLE,
+            _world.REWARD_TABLE,
+            _world.START_STATE,
+            _world.SHORTCUT_FROM,
+            _world.SHORTCUT_ACTION,
+            ks[done:stop],
+            epsilons[done:stop],
+            states[done:stop],
+            alpha,
+            gamma,
+            max_steps,
+            n_episodes,
+            shortcut,
+            steps[done:stop],
+            rewards[done:stop],
+            values[done:stop],
+        )
         elapsed = time.perf_counter() - start
         bar.update(stop - done)
         per_job = elapsed / (stop - done)
@@ -287,24 +321,50 @@ def _python_tables():
 
 def _run_python(jobs, seeds, epsilon, alpha, gamma, max_steps, n_episodes, shortcut_episode, out, bar):
     from dynaq_course.engine import _python as _engine_python
+
     steps, rewards, values = out
     nxt, rew = _python_tables()
     shortcut_pair = _world.SHORTCUT_FROM * _world.N_ACTIONS + _world.SHORTCUT_ACTION
     shortcut = -1 if shortcut_episode is None else shortcut_episode
     for j, (k, e) in enumerate(jobs):
         s, r, q = _engine_python.run_one(
-            nxt, rew, _world.N_STATES, _world.N_ACTIONS, _world.START_STATE, shortcut_pair, k,
-            epsilon, alpha, gamma, max_steps, n_episodes, shortcut, seeds[e])
+            nxt,
+            rew,
+            _world.N_STATES,
+            _world.N_ACTIONS,
+            _world.START_STATE,
+            shortcut_pair,
+            k,
+            epsilon,
+            alpha,
+            gamma,
+            max_steps,
+            n_episodes,
+            shortcut,
+            seeds[e],
+        )
         steps[j] = s
         rewards[j] = r
         values[j] = np.reshape(q, (_world.N_STATES, _world.N_ACTIONS))
         bar.update(1)
 
 
-def simulate(planning_steps=(0, 1, 10, 100), n_experiments=10, n_episodes=100, *,
-             epsilon=TUTORIAL_PARAMS["epsilon"], alpha=TUTORIAL_PARAMS["alpha"],
-             gamma=TUTORIAL_PARAMS["gamma"], max_steps=MAX_STEPS, shortcut_episode=None,
-             seed=None, backend=None, progress=True, desc="fast engine", callback=None) -> EngineResult:
+def simulate(
+    planning_steps=(0, 1, 10, 100),
+    n_experiments=10,
+    n_episodes=100,
+    *,
+    epsilon=TUTORIAL_PARAMS["epsilon"],
+    alpha=TUTORIAL_PARAMS["alpha"],
+    gamma=TUTORIAL_PARAMS["gamma"],
+    max_steps=MAX_STEPS,
+    shortcut_episode=None,
+    seed=None,
+    backend=None,
+    progress=True,
+    desc="fast engine",
+    callback=None,
+) -> EngineResult:
     """Run ``n_experiments`` independent Dyna-Q agents for every k in ``planning_steps``.
 
     Experiment ``e`` uses the same random stream for every k (common random
@@ -317,15 +377,21 @@ def simulate(planning_steps=(0, 1, 10, 100), n_experiments=10, n_episodes=100, *
     total)``, if given, is called as experiments finish (the widgets use it).
     """
     ks, n_experiments, n_episodes, epsilon, alpha, gamma, max_steps, shortcut_episode = check_settings(
-        planning_steps, n_experiments, n_episodes, epsilon=epsilon, alpha=alpha, gamma=gamma,
-        max_steps=max_steps, shortcut_episode=shortcut_episode)
+        planning_steps,
+        n_experiments,
+        n_episodes,
+        epsilon=epsilon,
+        alpha=alpha,
+        gamma=gamma,
+        max_steps=max_steps,
+        shortcut_episode=shortcut_episode,
+    )
     backend = choose_backend(backend)
     seeds = _seeds(seed, n_experiments)
 
     jobs = [(k, e) for k in ks for e in range(n_experiments)]
     shape = (len(jobs), n_episodes)
-    out = (np.zeros(shape), np.zeros(shape),
-           np.zeros((len(jobs), _world.N_STATES, _world.N_ACTIONS)))
+    out = (np.zeros(shape), np.zeros(shape), np.zeros((len(jobs), _world.N_STATES, _world.N_ACTIONS)))
     runner = _run_numba if backend == "numba" else _run_python
     start = time.perf_counter()
     with _progress_bar(len(jobs), desc, progress) as bar:
@@ -333,7 +399,17 @@ def simulate(planning_steps=(0, 1, 10, 100), n_experiments=10, n_episodes=100, *
         runner(jobs, seeds, epsilon, alpha, gamma, max_steps, n_episodes, shortcut_episode, out, report)
     seconds = time.perf_counter() - start
     steps, rewards, values = (a.reshape((len(ks), n_experiments) + a.shape[1:]) for a in out)
-    return EngineResult(steps=steps, reward_sums=rewards, values=values, planning_steps=ks,
-                        epsilon=epsilon, alpha=alpha, gamma=gamma, max_steps=max_steps,
-                        shortcut_episode=shortcut_episode, backend=backend, seconds=seconds,
-                        q_updates=_count_updates(steps, ks, shortcut_episode))
+    return EngineResult(
+        steps=steps,
+        reward_sums=rewards,
+        values=values,
+        planning_steps=ks,
+        epsilon=epsilon,
+        alpha=alpha,
+        gamma=gamma,
+        max_steps=max_steps,
+        shortcut_episode=shortcut_episode,
+        backend=backend,
+        seconds=seconds,
+        q_updates=_count_updates(steps, ks, shortcut_episode),
+    )

@@ -5,6 +5,7 @@ backend); see there for the rules. Its ``@jitable`` helpers are registered
 with ``numba.extending.register_jitable`` here, before the kernels that call
 them are compiled: once per machine, then loaded from numba's on-disk cache.
 """
+
 from numba import njit
 from numba.extending import register_jitable
 

@@ -17,6 +17,7 @@ per experiment). The rules are those of ``agent.learn_environment``:
 Compiled with ``cache=True``: the machine code is saved next to this file (or
 in numba's user cache) and loaded by later kernels in well under a second.
 """
+
 import numpy as np
 from numba import njit, uint64
 
@@ -89,9 +90,24 @@ def _remember(pair, reward, nxt, model_reward, model_next, seen, observed, n_obs
 
 
 @njit(cache=True)
-def run_batch(next_states, rewards, start_state, shortcut_state, shortcut_action,
-              ks, epsilons, seeds, alpha, gamma, max_steps, n_episodes, shortcut_episode,
-              steps_out, reward_sums_out, values_out):
+def run_batch(
+    next_states,
+    rewards,
+    start_state,
+    shortcut_state,
+    shortcut_action,
+    ks,
+    epsilons,
+    seeds,
+    alpha,
+    gamma,
+    max_steps,
+    n_episodes,
+    shortcut_episode,
+    steps_out,
+    reward_sums_out,
+    values_out,
+):
     """Run ``len(ks)`` experiments; results go to the ``*_out`` arrays.
 
     next_states, rewards: (2, n_states, n_actions) tables, [0] before the

@@ -17,6 +17,7 @@ written for CPython's fast paths rather than for reading:
 
 Uniform draws of a pair are exact up to the 2**-53 resolution of a double.
 """
+
 from __future__ import annotations
 
 import random
@@ -39,23 +40,41 @@ def _row_max(q, s4):
     return top
 
 
-def run_one(next_flat, reward_flat, n_states, n_actions, start_state, shortcut_pair, k, epsilon,
-            alpha, gamma, max_steps, n_episodes, shortcut_episode, seed_sequence):
+def run_one(
+    next_flat,
+    reward_flat,
+    n_states,
+    n_actions,
+    start_state,
+    shortcut_pair,
+    k,
+    epsilon,
+    alpha,
+    gamma,
+    max_steps,
+    n_episodes,
+    shortcut_episode,
+    seed_sequence,
+):
     """One experiment. ``next_flat[table][pair]``: next state, ``n_states`` when the
     episode ends; ``reward_flat[table][pair]``. Returns (steps, reward_sums, q)."""
     if n_actions != 4:
         raise ValueError("the Python engine is written for 4 actions")
     # two independent streams derived from the experiment's seed (without spawn(), which
     # would change seed_sequence and give a different stream the next time it is used)
-    block_seed, step_seed = (np.random.SeedSequence(seed_sequence.entropy, spawn_key=seed_sequence.spawn_key + (i,),
-                                                    pool_size=seed_sequence.pool_size) for i in range(2))
+    block_seed, step_seed = (
+        np.random.SeedSequence(
+            seed_sequence.entropy, spawn_key=seed_sequence.spawn_key + (i,), pool_size=seed_sequence.pool_size
+        )
+        for i in range(2)
+    )
     generator = np.random.Generator(np.random.PCG64(block_seed))
     rand = random.Random(int(step_seed.generate_state(1, np.uint64)[0])).random
 
     n_pairs = n_states * n_actions
-    end = n_states                      # row index meaning "the episode ended"
+    end = n_states  # row index meaning "the episode ended"
     q = [1.0] * n_pairs
-    best = [1.0] * n_states + [0.0]     # best[s] == max(q[4s:4s+4]); best[end] == 0
+    best = [1.0] * n_states + [0.0]  # best[s] == max(q[4s:4s+4]); best[end] == 0
     model_reward = [0.0] * n_pairs
     model_next = [end] * n_pairs
     seen = [False] * n_pairs
@@ -100,7 +119,7 @@ def run_one(next_flat, reward_flat, n_states, n_actions, start_state, shortcut_p
         t = 0
         for t in range(max_steps):
             s4 = state << 2
-            if rand() > epsilon:              # greedy: the first best action
+            if rand() > epsilon:  # greedy: the first best action
                 p = s4
                 top = q[s4]
                 x = q[s4 + 1]
@@ -139,7 +158,7 @@ def run_one(next_flat, reward_flat, n_states, n_actions, start_state, shortcut_p
                     if next_row + batch > rows:
                         floats = generator.random((rows, k))
                         next_row = 0
-                    chunk = floats[next_row:next_row + batch]
+                    chunk = floats[next_row : next_row + batch]
                     next_row += batch
                     ready = observed[(chunk * n_observed).astype(np.intp)].tolist()
                     ready_at, ready_n = 0, n_observed

@@ -36,10 +36,11 @@ negative reward) (``greedy_is_near_optimal``). The first time that holds,
 ``first_out`` gets the number of value updates made so far (real and
 planning) and the episode.
 """
+
 import math
 import random
 
-JITABLE = []   # the helpers ``_further_numba`` registers with numba before it compiles the kernels
+JITABLE = []  # the helpers ``_further_numba`` registers with numba before it compiles the kernels
 
 
 def jitable(function):
@@ -50,6 +51,7 @@ def jitable(function):
 
 
 # ------------------------------------------------------------------ helpers (one home each)
+
 
 @jitable
 def first_best(q, s4):
@@ -167,10 +169,36 @@ def push(p, priority, theta, pos, prio, queue, n_queue):
 
 # ------------------------------------------------------------------ the kernels
 
-def run_dyna(nxt, rew, n_states, start, goal, door_pair, door_episode, k, kappa, epsilon, alpha, gamma,
-             max_steps, n_episodes, seed, good_len,
-             q, model_r, model_n, observed, seen, last_tried,
-             steps_out, reward_out, door_out, first_out, bonus_in_action=False):
+
+def run_dyna(
+    nxt,
+    rew,
+    n_states,
+    start,
+    goal,
+    door_pair,
+    door_episode,
+    k,
+    kappa,
+    epsilon,
+    alpha,
+    gamma,
+    max_steps,
+    n_episodes,
+    seed,
+    good_len,
+    q,
+    model_r,
+    model_n,
+    observed,
+    seen,
+    last_tried,
+    steps_out,
+    reward_out,
+    door_out,
+    first_out,
+    bonus_in_action=False,
+):
     """Dyna-Q (``kappa == 0``), Dyna-Q+ (planning reward ``r + kappa * sqrt(tau)``), or, with
     ``bonus_in_action``, Dyna-Q with the bonus in action selection (Sutton & Barto, Exercise 8.4).
 
@@ -244,10 +272,35 @@ def run_dyna(nxt, rew, n_states, start, goal, door_pair, door_episode, k, kappa,
         door_out[episode] = used
 
 
-def run_prioritized(nxt, rew, n_states, start, goal, n_plan, theta, epsilon, alpha, gamma,
-                    max_steps, n_episodes, seed, good_len,
-                    q, model_r, model_n, seen, preds, n_preds, prio, pos, queue,
-                    steps_out, reward_out, updates_out, first_out):
+def run_prioritized(
+    nxt,
+    rew,
+    n_states,
+    start,
+    goal,
+    n_plan,
+    theta,
+    epsilon,
+    alpha,
+    gamma,
+    max_steps,
+    n_episodes,
+    seed,
+    good_len,
+    q,
+    model_r,
+    model_n,
+    seen,
+    preds,
+    n_preds,
+    prio,
+    pos,
+    queue,
+    steps_out,
+    reward_out,
+    updates_out,
+    first_out,
+):
     """Prioritized sweeping (Sutton & Barto, 2nd ed., section 8.4), deterministic model.
 
     Each real step: the model remembers (reward, next state) of the pair; the
@@ -324,8 +377,7 @@ def run_prioritized(nxt, rew, n_states, start, goal, n_plan, theta, epsilon, alp
                 best = row_max(q, ps, end)
                 for i in range(n_preds[ps]):
                     bar = preds[ps * n_pairs + i]
-                    n_queue = push(bar, abs(model_r[bar] + gamma * best - q[bar]), theta, pos, prio, queue,
-                                   n_queue)
+                    n_queue = push(bar, abs(model_r[bar] + gamma * best - q[bar]), theta, pos, prio, queue, n_queue)
             if good_len > 0 and first_out[0] < 0:
                 if greedy_is_near_optimal(q, nxt, rew, 0, start, goal, end, good_len):
                     first_out[0] = updates
@@ -338,10 +390,35 @@ def run_prioritized(nxt, rew, n_states, start, goal, n_plan, theta, epsilon, alp
         updates_out[episode] = updates
 
 
-def run_slippery(nxt, rew, n_states, start, slip, model, k, budget_evals, epsilon, alpha, gamma,
-                 max_steps, n_episodes, seed,
-                 q, model_r, model_n, observed, seen, succ, succ_count, succ_rsum, n_succ, tried,
-                 steps_out, reward_out, work_out):
+def run_slippery(
+    nxt,
+    rew,
+    n_states,
+    start,
+    slip,
+    model,
+    k,
+    budget_evals,
+    epsilon,
+    alpha,
+    gamma,
+    max_steps,
+    n_episodes,
+    seed,
+    q,
+    model_r,
+    model_n,
+    observed,
+    seen,
+    succ,
+    succ_count,
+    succ_rsum,
+    n_succ,
+    tried,
+    steps_out,
+    reward_out,
+    work_out,
+):
     """Dyna-Q in the slippery world with one of three model/update combinations (``model``):
 
     * ``0`` (``"cached"``): the last (reward, next state) of each pair, sample updates

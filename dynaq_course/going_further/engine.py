@@ -22,6 +22,7 @@ exact rules are in ``engine.further_kernels``.
   (``"counting-sample"``) or the counts and expected updates (``"counting"``),
   under a budget of planning updates or of max-Q evaluations per real step.
 """
+
 from __future__ import annotations
 
 import time
@@ -39,7 +40,7 @@ from dynaq_course.params import TUTORIAL_PARAMS as P
 N_STATES, N_ACTIONS = _world.N_STATES, _world.N_ACTIONS
 N_PAIRS = N_STATES * N_ACTIONS
 DOOR_PAIR = _world.SHORTCUT_FROM * N_ACTIONS + _world.SHORTCUT_ACTION
-KERNELS = "_further_numba"      # the compiled kernels' module in dynaq_course.engine
+KERNELS = "_further_numba"  # the compiled kernels' module in dynaq_course.engine
 
 _warm = set()
 
@@ -50,8 +51,10 @@ def choose_backend(backend: str | None = None) -> str:
     if chosen == "numba" and _engine._load_numba(KERNELS) is None:
         requested = backend if backend is not None else ""
         if str(requested).lower() == "numba":
-            raise ImportError(f"The numba engine was requested but its kernels cannot be loaded "
-                              f"({_engine._numba_error(KERNELS)}). Use backend='python'.")
+            raise ImportError(
+                f"The numba engine was requested but its kernels cannot be loaded "
+                f"({_engine._numba_error(KERNELS)}). Use backend='python'."
+            )
         return "python"
     return chosen
 
@@ -60,6 +63,7 @@ def _kernels(backend: str):
     if backend == "numba":
         return _engine._load_numba(KERNELS)
     from dynaq_course.engine import further_kernels
+
     return further_kernels
 
 
@@ -72,21 +76,23 @@ def warm_up(backend: str | None = None) -> float:
     simulate_dyna_plus([0.01], 1, 2, door_episode=1, seed=0, backend=backend, progress=False)
     simulate_uniform([1], 1, 1, seed=0, backend=backend, progress=False)
     simulate_prioritized([1], 1, 1, seed=0, backend=backend, progress=False)
-    simulate_slippery([0.1], MODELS, k=1, n_experiments=1, n_episodes=1, seed=0, backend=backend,
-                      progress=False)
+    simulate_slippery([0.1], MODELS, k=1, n_experiments=1, n_episodes=1, seed=0, backend=backend, progress=False)
     _warm.add(backend)
     return time.perf_counter() - start
 
 
 # ------------------------------------------------------------------ helpers
 
+
 def _check_common(n_experiments, n_episodes, epsilon, alpha, gamma, max_steps):
-    return (_engine._integer(n_experiments, "n_experiments", 1),
-            _engine._integer(n_episodes, "n_episodes", 1),
-            _engine._real(epsilon, "epsilon", 0.0, 1.0),
-            _engine._real(alpha, "alpha", 0.0, 1.0, low_open=True),
-            _engine._real(gamma, "gamma", 0.0, 1.0),
-            _engine._integer(max_steps, "max_steps", 1))
+    return (
+        _engine._integer(n_experiments, "n_experiments", 1),
+        _engine._integer(n_episodes, "n_episodes", 1),
+        _engine._real(epsilon, "epsilon", 0.0, 1.0),
+        _engine._real(alpha, "alpha", 0.0, 1.0, low_open=True),
+        _engine._real(gamma, "gamma", 0.0, 1.0),
+        _engine._integer(max_steps, "max_steps", 1),
+    )
 
 
 def _sequence(values, name, check) -> tuple:
@@ -104,10 +110,12 @@ def _int_seeds(seed, n_experiments: int) -> list[int]:
 
 def _tables(shortcut_open: bool | None):
     """Flat (next, reward) tables; the terminal -1 becomes N_STATES. None: closed then open, concatenated."""
+
     def flat(index):
         nxt = _world.NEXT_STATE_TABLE[index].ravel().copy()
         nxt[nxt < 0] = N_STATES
         return nxt.astype(np.int64), _world.REWARD_TABLE[index].ravel().astype(np.float64)
+
     if shortcut_open is None:
         (n0, r0), (n1, r1) = flat(0), flat(1)
         return np.concatenate([n0, n1]), np.concatenate([r0, r1])
@@ -139,6 +147,7 @@ def _run_jobs(jobs, run_one, desc, progress, callback):
 
 # ------------------------------------------------------------------ Dyna-Q+
 
+
 @dataclass
 class DynaPlusResult:
     """``simulate_dyna_plus``'s result; arrays are indexed [kappa index, experiment, episode].
@@ -149,30 +158,31 @@ class DynaPlusResult:
     ``door_used`` is ``door_taken > 0``. ``bonus``: where kappa's bonus goes, ``"planning"``
     (Dyna-Q+) or ``"action"`` (action selection, Exercise 8.4).
     """
+
     steps: np.ndarray
     reward_sums: np.ndarray
-    door_used: np.ndarray        # bool: the episode took (64, up) after the change (door_taken > 0)
-    values: np.ndarray           # (n_kappa, n_experiments, n_states, n_actions) final values
+    door_used: np.ndarray  # bool: the episode took (64, up) after the change (door_taken > 0)
+    values: np.ndarray  # (n_kappa, n_experiments, n_states, n_actions) final values
     kappas: tuple
     k: int
     door_episode: int
     backend: str
     seconds: float
-    door_taken: np.ndarray | None = None   # int: times (64, up) was taken in the episode, after the change
+    door_taken: np.ndarray | None = None  # int: times (64, up) was taken in the episode, after the change
     world: str = "shortcut"
     bonus: str = "planning"
 
     def first_use(self) -> np.ndarray:
         """(n_kappa, n_experiments): episodes after the door opened until the first use (0: at once);
         -1 when never."""
-        used = self.door_used[:, :, self.door_episode:]
+        used = self.door_used[:, :, self.door_episode :]
         return np.where(used.any(axis=2), used.argmax(axis=2), -1)
 
     def adoption(self, window: int = 10, share: float = 0.8) -> np.ndarray:
         """(n_kappa, n_experiments): episodes after the door opened until the agent has adopted the
         shortcut: the first episode that takes it and from which at least ``share`` of ``window``
         episodes (it and the next ones) take it; -1 when never (within the run)."""
-        return _settled(self.door_used[:, :, self.door_episode:], window, share)
+        return _settled(self.door_used[:, :, self.door_episode :], window, share)
 
     def found_fraction(self) -> np.ndarray:
         """(n_kappa,) share of experiments that ever took the shortcut."""
@@ -198,13 +208,13 @@ class DynaPlusResult:
         """(n_kappa, n_experiments): episodes after the change until the agent has recovered: the first
         episode that is ``clean(max_steps)`` and from which at least ``share`` of ``window`` episodes
         (it and the next ones) are; -1 when never (within the run)."""
-        return _settled(self.clean(max_steps)[:, :, self.door_episode:], window, share)
+        return _settled(self.clean(max_steps)[:, :, self.door_episode :], window, share)
 
     def bumps(self) -> np.ndarray:
         """(n_kappa, n_experiments) times the pair (64, up) was taken after the change (in the blocking
         world: bumps into the closed door)."""
         taken = self.door_used if self.door_taken is None else self.door_taken
-        return taken[:, :, self.door_episode:].sum(axis=2)
+        return taken[:, :, self.door_episode :].sum(axis=2)
 
 
 def _settled(flags, window: int, share: float) -> np.ndarray:
@@ -216,7 +226,7 @@ def _settled(flags, window: int, share: float) -> np.ndarray:
         return np.full(flags.shape[:2], -1)
     counts = np.cumsum(np.concatenate([np.zeros(flags.shape[:2] + (1,)), flags], axis=2), axis=2)
     ok = (counts[:, :, window:] - counts[:, :, :-window]) >= share * window - 1e-9
-    ok &= flags[:, :, :n - window + 1]               # and the episode itself has it
+    ok &= flags[:, :, : n - window + 1]  # and the episode itself has it
     return np.where(ok.any(axis=2), ok.argmax(axis=2), -1)
 
 
@@ -230,10 +240,24 @@ def _choice(value, name, allowed, meaning):
     return value
 
 
-def simulate_dyna_plus(kappas=(0.0, 1e-3, 1e-2, 1e-1), n_experiments=20, n_episodes=400, *,
-                       door_episode=200, k=10, epsilon=P["epsilon"], alpha=P["alpha"],
-                       gamma=P["gamma"], max_steps=MAX_STEPS, seed=None, backend=None,
-                       progress=True, callback=None, world="shortcut", bonus="planning") -> DynaPlusResult:
+def simulate_dyna_plus(
+    kappas=(0.0, 1e-3, 1e-2, 1e-1),
+    n_experiments=20,
+    n_episodes=400,
+    *,
+    door_episode=200,
+    k=10,
+    epsilon=P["epsilon"],
+    alpha=P["alpha"],
+    gamma=P["gamma"],
+    max_steps=MAX_STEPS,
+    seed=None,
+    backend=None,
+    progress=True,
+    callback=None,
+    world="shortcut",
+    bonus="planning",
+) -> DynaPlusResult:
     """Dyna-Q+ (kappa > 0) and Dyna-Q (kappa = 0) when the door (64, up) changes, without demonstration.
 
     ``world="shortcut"``: the door is closed (a wall, -1) and opens at
@@ -248,7 +272,8 @@ def simulate_dyna_plus(kappas=(0.0, 1e-3, 1e-2, 1e-1), n_experiments=20, n_episo
     ``Q(s, a) + kappa * sqrt(tau(s, a))``. With ``kappa = 0`` both are Dyna-Q.
     """
     n_experiments, n_episodes, epsilon, alpha, gamma, max_steps = _check_common(
-        n_experiments, n_episodes, epsilon, alpha, gamma, max_steps)
+        n_experiments, n_episodes, epsilon, alpha, gamma, max_steps
+    )
     world = _choice(world, "world", WORLDS, "the door opens, or the open door closes")
     bonus = _choice(bonus, "bonus", BONUSES, "where the bonus kappa * sqrt(tau) goes: Dyna-Q+ or Exercise 8.4")
     kappas = _sequence(kappas, "kappas", lambda v: _engine._real(v, "kappa", 0.0, 1e6))
@@ -256,8 +281,8 @@ def simulate_dyna_plus(kappas=(0.0, 1e-3, 1e-2, 1e-1), n_experiments=20, n_episo
     door_episode = _engine._integer(door_episode, "door_episode", 0, n_episodes - 1)
     backend = choose_backend(backend)
     kern = _kernels(backend)
-    nxt, rew = _tables(None)                                     # closed, then open
-    if world == "blocking":                                      # open, then closed
+    nxt, rew = _tables(None)  # closed, then open
+    if world == "blocking":  # open, then closed
         nxt, rew = np.roll(nxt, N_PAIRS), np.roll(rew, N_PAIRS)
     nxt, rew = _as_backend(backend, nxt, rew)
     in_action = bonus == "action"
@@ -271,34 +296,79 @@ def simulate_dyna_plus(kappas=(0.0, 1e-3, 1e-2, 1e-1), n_experiments=20, n_episo
 
     def one(i, e):
         q, model_r, model_n, observed, seen, last = _buffers(
-            backend, [(N_PAIRS, floats), (N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints),
-                      (N_PAIRS, ints), (N_PAIRS, ints)])
-        kern.run_dyna(nxt, rew, N_STATES, _world.START_STATE, _world.GOAL_STATE, DOOR_PAIR, door_episode,
-                      k, kappas[i], epsilon, alpha, gamma, max_steps, n_episodes, seeds[e], 0,
-                      q, model_r, model_n, observed, seen, last,
-                      steps[i, e], rewards[i, e], door[i, e], first, in_action)
+            backend,
+            [(N_PAIRS, floats), (N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints), (N_PAIRS, ints), (N_PAIRS, ints)],
+        )
+        kern.run_dyna(
+            nxt,
+            rew,
+            N_STATES,
+            _world.START_STATE,
+            _world.GOAL_STATE,
+            DOOR_PAIR,
+            door_episode,
+            k,
+            kappas[i],
+            epsilon,
+            alpha,
+            gamma,
+            max_steps,
+            n_episodes,
+            seeds[e],
+            0,
+            q,
+            model_r,
+            model_n,
+            observed,
+            seen,
+            last,
+            steps[i, e],
+            rewards[i, e],
+            door[i, e],
+            first,
+            in_action,
+        )
         values[i, e] = np.reshape(q, (N_STATES, N_ACTIONS))
 
     start = time.perf_counter()
-    _run_jobs([(i, e) for i in range(len(kappas)) for e in range(n_experiments)], one,
-              "Dyna-Q+" if bonus == "planning" else "bonus in action selection", progress, callback)
-    return DynaPlusResult(steps, rewards, door > 0, values, kappas, k, door_episode, backend,
-                          time.perf_counter() - start, door, world, bonus)
+    _run_jobs(
+        [(i, e) for i in range(len(kappas)) for e in range(n_experiments)],
+        one,
+        "Dyna-Q+" if bonus == "planning" else "bonus in action selection",
+        progress,
+        callback,
+    )
+    return DynaPlusResult(
+        steps,
+        rewards,
+        door > 0,
+        values,
+        kappas,
+        k,
+        door_episode,
+        backend,
+        time.perf_counter() - start,
+        door,
+        world,
+        bonus,
+    )
 
 
 # ------------------------------------------------------------------ prioritized sweeping vs uniform
 
+
 @dataclass
 class SweepResult:
     """``simulate_uniform`` / ``simulate_prioritized``; arrays indexed [setting index, experiment, ...]."""
-    method: str                      # "uniform" (Dyna-Q) or "prioritized"
-    settings: tuple                  # k (uniform) or n (prioritized) of each row
-    steps: np.ndarray                # (n_settings, n_experiments, n_episodes)
+
+    method: str  # "uniform" (Dyna-Q) or "prioritized"
+    settings: tuple  # k (uniform) or n (prioritized) of each row
+    steps: np.ndarray  # (n_settings, n_experiments, n_episodes)
     reward_sums: np.ndarray
-    updates: np.ndarray              # value updates (real + planning) made up to the end of each episode
-    first_good_updates: np.ndarray   # (n_settings, n_experiments) updates when first near-optimal; -1 never
-    first_good_episode: np.ndarray   # same, the episode
-    values: np.ndarray               # (n_settings, n_experiments, n_states, n_actions) final values
+    updates: np.ndarray  # value updates (real + planning) made up to the end of each episode
+    first_good_updates: np.ndarray  # (n_settings, n_experiments) updates when first near-optimal; -1 never
+    first_good_episode: np.ndarray  # same, the episode
+    values: np.ndarray  # (n_settings, n_experiments, n_states, n_actions) final values
     theta: float | None
     backend: str
     seconds: float
@@ -313,10 +383,24 @@ class SweepResult:
         return (self.first_good_updates >= 0).mean(axis=1)
 
 
-def _sweep(method, settings, n_experiments, n_episodes, theta, epsilon, alpha, gamma, max_steps,
-           seed, backend, progress, callback):
+def _sweep(
+    method,
+    settings,
+    n_experiments,
+    n_episodes,
+    theta,
+    epsilon,
+    alpha,
+    gamma,
+    max_steps,
+    seed,
+    backend,
+    progress,
+    callback,
+):
     n_experiments, n_episodes, epsilon, alpha, gamma, max_steps = _check_common(
-        n_experiments, n_episodes, epsilon, alpha, gamma, max_steps)
+        n_experiments, n_episodes, epsilon, alpha, gamma, max_steps
+    )
     what = "planning steps k" if method == "uniform" else "planning updates n"
     settings = _sequence(settings, what, lambda v: _engine._integer(v, f"Each {what}", 0, _engine.MAX_K))
     backend = choose_backend(backend)
@@ -334,53 +418,179 @@ def _sweep(method, settings, n_experiments, n_episodes, theta, epsilon, alpha, g
     def one(i, e):
         if method == "uniform":
             q, model_r, model_n, observed, seen, last = _buffers(
-                backend, [(N_PAIRS, floats), (N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints),
-                          (N_PAIRS, ints), (N_PAIRS, ints)])
+                backend,
+                [
+                    (N_PAIRS, floats),
+                    (N_PAIRS, floats),
+                    (N_PAIRS, ints),
+                    (N_PAIRS, ints),
+                    (N_PAIRS, ints),
+                    (N_PAIRS, ints),
+                ],
+            )
             door = np.zeros(n_episodes, np.int64)
-            kern.run_dyna(nxt, rew, N_STATES, _world.START_STATE, _world.GOAL_STATE, -1, -1,
-                          settings[i], 0.0, epsilon, alpha, gamma, max_steps, n_episodes, seeds[e],
-                          good_len, q, model_r, model_n, observed, seen, last,
-                          steps[i, e], rewards[i, e], door, first[i, e])
+            kern.run_dyna(
+                nxt,
+                rew,
+                N_STATES,
+                _world.START_STATE,
+                _world.GOAL_STATE,
+                -1,
+                -1,
+                settings[i],
+                0.0,
+                epsilon,
+                alpha,
+                gamma,
+                max_steps,
+                n_episodes,
+                seeds[e],
+                good_len,
+                q,
+                model_r,
+                model_n,
+                observed,
+                seen,
+                last,
+                steps[i, e],
+                rewards[i, e],
+                door,
+                first[i, e],
+            )
             updates[i, e] = np.cumsum(steps[i, e]).astype(np.int64) * (settings[i] + 1)
         else:
             q, model_r, model_n, seen, preds, n_preds, prio, pos, queue = _buffers(
-                backend, [(N_PAIRS, floats), (N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints),
-                          (N_STATES * N_PAIRS, ints), (N_STATES, ints), (N_PAIRS, floats),
-                          (N_PAIRS, ints), (N_PAIRS, ints)])
-            kern.run_prioritized(nxt, rew, N_STATES, _world.START_STATE, _world.GOAL_STATE, settings[i],
-                                 theta, epsilon, alpha, gamma, max_steps, n_episodes, seeds[e], good_len,
-                                 q, model_r, model_n, seen, preds, n_preds, prio, pos, queue,
-                                 steps[i, e], rewards[i, e], updates[i, e], first[i, e])
+                backend,
+                [
+                    (N_PAIRS, floats),
+                    (N_PAIRS, floats),
+                    (N_PAIRS, ints),
+                    (N_PAIRS, ints),
+                    (N_STATES * N_PAIRS, ints),
+                    (N_STATES, ints),
+                    (N_PAIRS, floats),
+                    (N_PAIRS, ints),
+                    (N_PAIRS, ints),
+                ],
+            )
+            kern.run_prioritized(
+                nxt,
+                rew,
+                N_STATES,
+                _world.START_STATE,
+                _world.GOAL_STATE,
+                settings[i],
+                theta,
+                epsilon,
+                alpha,
+                gamma,
+                max_steps,
+                n_episodes,
+                seeds[e],
+                good_len,
+                q,
+                model_r,
+                model_n,
+                seen,
+                preds,
+                n_preds,
+                prio,
+                pos,
+                queue,
+                steps[i, e],
+                rewards[i, e],
+                updates[i, e],
+                first[i, e],
+            )
         values[i, e] = np.reshape(q, (N_STATES, N_ACTIONS))
 
     start = time.perf_counter()
-    _run_jobs([(i, e) for i in range(len(settings)) for e in range(n_experiments)], one,
-              method, progress, callback)
-    return SweepResult(method, settings, steps, rewards, updates, first[..., 0].copy(), first[..., 1].copy(),
-                       values, theta, backend, time.perf_counter() - start)
+    _run_jobs([(i, e) for i in range(len(settings)) for e in range(n_experiments)], one, method, progress, callback)
+    return SweepResult(
+        method,
+        settings,
+        steps,
+        rewards,
+        updates,
+        first[..., 0].copy(),
+        first[..., 1].copy(),
+        values,
+        theta,
+        backend,
+        time.perf_counter() - start,
+    )
 
 
-def simulate_uniform(planning_steps=(5,), n_experiments=20, n_episodes=50, *, epsilon=P["epsilon"],
-                     alpha=P["alpha"], gamma=P["gamma"], max_steps=MAX_STEPS, seed=None,
-                     backend=None, progress=True, callback=None) -> SweepResult:
+def simulate_uniform(
+    planning_steps=(5,),
+    n_experiments=20,
+    n_episodes=50,
+    *,
+    epsilon=P["epsilon"],
+    alpha=P["alpha"],
+    gamma=P["gamma"],
+    max_steps=MAX_STEPS,
+    seed=None,
+    backend=None,
+    progress=True,
+    callback=None,
+) -> SweepResult:
     """Uniform Dyna-Q (k planning updates per step, pairs drawn uniformly) in the closed world,
     recording the value updates made when the greedy policy is first near-optimal."""
-    return _sweep("uniform", planning_steps, n_experiments, n_episodes, None, epsilon, alpha, gamma,
-                  max_steps, seed, backend, progress, callback)
+    return _sweep(
+        "uniform",
+        planning_steps,
+        n_experiments,
+        n_episodes,
+        None,
+        epsilon,
+        alpha,
+        gamma,
+        max_steps,
+        seed,
+        backend,
+        progress,
+        callback,
+    )
 
 
-def simulate_prioritized(n_updates=(5,), n_experiments=20, n_episodes=50, *, theta=1e-4,
-                         epsilon=P["epsilon"], alpha=P["alpha"], gamma=P["gamma"],
-                         max_steps=MAX_STEPS, seed=None, backend=None, progress=True,
-                         callback=None) -> SweepResult:
+def simulate_prioritized(
+    n_updates=(5,),
+    n_experiments=20,
+    n_episodes=50,
+    *,
+    theta=1e-4,
+    epsilon=P["epsilon"],
+    alpha=P["alpha"],
+    gamma=P["gamma"],
+    max_steps=MAX_STEPS,
+    seed=None,
+    backend=None,
+    progress=True,
+    callback=None,
+) -> SweepResult:
     """Prioritized sweeping (at most n updates per step from the queue, threshold theta) in the
     closed world, recording the value updates made when the greedy policy is first near-optimal."""
     theta = _engine._real(theta, "theta", 0.0, 1e6)
-    return _sweep("prioritized", n_updates, n_experiments, n_episodes, theta, epsilon, alpha, gamma,
-                  max_steps, seed, backend, progress, callback)
+    return _sweep(
+        "prioritized",
+        n_updates,
+        n_experiments,
+        n_episodes,
+        theta,
+        epsilon,
+        alpha,
+        gamma,
+        max_steps,
+        seed,
+        backend,
+        progress,
+        callback,
+    )
 
 
 # ------------------------------------------------------------------ slippery world
+
 
 @dataclass
 class SlipperyResult:
@@ -391,19 +601,20 @@ class SlipperyResult:
     ``planning_updates`` and ``evaluations``: what each run actually made in
     planning (real steps' updates not included); ``real_steps()`` the real steps.
     """
+
     slips: tuple
-    models: tuple                # among MODELS, in the order asked
+    models: tuple  # among MODELS, in the order asked
     k: int
-    steps: np.ndarray            # (n_slip, n_model, n_experiments, n_episodes)
+    steps: np.ndarray  # (n_slip, n_model, n_experiments, n_episodes)
     reward_sums: np.ndarray
-    values: np.ndarray           # (n_slip, n_model, n_experiments, n_states, n_actions) final values
-    tried: np.ndarray            # (n_slip, n_model, n_experiments, n_states, n_actions) real tries
+    values: np.ndarray  # (n_slip, n_model, n_experiments, n_states, n_actions) final values
+    tried: np.ndarray  # (n_slip, n_model, n_experiments, n_states, n_actions) real tries
     gamma: float
     backend: str
     seconds: float
     budget: str = "updates"
-    planning_updates: np.ndarray | None = None   # (n_slip, n_model, n_experiments) int
-    evaluations: np.ndarray | None = None        # (n_slip, n_model, n_experiments) int
+    planning_updates: np.ndarray | None = None  # (n_slip, n_model, n_experiments) int
+    evaluations: np.ndarray | None = None  # (n_slip, n_model, n_experiments) int
 
     def real_steps(self) -> np.ndarray:
         """(n_slip, n_model, n_experiments) real steps of each run."""
@@ -418,10 +629,23 @@ class SlipperyResult:
         return self.evaluations / self.real_steps()
 
 
-def simulate_slippery(slips=(0.2,), models=MODELS, k=10, n_experiments=20, n_episodes=100, *,
-                      budget="updates", epsilon=P["epsilon"], alpha=P["alpha"], gamma=P["gamma"],
-                      max_steps=MAX_STEPS, seed=None, backend=None, progress=True,
-                      callback=None) -> SlipperyResult:
+def simulate_slippery(
+    slips=(0.2,),
+    models=MODELS,
+    k=10,
+    n_experiments=20,
+    n_episodes=100,
+    *,
+    budget="updates",
+    epsilon=P["epsilon"],
+    alpha=P["alpha"],
+    gamma=P["gamma"],
+    max_steps=MAX_STEPS,
+    seed=None,
+    backend=None,
+    progress=True,
+    callback=None,
+) -> SlipperyResult:
     """Dyna-Q in the slippery world (shortcut closed; with probability ``slip`` the chosen action is
     replaced by a uniformly random action), with each of ``models``:
 
@@ -434,18 +658,23 @@ def simulate_slippery(slips=(0.2,), models=MODELS, k=10, n_experiments=20, n_epi
     update over b next states seen costs b), kept as a running credit (see ``engine.further_kernels.run_slippery``).
     """
     n_experiments, n_episodes, epsilon, alpha, gamma, max_steps = _check_common(
-        n_experiments, n_episodes, epsilon, alpha, gamma, max_steps)
+        n_experiments, n_episodes, epsilon, alpha, gamma, max_steps
+    )
     slips = _sequence(slips, "slips", lambda v: _engine._real(v, "slip probability", 0.0, 1.0))
 
     def check_model(m):
         if not isinstance(m, str) or m not in MODELS:
-            raise ValueError(f"models must be among {MODELS} ("
-                             + "; ".join(f"{name!r}: {words}" for name, words in MODEL_NAMES.items())
-                             + f"), got {m!r}.")
+            raise ValueError(
+                f"models must be among {MODELS} ("
+                + "; ".join(f"{name!r}: {words}" for name, words in MODEL_NAMES.items())
+                + f"), got {m!r}."
+            )
         return m
+
     models = _sequence(models, "models", check_model)
-    budget = _choice(budget, "budget", BUDGETS,
-                     "k counts planning updates, or evaluations of max Q(s', a') per real step")
+    budget = _choice(
+        budget, "budget", BUDGETS, "k counts planning updates, or evaluations of max Q(s', a') per real step"
+    )
     k = _engine._integer(k, "k", 0, _engine.MAX_K)
     backend = choose_backend(backend)
     kern = _kernels(backend)
@@ -461,20 +690,76 @@ def simulate_slippery(slips=(0.2,), models=MODELS, k=10, n_experiments=20, n_epi
     evals = budget == "evaluations"
 
     def one(i, m, e):
-        bufs = _buffers(backend, [(N_PAIRS, floats), (N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints),
-                                  (N_PAIRS, ints), (4 * N_PAIRS, ints), (4 * N_PAIRS, ints),
-                                  (4 * N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints), (2, ints)])
+        bufs = _buffers(
+            backend,
+            [
+                (N_PAIRS, floats),
+                (N_PAIRS, floats),
+                (N_PAIRS, ints),
+                (N_PAIRS, ints),
+                (N_PAIRS, ints),
+                (4 * N_PAIRS, ints),
+                (4 * N_PAIRS, ints),
+                (4 * N_PAIRS, floats),
+                (N_PAIRS, ints),
+                (N_PAIRS, ints),
+                (2, ints),
+            ],
+        )
         q, model_r, model_n, observed, seen, succ, succ_count, succ_rsum, n_succ, tries, done = bufs
-        kern.run_slippery(nxt, rew, N_STATES, _world.START_STATE, slips[i], MODELS.index(models[m]), k, evals,
-                          epsilon, alpha, gamma, max_steps, n_episodes, seeds[e],
-                          q, model_r, model_n, observed, seen, succ, succ_count, succ_rsum, n_succ, tries,
-                          steps[i, m, e], rewards[i, m, e], done)
+        kern.run_slippery(
+            nxt,
+            rew,
+            N_STATES,
+            _world.START_STATE,
+            slips[i],
+            MODELS.index(models[m]),
+            k,
+            evals,
+            epsilon,
+            alpha,
+            gamma,
+            max_steps,
+            n_episodes,
+            seeds[e],
+            q,
+            model_r,
+            model_n,
+            observed,
+            seen,
+            succ,
+            succ_count,
+            succ_rsum,
+            n_succ,
+            tries,
+            steps[i, m, e],
+            rewards[i, m, e],
+            done,
+        )
         values[i, m, e] = np.reshape(q, (N_STATES, N_ACTIONS))
         tried[i, m, e] = np.reshape(tries, (N_STATES, N_ACTIONS))
         work[i, m, e] = done
 
     start = time.perf_counter()
-    _run_jobs([(i, m, e) for i in range(len(slips)) for m in range(len(models)) for e in range(n_experiments)],
-              one, "slippery world", progress, callback)
-    return SlipperyResult(slips, models, k, steps, rewards, values, tried, gamma, backend,
-                          time.perf_counter() - start, budget, work[..., 0].copy(), work[..., 1].copy())
+    _run_jobs(
+        [(i, m, e) for i in range(len(slips)) for m in range(len(models)) for e in range(n_experiments)],
+        one,
+        "slippery world",
+        progress,
+        callback,
+    )
+    return SlipperyResult(
+        slips,
+        models,
+        k,
+        steps,
+        rewards,
+        values,
+        tried,
+        gamma,
+        backend,
+        time.perf_counter() - start,
+        budget,
+        work[..., 0].copy(),
+        work[..., 1].copy(),
+    )

@@ -13,6 +13,7 @@
   ``optimal_path_length + slack`` moves (slack 1) without entering a red cell.
   (A path through a wall can be shorter, so length alone is not enough.)
 """
+
 from __future__ import annotations
 
 import numpy as np

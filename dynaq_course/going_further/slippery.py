@@ -33,6 +33,7 @@ the exact value of a greedy policy, so every agent can be scored without noise.
 ``learn_slippery`` is the plain loop (one Python call per update);
 ``further_engine.simulate_slippery`` the same agents, compiled, for many seeds.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -45,8 +46,11 @@ from dynaq_course.params import tutorial_params
 
 PARAMS = tutorial_params(k=10)
 MODELS = ("cached", "counting-sample", "counting")
-MODEL_NAMES = {"cached": "last outcome, sample updates", "counting-sample": "counts, sample updates",
-               "counting": "counts, expected updates"}
+MODEL_NAMES = {
+    "cached": "last outcome, sample updates",
+    "counting-sample": "counts, sample updates",
+    "counting": "counts, expected updates",
+}
 BUDGETS = ("updates", "evaluations")
 
 
@@ -110,7 +114,7 @@ def transition_model(slip: float, shortcut_open: bool = False):
     nxt = _world.NEXT_STATE_TABLE[int(bool(shortcut_open))]
     rew = _world.REWARD_TABLE[int(bool(shortcut_open))]
     n_s, n_a = nxt.shape
-    mix = slip_mix(slip, n_a)                             # mix[a, b]: P(move b | chose a)
+    mix = slip_mix(slip, n_a)  # mix[a, b]: P(move b | chose a)
     P = np.zeros((n_s, n_a, n_s + 1))
     for b in range(n_a):
         target = np.where(nxt[:, b] < 0, n_s, nxt[:, b])
@@ -158,7 +162,7 @@ class CountingModel:
     """
 
     def __init__(self):
-        self._counts = {}        # (s, a) -> {next_state: [count, reward sum]}
+        self._counts = {}  # (s, a) -> {next_state: [count, reward sum]}
 
     def update(self, state, action, reward, next_state):
         pair = (_world.check_state(state), _world.check_action(action))
@@ -182,13 +186,15 @@ class CountingModel:
         return [(c / total, nxt, r_sum / c) for nxt, (c, r_sum) in seen.items()]
 
     def expected_target(self, state, action, value, gamma) -> float:
-        return sum(p * (r + (0.0 if nxt is None else gamma * float(np.max(value[nxt]))))
-                   for p, nxt, r in self.outcomes(state, action))
+        return sum(
+            p * (r + (0.0 if nxt is None else gamma * float(np.max(value[nxt]))))
+            for p, nxt, r in self.outcomes(state, action)
+        )
 
     def sample(self, state, action):
         """One outcome of the pair, drawn with probability N(s, a, s') / N(s, a):
         ``(mean reward of that outcome, next_state)`` (next state None: the episode ended)."""
-        self.outcomes(state, action)                  # refuses a pair never tried
+        self.outcomes(state, action)  # refuses a pair never tried
         seen = self._counts[state, action]
         u = np.random.random() * sum(c for c, _ in seen.values())
         for nxt, (c, r_sum) in seen.items():
@@ -213,11 +219,14 @@ class PlanningBudget:
 
     def __init__(self, k, unit="updates"):
         if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral) or k < 0:
-            raise ValueError(f"k is a number of planning updates or evaluations per real step: a whole "
-                             f"number >= 0, got {k!r}.")
+            raise ValueError(
+                f"k is a number of planning updates or evaluations per real step: a whole number >= 0, got {k!r}."
+            )
         if not isinstance(unit, str) or unit not in BUDGETS:
-            raise ValueError(f"budget must be one of {BUDGETS} (k counts planning updates, or evaluations of "
-                             f"max Q(s', a') per real step), got {unit!r}.")
+            raise ValueError(
+                f"budget must be one of {BUDGETS} (k counts planning updates, or evaluations of "
+                f"max Q(s', a') per real step), got {unit!r}."
+            )
         self.k, self.unit = int(k), unit
         self.credit = self.steps = self.updates = self.evaluations = 0
 
@@ -251,9 +260,11 @@ def learn_slippery(env, params, n_episodes, max_steps, model="counting", budget=
     updates and their evaluations of max Q(s', a').
     """
     if not isinstance(model, str) or model not in MODELS:
-        raise ValueError(f"model must be one of {MODELS} ("
-                         + "; ".join(f"{name!r}: {words}" for name, words in MODEL_NAMES.items())
-                         + f"), got {model!r}.")
+        raise ValueError(
+            f"model must be one of {MODELS} ("
+            + "; ".join(f"{name!r}: {words}" for name, words in MODEL_NAMES.items())
+            + f"), got {model!r}."
+        )
     for name in ("epsilon", "alpha", "gamma", "k"):
         _param(params, name)
     alpha, gamma = params["alpha"], params["gamma"]
@@ -297,5 +308,18 @@ def learn_slippery(env, params, n_episodes, max_steps, model="counting", budget=
     return value, reward_sums, episode_steps
 
 
-__all__ = ["PARAMS", "MODELS", "MODEL_NAMES", "BUDGETS", "SlipperyWorld", "CountingModel", "PlanningBudget",
-           "transition_model", "optimal_q", "policy_value", "learn_slippery", "check_slip", "slip_mix"]
+__all__ = [
+    "PARAMS",
+    "MODELS",
+    "MODEL_NAMES",
+    "BUDGETS",
+    "SlipperyWorld",
+    "CountingModel",
+    "PlanningBudget",
+    "transition_model",
+    "optimal_q",
+    "policy_value",
+    "learn_slippery",
+    "check_slip",
+    "slip_mix",
+]

@@ -8,6 +8,7 @@
 * ``OfflineFeedbackExporter``: nbgrader's feedback HTML without the MathJax
   ``<script>`` it would load from a CDN.
 """
+
 from __future__ import annotations
 
 import html
@@ -41,8 +42,11 @@ class ReadableCheckFailures(Preprocessor):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error" and output.get("ename") in LEARNER_FACING:
                 old = output.get("traceback", [])
-                notes = [line for line in old[-1:] if line.startswith("(") and line.endswith(")")
-                         and line not in output.get("evalue", "")]
+                notes = [
+                    line
+                    for line in old[-1:]
+                    if line.startswith("(") and line.endswith(")") and line not in output.get("evalue", "")
+                ]
                 output["traceback"] = wrap(output.get("evalue", "")) + notes
         return cell, resources
 
@@ -78,16 +82,17 @@ class HideHiddenTestTracebacks(Preprocessor):
 _CODE = re.compile(r"(^|\n)(```|~~~).*?(\n\2[^\n]*(?=\n|$)|$)|(`+)(?:.|\n)*?(?<!`)\4(?!`)", re.DOTALL)
 # $$display$$ (may span lines), then $inline$: no space just inside the dollars, no digit right after
 # the closing one (so "costs $5 and $6" stays text), \$ is a literal dollar.
-_MATH = re.compile(r"(?<![\\$])\$\$(.+?)\$\$|(?<![\\$])\$(?![\s$])((?:\\.|[^$\\])+?)(?<!\s)\$(?!\d)",
-                   re.DOTALL)
+_MATH = re.compile(r"(?<![\\$])\$\$(.+?)\$\$|(?<![\\$])\$(?![\s$])((?:\\.|[^$\\])+?)(?<!\s)\$(?!\d)", re.DOTALL)
 # Characters markdown would act on inside the MathML text; written as entities they stay characters.
 _MARKDOWN_SPECIALS = {c: f"&#{ord(c)};" for c in "\\`*_[]$~|{}"}
 
 
 def _protect(mathml: str) -> str:
     """MathML that markdown leaves alone: its text's markdown characters as entities, on one line."""
+
     def text(match):
         return "".join(_MARKDOWN_SPECIALS.get(c, c) for c in match.group(0))
+
     return re.sub(r">[^<]+<", text, mathml.replace("\n", ""))
 
 
@@ -95,6 +100,7 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
     """``tex`` as a MathML element (latex2mathml); the TeX itself, in a <code> span, if it cannot convert."""
     try:
         from latex2mathml.converter import convert
+
         return _protect(convert(tex, display="block" if display else "inline"))
     except Exception:  # noqa: BLE001 - ImportError or TeX latex2mathml does not know: show the source
         return "<code>" + "".join(_MARKDOWN_SPECIALS.get(c, c) for c in html.escape(tex)) + "</code>"
@@ -102,13 +108,16 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
 
 def markdown_math_to_mathml(source: str) -> str:
     """Every ``$...$`` / ``$$...$$`` of a markdown text turned into MathML; code spans and fences untouched."""
+
     def convert(text: str) -> str:
-        return _MATH.sub(lambda m: tex_to_mathml(m.group(1).strip(), True) if m.group(1) is not None
-                         else tex_to_mathml(m.group(2)), text)
+        return _MATH.sub(
+            lambda m: tex_to_mathml(m.group(1).strip(), True) if m.group(1) is not None else tex_to_mathml(m.group(2)),
+            text,
+        )
 
     out, last = [], 0
     for code in _CODE.finditer(source):
-        out += [convert(source[last:code.start()]), code.group(0)]
+        out += [convert(source[last : code.start()]), code.group(0)]
         last = code.end()
     out.append(convert(source[last:]))
     return "".join(out)

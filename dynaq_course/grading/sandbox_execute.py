@@ -21,6 +21,7 @@ is a student's submission, so malformed markers must not stop grading, and the
 tolerant reading never finds less than nbgrader hides (every line nbgrader would
 take for a marker counts as one; a region left open runs to the end of the cell).
 """
+
 from __future__ import annotations
 
 import json
@@ -53,9 +54,13 @@ def hidden_test_cells(nb) -> set:
     A student's own cell is not one even if it carries the markers' text (its
     errors stay redacted).
     """
-    return {i for i, cell in enumerate(nb.cells)
-            if cell.cell_type == "code" and is_grade_cell(cell)
-            and regions(cell.source, BEGIN_HIDDEN, END_HIDDEN, strict=False)}
+    return {
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        and is_grade_cell(cell)
+        and regions(cell.source, BEGIN_HIDDEN, END_HIDDEN, strict=False)
+    }
 
 
 def redact(text: str, secrets: set) -> str:
@@ -94,11 +99,11 @@ def _shorten(text: str, limit: int = ERROR_TEXT_BYTES) -> str:
 
 class CappedExecute(Execute):
     max_output_bytes_per_cell = Integer(
-        2 * 1024 * 1024, help="Outputs kept per cell (bytes of JSON); later ones are dropped with a note.",
+        2 * 1024 * 1024, help="Outputs kept per cell (bytes of JSON); later ones are dropped with a note."
     ).tag(config=True)
-    max_output_bytes_per_notebook = Integer(
-        16 * 1024 * 1024, help="Outputs kept per notebook (bytes of JSON).",
-    ).tag(config=True)
+    max_output_bytes_per_notebook = Integer(16 * 1024 * 1024, help="Outputs kept per notebook (bytes of JSON).").tag(
+        config=True
+    )
 
     def preprocess(self, nb, resources=None, km=None):
         self._cell_bytes: dict = {}
@@ -125,8 +130,10 @@ class CappedExecute(Execute):
             return out
         size = _size(out)
         used = self._cell_bytes.get(cell_index, 0)
-        if (used + size > self.max_output_bytes_per_cell
-                or self._notebook_bytes + size > self.max_output_bytes_per_notebook):
+        if (
+            used + size > self.max_output_bytes_per_cell
+            or self._notebook_bytes + size > self.max_output_bytes_per_notebook
+        ):
             outs.pop()
             if display_id:  # nbclient noted where this output went; it is gone
                 indices = self._display_id_map.get(display_id, {}).get(cell_index, [])
@@ -134,9 +141,16 @@ class CappedExecute(Execute):
                     indices.pop()
             if cell_index not in self._capped_cells:
                 self._capped_cells.add(cell_index)
-                outs.append(new_output("stream", name="stderr", text=(
-                    f"[grader: output of this cell over {self.max_output_bytes_per_cell} bytes "
-                    f"(or the notebook over {self.max_output_bytes_per_notebook}) was dropped]\n")))
+                outs.append(
+                    new_output(
+                        "stream",
+                        name="stderr",
+                        text=(
+                            f"[grader: output of this cell over {self.max_output_bytes_per_cell} bytes "
+                            f"(or the notebook over {self.max_output_bytes_per_notebook}) was dropped]\n"
+                        ),
+                    )
+                )
             return None
         self._cell_bytes[cell_index] = used + size
         self._notebook_bytes += size

@@ -20,6 +20,7 @@ the end of its cell (never less than nbgrader's ClearHiddenTests hides).
 
     python -m dynaq_course.grading.sandbox_launch outer CONFIG.json CONNECTION_FILE
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -33,17 +34,30 @@ from pathlib import Path
 
 from dynaq_course.notebook_cells import BEGIN_HIDDEN, END_HIDDEN, cell_source, has_markers, outside
 
-SCRATCH_SOURCE = "/run/dynaq-scratch-source"   # the real notebook folder, read-only, inside the sandbox
+SCRATCH_SOURCE = "/run/dynaq-scratch-source"  # the real notebook folder, read-only, inside the sandbox
 KERNEL_CONNECTION = "/tmp/.kernel-connection.json"
 PR_SET_NO_NEW_PRIVS = 38
 MNT_DETACH = 2
 
 # Environment the kernel gets from the grader's (everything else is dropped:
 # tokens or paths of the instructor's shell stay out of the sandbox).
-ENV_KEEP = ("PATH", "LANG", "LANGUAGE", "TZ", "MPLBACKEND", "NBGRADER_EXECUTION", "PYTHONHASHSEED",
-            "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS",
-            "NUMBA_DISABLE_JIT", "DYNAQ_ENGINE")
+ENV_KEEP = (
+    "PATH",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "MPLBACKEND",
+    "NBGRADER_EXECUTION",
+    "PYTHONHASHSEED",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+    "NUMBA_DISABLE_JIT",
+    "DYNAQ_ENGINE",
+)
 ENV_KEEP_PREFIXES = ("LC_",)
+
 
 def _fail(message: str) -> "NoReturn":  # noqa: F821
     print(f"dynaq sandbox: {message}", file=sys.stderr, flush=True)
@@ -52,20 +66,39 @@ def _fail(message: str) -> "NoReturn":  # noqa: F821
 
 # ------------------------------------------------------------------ outer stage
 
+
 def _inside(path: Path, roots: list) -> bool:
     return any(path == Path(r) or Path(r) in path.parents for r in roots)
 
 
 def bwrap_argv(config: dict, scratch: Path | None, runtime_dir: Path | None, workdir: Path | None = None) -> list:
     """The bwrap command line (without the command): filesystem view, namespaces, environment."""
-    argv = [config["bwrap"], "--die-with-parent", "--new-session",
-            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--hostname", "sandbox"]
+    argv = [
+        config["bwrap"],
+        "--die-with-parent",
+        "--new-session",
+        "--unshare-net",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--hostname",
+        "sandbox",
+    ]
     if not config["as_root"]:
         argv += ["--unshare-user"]
-    argv += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(config["limits"]["tmp_bytes"]), "--tmpfs", "/tmp",
-             "--dir", "/run"]
+    argv += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(config["limits"]["tmp_bytes"]),
+        "--tmpfs",
+        "/tmp",
+        "--dir",
+        "/run",
+    ]
     # The system: /usr and the usual top-level links or folders, a few files of /etc.
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -81,9 +114,17 @@ def bwrap_argv(config: dict, scratch: Path | None, runtime_dir: Path | None, wor
     if runtime_dir is not None:  # connection file and the kernel's IPC sockets
         argv += ["--bind", str(runtime_dir), str(runtime_dir)]
     if scratch is not None:
-        argv += ["--ro-bind", str(scratch), SCRATCH_SOURCE,
-                 "--size", str(config["limits"]["scratch_bytes"]), "--tmpfs", str(scratch),
-                 "--chdir", str(scratch)]
+        argv += [
+            "--ro-bind",
+            str(scratch),
+            SCRATCH_SOURCE,
+            "--size",
+            str(config["limits"]["scratch_bytes"]),
+            "--tmpfs",
+            str(scratch),
+            "--chdir",
+            str(scratch),
+        ]
     elif workdir is not None:  # a plain command: its working folder is the one place it may write
         argv += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
     else:
@@ -101,10 +142,17 @@ def bwrap_argv(config: dict, scratch: Path | None, runtime_dir: Path | None, wor
     for key, value in os.environ.items():
         if key in ENV_KEEP or key.startswith(ENV_KEEP_PREFIXES):
             argv += ["--setenv", key, value]
-    for key, value in {"HOME": "/tmp", "USER": "student", "LOGNAME": "student",
-                       "IPYTHONDIR": "/tmp/.ipython", "MPLCONFIGDIR": "/tmp/.matplotlib",
-                       "NUMBA_CACHE_DIR": "/tmp/.numba", "XDG_CACHE_HOME": "/tmp/.cache",
-                       "PYTHONDONTWRITEBYTECODE": "1", "DYNAQ_SANDBOX": "1"}.items():
+    for key, value in {
+        "HOME": "/tmp",
+        "USER": "student",
+        "LOGNAME": "student",
+        "IPYTHONDIR": "/tmp/.ipython",
+        "MPLCONFIGDIR": "/tmp/.matplotlib",
+        "NUMBA_CACHE_DIR": "/tmp/.numba",
+        "XDG_CACHE_HOME": "/tmp/.cache",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "DYNAQ_SANDBOX": "1",
+    }.items():
         argv += ["--setenv", key, value]
     return argv
 
@@ -137,14 +185,18 @@ def outer(config_path: str, mode: str, args: list) -> None:
         connection_file = Path(args[0]).resolve()
         scratch = Path(os.getcwd()).resolve()
         if not _inside(scratch, config["scratch_roots"]):
-            _fail(f"refusing to start a kernel in {scratch}: not inside the grading workspace's scratch folders "
-                  f"{config['scratch_roots']}")
+            _fail(
+                f"refusing to start a kernel in {scratch}: not inside the grading workspace's scratch folders "
+                f"{config['scratch_roots']}"
+            )
         runtime = Path(config["runtime_dir"])
         info = json.loads(connection_file.read_text())
         if info.get("transport") != "ipc" or not _inside(Path(info.get("ip", "")).parent, [runtime]):
-            _fail("the kernel must use IPC sockets in the sandbox runtime dir (it has no network): run nbgrader "
-                  "with the nbgrader_args of dynaq_course.grading.sandbox.prepare_kernel "
-                  f"(got transport {info.get('transport')!r}, ip {info.get('ip')!r})")
+            _fail(
+                "the kernel must use IPC sockets in the sandbox runtime dir (it has no network): run nbgrader "
+                "with the nbgrader_args of dynaq_course.grading.sandbox.prepare_kernel "
+                f"(got transport {info.get('transport')!r}, ip {info.get('ip')!r})"
+            )
         if not _inside(connection_file, [runtime]):  # nbclient wrote it elsewhere (tempfile): copy it in
             copy = runtime / f"connection-{os.getpid()}.json"
             fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -157,8 +209,10 @@ def outer(config_path: str, mode: str, args: list) -> None:
         workdir = Path(os.getcwd()).resolve()
         refusal = _run_dir_refusal(workdir, config)
         if refusal:
-            _fail(f"refusing to run {args[:1]} in {workdir}: {refusal}. Run it from a fresh temporary folder "
-                  "that holds its inputs and receives its outputs.")
+            _fail(
+                f"refusing to run {args[:1]} in {workdir}: {refusal}. Run it from a fresh temporary folder "
+                "that holds its inputs and receives its outputs."
+            )
         command = inner_command(config_path, "run", *args)
     else:  # "probe": the self-test of sandbox_status()
         scratch, runtime = None, None
@@ -170,6 +224,7 @@ def outer(config_path: str, mode: str, args: list) -> None:
 
 
 # ------------------------------------------------------------------ inner stage
+
 
 def _scrub_notebook(text: str) -> str:
     """A notebook without the hidden-test regions of its cells (the rest unchanged; see the module doc)."""
@@ -211,9 +266,14 @@ def _unmount(path: str) -> None:
 
 
 def _set_limits(limits: dict) -> None:
-    for name, value in (("RLIMIT_AS", limits["memory_bytes"]), ("RLIMIT_CPU", limits["cpu_seconds"]),
-                        ("RLIMIT_NPROC", limits["processes"]), ("RLIMIT_FSIZE", limits["file_bytes"]),
-                        ("RLIMIT_NOFILE", limits["open_files"]), ("RLIMIT_CORE", 0)):
+    for name, value in (
+        ("RLIMIT_AS", limits["memory_bytes"]),
+        ("RLIMIT_CPU", limits["cpu_seconds"]),
+        ("RLIMIT_NPROC", limits["processes"]),
+        ("RLIMIT_FSIZE", limits["file_bytes"]),
+        ("RLIMIT_NOFILE", limits["open_files"]),
+        ("RLIMIT_CORE", 0),
+    ):
         resource.setrlimit(getattr(resource, name), (value, value))
 
 
@@ -268,13 +328,18 @@ def inner(config_path: str, mode: str, args: list) -> None:
 def _probe() -> None:
     """What sandbox_status() checks: who we are, and that no network is reachable."""
     import socket
+
     try:
         socket.create_connection(("1.1.1.1", 53), timeout=2).close()
         network = True
     except OSError:
         network = False
-    print(json.dumps({"uid": os.getuid(), "network": network,
-                      "interfaces": sorted(name for _, name in socket.if_nameindex())}), flush=True)
+    print(
+        json.dumps(
+            {"uid": os.getuid(), "network": network, "interfaces": sorted(name for _, name in socket.if_nameindex())}
+        ),
+        flush=True,
+    )
 
 
 def main(argv: list) -> None:

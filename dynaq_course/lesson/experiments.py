@@ -111,11 +111,7 @@ def run_shortcut_experiment(
     n_experiments, n_episodes).
     """
     ks = _validated(planning_steps, n_experiments, n_episodes)
-    if grading_now():
-        n_experiments, n_episodes = _shorten_for_grading(n_experiments, n_episodes)
-        shortcut_episode = GRADING_SIZE["shortcut_episode"]
-    if not 0 <= shortcut_episode < n_episodes:
-        raise ValueError(f"shortcut_episode must lie in 0..{n_episodes - 1}, got {shortcut_episode}.")
+    n_experiments, n_episodes, shortcut_episode = _shortcut_settings(n_experiments, n_episodes, shortcut_episode)
     return _learner_runs(
         model_updater,
         planner,
@@ -128,6 +124,16 @@ def run_shortcut_experiment(
         "shortcut experiment",
         shortcut_episode=shortcut_episode,
     )
+
+
+def _shortcut_settings(n_experiments, n_episodes, shortcut_episode):
+    """The shortcut experiment's size (shortened under nbgrader), with ``shortcut_episode`` checked."""
+    if grading_now():
+        n_experiments, n_episodes = _shorten_for_grading(n_experiments, n_episodes)
+        shortcut_episode = GRADING_SIZE["shortcut_episode"]
+    if not 0 <= shortcut_episode < n_episodes:
+        raise ValueError(f"shortcut_episode must lie in 0..{n_episodes - 1}, got {shortcut_episode}.")
+    return n_experiments, n_episodes, shortcut_episode
 
 
 def _learner_runs(
@@ -157,9 +163,23 @@ def _learner_runs(
 # ---------------------------------------------------------------- the fast engine
 
 
-def _engine_params(params) -> dict:
+def _on_engine(
+    planning_steps, n_experiments, n_episodes, params, max_steps, seed, progress, backend, desc, shortcut_episode=None
+):
+    """The fast engine's runs (``engine.EngineResult``) with the tutorial's (or ``params``') epsilon, alpha, gamma."""
     params = dict(TUTORIAL_PARAMS if params is None else params)
-    return {name: params[name] for name in ("epsilon", "alpha", "gamma")}
+    return engine.simulate(
+        planning_steps,
+        n_experiments,
+        n_episodes,
+        shortcut_episode=shortcut_episode,
+        max_steps=max_steps,
+        seed=seed,
+        backend=backend,
+        progress=show_progress(progress),
+        desc=desc,
+        **{name: params[name] for name in ("epsilon", "alpha", "gamma")},
+    )
 
 
 def fast_k_sweep(
@@ -175,16 +195,8 @@ def fast_k_sweep(
     """``run_k_sweep`` on the fast engine: same shape, (len(planning_steps), n_experiments, n_episodes)."""
     _validated(planning_steps, n_experiments, n_episodes)
     n_experiments, n_episodes = _shorten_for_grading(n_experiments, n_episodes)
-    return engine.simulate(
-        planning_steps,
-        n_experiments,
-        n_episodes,
-        max_steps=max_steps,
-        seed=seed,
-        backend=backend,
-        progress=show_progress(progress),
-        desc="k sweep (fast engine)",
-        **_engine_params(params),
+    return _on_engine(
+        planning_steps, n_experiments, n_episodes, params, max_steps, seed, progress, backend, "k sweep (fast engine)"
     ).steps
 
 
@@ -201,22 +213,18 @@ def fast_shortcut_experiment(
 ):
     """``run_shortcut_experiment`` on the fast engine: same shape and rules."""
     _validated(planning_steps, n_experiments, n_episodes)
-    if grading_now():
-        n_experiments, n_episodes = _shorten_for_grading(n_experiments, n_episodes)
-        shortcut_episode = GRADING_SIZE["shortcut_episode"]
-    if not 0 <= shortcut_episode < n_episodes:
-        raise ValueError(f"shortcut_episode must lie in 0..{n_episodes - 1}, got {shortcut_episode}.")
-    return engine.simulate(
+    n_experiments, n_episodes, shortcut_episode = _shortcut_settings(n_experiments, n_episodes, shortcut_episode)
+    return _on_engine(
         planning_steps,
         n_experiments,
         n_episodes,
+        params,
+        max_steps,
+        seed,
+        progress,
+        backend,
+        "shortcut experiment (fast engine)",
         shortcut_episode=shortcut_episode,
-        max_steps=max_steps,
-        seed=seed,
-        backend=backend,
-        progress=show_progress(progress),
-        desc="shortcut experiment (fast engine)",
-        **_engine_params(params),
     ).steps
 
 
@@ -296,17 +304,17 @@ def compare_with_engine(
     backend = engine.choose_backend(backend)
     if backend == "python":
         n_engine = min(n_engine, 200)  # the plain-Python engine is slower: fewer runs, same check
-    result = engine.simulate(
+    result = _on_engine(
         ks,
         n_engine,
         n_episodes,
+        params,
+        max_steps,
+        seed,
+        True,
+        backend,
+        "fast engine (for the comparison)",
         shortcut_episode=shortcut_episode,
-        max_steps=max_steps,
-        seed=seed,
-        backend=backend,
-        progress=show_progress(True),
-        desc="fast engine (for the comparison)",
-        **_engine_params(params),
     )
     rng = np.random.default_rng(seed)
     tail = (1 - level) / 2
