@@ -22,6 +22,8 @@ MOVED = {
     "dynaq_course._further_numba": "dynaq_course.engine._further_numba",
     "dynaq_course.dyna_plus": "dynaq_course.going_further.dyna_plus",
     "dynaq_course.exercises": "dynaq_course.checks.loader",
+    "dynaq_course.checks.further_diagnose": "dynaq_course.checks.diagnose",  # split per exercise (registry)
+    "dynaq_course.checks.further_probes": "dynaq_course.checks.probes",  # split per exercise (registry)
     "dynaq_course.experiments": "dynaq_course.lesson.experiments",
     "dynaq_course.further_engine": "dynaq_course.going_further.engine",
     "dynaq_course.further_experiments": "dynaq_course.going_further.experiments",
@@ -29,8 +31,8 @@ MOVED = {
     "dynaq_course.further_widgets": "dynaq_course.going_further.widgets",
     "dynaq_course.grading.child": "dynaq_course.checks.child",
     "dynaq_course.grading.diagnose": "dynaq_course.checks.diagnose",
-    "dynaq_course.grading.further_diagnose": "dynaq_course.checks.further_diagnose",
-    "dynaq_course.grading.further_probes": "dynaq_course.checks.further_probes",
+    "dynaq_course.grading.further_diagnose": "dynaq_course.checks.diagnose",  # split per exercise (registry)
+    "dynaq_course.grading.further_probes": "dynaq_course.checks.probes",  # split per exercise (registry)
     "dynaq_course.grading.messages": "dynaq_course.checks.messages",
     "dynaq_course.grading.probes": "dynaq_course.checks.probes",
     "dynaq_course.grading.verify": "dynaq_course.checks.verify",

@@ -15,16 +15,18 @@ import nbformat
 
 import grading_corpus
 from course_copy import ASSIGNMENT, keep_graded_cells_only, make_course_copy, nbgrader, nbgrader_env
+from dynaq_course.checks import registry
 from dynaq_course.checks.messages import mistake_code
 
 
-KEEP = ["02_model_update.ipynb", "03_planning.ipynb"]
-CELLS = {  # grade_id -> (notebook, exercise, points)
-    "test_model_update_visible": ("02_model_update", "dyna_q_model_update", 1),
-    "test_model_update_hidden": ("02_model_update", "dyna_q_model_update", 2),
-    "test_planning_visible": ("03_planning", "dyna_q_planning", 1),
-    "test_planning_hidden": ("03_planning", "dyna_q_planning", 3),
-}
+def cells_of(assignment: str) -> dict:
+    """{grade_id: (notebook stem, exercise, points)} of the assignment's test cells (from the registry)."""
+    return {grade_id: (Path(ex.notebook).stem, ex.name, ex.points(level))
+            for grade_id, (ex, level) in registry.graded_cells(registry.in_assignment(assignment)).items()}
+
+
+KEEP = sorted({ex.notebook for ex in registry.in_assignment(ASSIGNMENT)})
+CELLS = cells_of(ASSIGNMENT)
 EDITED = "edited_tests"
 KERNEL_BREAKERS = {"planning/tamper_builtins"}
 KERNEL_BREAKER_COST = 9  # ordinary submissions' time (measured: 75 s against 8.4 s)
@@ -59,15 +61,8 @@ def _course(base: Path) -> Path:
 
 FURTHER = "going_further"
 FURTHER_RERUN = 2  # submissions autograded twice
-FURTHER_NB = "06_going_further.ipynb"
-FURTHER_CELLS = {  # grade_id -> (notebook, exercise, points)
-    "test_dyna_q_plus_reward_visible": ("06_going_further", "dyna_q_plus_reward", 1),
-    "test_dyna_q_plus_reward_hidden": ("06_going_further", "dyna_q_plus_reward", 2),
-    "test_bonus_greedy_action_visible": ("06_going_further", "bonus_greedy_action", 1),
-    "test_bonus_greedy_action_hidden": ("06_going_further", "bonus_greedy_action", 2),
-    "test_push_predecessors_visible": ("06_going_further", "push_predecessors", 1),
-    "test_push_predecessors_hidden": ("06_going_further", "push_predecessors", 3),
-}
+(FURTHER_NB,) = {ex.notebook for ex in registry.in_assignment(FURTHER)}
+FURTHER_CELLS = cells_of(FURTHER)
 
 
 def _further_course(base: Path) -> Path:
@@ -101,7 +96,7 @@ def _write(release: Path, folder: Path, cells: dict, edit_tests: bool = False, k
     for name in keep:
         nb = nbformat.read(release / name, as_version=4)
         for exercise, source in cells.items():
-            if grading_corpus.NOTEBOOKS[exercise] == name:
+            if registry.exercise(exercise).notebook == name:
                 grading_corpus.set_exercise_cell(nb, exercise, source)
         if edit_tests:  # 02 (and 06's visible cells): test cells say `pass`; 03 (and 06's hidden cells): deleted
             tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") in test_cells]

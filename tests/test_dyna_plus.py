@@ -6,7 +6,8 @@ import pytest
 from dynaq_course import QuentinsWorld
 from dynaq_course.going_further.dyna_plus import PARAMS, learn_dyna_q_action_bonus, learn_dyna_q_plus
 from dynaq_course.going_further.greedy_paths import greedy_path, is_near_optimal, optimal_path_length, optimal_values
-from further_reference import bonus_reward
+from references import bonus_greedy_action as reference_bonus_greedy_action
+from references import dyna_q_plus_reward as bonus_reward
 
 
 def test_tau_counts_real_steps_since_the_pair_was_last_tried():
@@ -62,11 +63,6 @@ def test_params_and_function_are_checked():
                           bonus_reward)
     with pytest.raises(TypeError, match="function"):
         learn_dyna_q_plus(QuentinsWorld(), PARAMS, 1, 10, 3.0)
-
-
-def reference_bonus_greedy_action(value_row, tau_row, kappa):
-    """Exercise 8.4's greedy choice, written for the tests (the package ships no answer)."""
-    return int(np.argmax(value_row + kappa * np.sqrt(tau_row)))
 
 
 @pytest.mark.parametrize("shortcut_open", [False, True])

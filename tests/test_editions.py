@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from dynaq_course import notebook_cells
 from dynaq_course.grading import editions
 
 ROOT = editions.course_root()
@@ -118,16 +119,11 @@ def _region_lines(begin: str, end: str) -> set[str]:
     lines = set()
     for path in SOURCE_NOTEBOOKS:
         for cell in nbformat.read(path, as_version=4).cells:
-            inside = False
-            for line in cell.source.split("\n"):
-                if begin in line:
-                    inside = True
-                elif end in line:
-                    inside = False
-                elif inside:
-                    text = line.strip()
-                    if len(text) > 8 and not text.startswith("#"):
-                        lines.add(text)
+            where = notebook_cells.describe(cell, path.name)
+            for line in notebook_cells.inside(cell.source, begin, end, where).split("\n"):
+                text = line.strip()
+                if len(text) > 8 and not text.startswith("#"):
+                    lines.add(text)
     return lines
 
 
@@ -148,14 +144,10 @@ def _lesson_lines() -> set[str]:
         for cell in nbformat.read(path, as_version=4).cells:
             if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "markdown":
                 continue
-            inside = False
-            for line in cell.source.split("\n"):
-                if editions.BEGIN_SOLUTION in line or editions.BEGIN_HIDDEN in line:
-                    inside = True
-                elif editions.END_SOLUTION in line or editions.END_HIDDEN in line:
-                    inside = False
-                elif not inside:
-                    lines.add(line.strip().strip("`"))
+            where = notebook_cells.describe(cell, path.name)
+            outside = notebook_cells.outside(cell.source, editions.BEGIN_SOLUTION, editions.END_SOLUTION, where)
+            outside = notebook_cells.outside(outside, editions.BEGIN_HIDDEN, editions.END_HIDDEN, where)
+            lines |= {line.strip().strip("`") for line in outside.split("\n")}
     return lines
 
 
@@ -210,3 +202,49 @@ def test_self_learner_edition_reveals_every_solution():
     text = "\n".join(_notebook_text(editions.edition_folder(ROOT, "notebooks", a) / n) for a, n in ALL)
     assert all(line in text for line in SOLUTION_LINES)
     assert all(line in text for line in MODEL_ANSWERS)
+
+
+# ------------------------------------------------------------------ markers are read strictly
+
+def _notebook_with(exercise: str, tests: str):
+    cells = [nbformat.v4.new_markdown_cell("# Title\n\n## Exercise 1"),
+             nbformat.v4.new_code_cell(exercise, metadata={"nbgrader": {"grade_id": "f", "solution": True}}),
+             nbformat.v4.new_code_cell(tests, metadata={"nbgrader": {"grade_id": "f-tests", "grade": True,
+                                                                     "points": 1}})]
+    return nbformat.v4.new_notebook(cells=cells)
+
+
+GOOD_EXERCISE = "def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION"
+GOOD_TESTS = "assert f(1) == 2\n### BEGIN HIDDEN TESTS\nassert f(2) == 3\n### END HIDDEN TESTS"
+
+
+def test_well_formed_markers_give_stub_reveal_and_no_hidden_tests():
+    learner = editions.make_self_learner_notebook(_notebook_with(GOOD_EXERCISE, GOOD_TESTS), where="x.ipynb")
+    sources = [c.source for c in learner.cells]
+    assert "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError(\"Student exercise: write this function\")" \
+        in sources
+    assert any("```python\ndef f(x):\n    return x + 1\n```" in s for s in sources)
+    assert "assert f(1) == 2" in sources and not any("f(2) == 3" in s for s in sources)
+    solved = editions.make_solution_notebook(_notebook_with(GOOD_EXERCISE, GOOD_TESTS), where="x.ipynb")
+    assert [c.source for c in solved.cells][-2:] == ["def f(x):\n    return x + 1", "assert f(1) == 2"]
+
+
+@pytest.mark.parametrize("exercise, tests, cell, line", [
+    ("def f(x):\n    ### BEGIN SOLUTION\n    return x + 1", GOOD_TESTS, "f", 2),
+    ("def f(x):\n    return x + 1\n    ### END SOLUTION", GOOD_TESTS, "f", 3),
+    (GOOD_EXERCISE, "assert f(1) == 2\nassert f(2) == 3\n### END HIDDEN TESTS", "f-tests", 3),
+    (GOOD_EXERCISE, "### BEGIN HIDDEN TESTS\n### BEGIN HIDDEN TESTS\nx\n### END HIDDEN TESTS", "f-tests", 2),
+    (GOOD_EXERCISE, "assert f(1) == 2  # END HIDDEN TESTS", "f-tests", 1),
+])
+def test_malformed_markers_stop_the_build_naming_cell_and_line(exercise, tests, cell, line):
+    """Before notebook_cells, these were read silently (a stray END HIDDEN TESTS stayed in solutions/)."""
+    for make in (editions.make_solution_notebook, editions.make_self_learner_notebook):
+        with pytest.raises(notebook_cells.MarkerError, match=rf"^x\.ipynb cell '{cell}', line {line}: "):
+            make(_notebook_with(exercise, tests), where="x.ipynb")
+
+
+def test_a_hint_before_an_exercise_with_malformed_markers_stops_the_release():
+    nb = _notebook_with("def f(x):\n    ### BEGIN SOLUTION\n    return x + 1", GOOD_TESTS)
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell("Add one.", metadata={"tags": [editions.HINT]}))
+    with pytest.raises(notebook_cells.MarkerError, match=r"^x\.ipynb cell 'f', line 2: .*never closed"):
+        editions.release_cells(nb, where="x.ipynb")

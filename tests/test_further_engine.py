@@ -2,7 +2,7 @@
 
 * Exactly, where no random number is involved: with epsilon = 0 prioritized
   sweeping is deterministic, and so is Dyna-Q(+) with k = 0: engine (both
-  backends) and plain loop (with tests/further_reference.py's functions) must
+  backends) and plain loop (with the reference answers of source/, read by tests/references.py) must
   agree step for step and value for value.
 * In distribution otherwise (Dyna-Q+ planning with the bonus, the slippery
   world): per-run statistics compared with a two-sample z test, |z| <= 4
@@ -31,7 +31,9 @@ from dynaq_course.going_further import engine as fe
 from dynaq_course.going_further.dyna_plus import learn_dyna_q_action_bonus, learn_dyna_q_plus
 from dynaq_course.going_further.prioritized import PARAMS, prioritized_sweeping
 from dynaq_course.going_further.slippery import SlipperyWorld, learn_slippery, optimal_q
-from further_reference import bonus_reward, push_predecessors
+import references
+from references import dyna_q_plus_reward as bonus_reward
+from references import push_predecessors
 
 Z_MAX = 4.0
 BACKENDS = ["numba", "python"]
@@ -118,10 +120,9 @@ def test_dyna_plus_negative_control_wrong_kappa_is_rejected(plain_dyna_plus):
 
 # ------------------------------------------------------------------ blocking world, bonus in action selection
 
-def reference_bonus_greedy_action(value_row, tau_row, kappa):
-    """Exercise 8.4's greedy choice, written for the tests: the first action with the largest
-    Q + kappa * sqrt(tau) (the engine's tie rule)."""
-    return int(np.argmax(value_row + kappa * np.sqrt(tau_row)))
+# Exercise 8.4's greedy choice from source/: the first action with the largest Q + kappa * sqrt(tau),
+# which is the engine's tie rule (the exact-match tests below rely on it).
+reference_bonus_greedy_action = references.bonus_greedy_action
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -242,7 +242,7 @@ def test_6_5_1_with_a_smaller_step_size():
 # ------------------------------------------------------------------ 6.4 the long episode
 
 def test_6_4_the_long_episode_of_the_notebooks_run():
-    from further_reference import push_predecessors as reference_push_predecessors
+    from references import push_predecessors as reference_push_predecessors
     from dynaq_course.going_further.prioritized import prioritized_sweeping
     from dynaq_course.world import QuentinsWorld
     says("episode 6 of this run (counting from 0: the seventh printed) takes hundreds of steps (640 with the "

@@ -28,6 +28,7 @@ from accuracy_support import (ASSIGNMENT, CELLS, EDITED, KERNEL_BREAKER_COST, KE
                               _autograde, _check, _course, _generated_courses, _hidden_error, _paired, _scores,
                               _timed, _write)
 from course_copy import nbgrader, seconds_per_student
+from dynaq_course.checks import registry
 from dynaq_course.checks.messages import mistake_code
 
 pytestmark = pytest.mark.accuracy
@@ -106,7 +107,7 @@ def test_every_submission_is_graded_as_the_corpus_says(graded):
     wrong = [(s, e) for s, e in exercises if not e.correct]
 
     def hidden(e):
-        return "test_model_update_hidden" if e.exercise == "dyna_q_model_update" else "test_planning_hidden"
+        return registry.exercise(e.exercise).test_cell("hidden")
 
     caught = [(s, e) for s, e in wrong if graded["scores"][s.student][hidden(e)] == 0]
     named = [(s, e) for s, e in wrong if not e.tamper

@@ -23,6 +23,7 @@ from accuracy_support import (EDITED, FURTHER, FURTHER_CELLS, FURTHER_NB, FURTHE
                               _further_course, _generated_courses, _hidden_error, _paired, _scores, _timed,
                               _write)
 from course_copy import nbgrader, seconds_per_student
+from dynaq_course.checks import registry
 from dynaq_course.checks.messages import mistake_code
 
 pytestmark = pytest.mark.accuracy
@@ -79,9 +80,7 @@ def further(tmp_path_factory):
 def test_every_going_further_submission_is_graded_as_the_corpus_says(further):
     subs = [s for s in further["submissions"] if s.entries]
     problems = [p for s in subs for p in _check(further, s, FURTHER_CELLS, FURTHER)]
-    hidden = {"dyna_q_plus_reward": "test_dyna_q_plus_reward_hidden",
-              "bonus_greedy_action": "test_bonus_greedy_action_hidden",
-              "push_predecessors": "test_push_predecessors_hidden"}
+    hidden = {ex.name: ex.test_cell("hidden") for ex in registry.in_assignment(FURTHER)}
     exercises = [(s, e) for s in subs for e in s.entries.values()]
     right = [(s, e) for s, e in exercises if e.correct]
     wrong = [(s, e) for s, e in exercises if not e.correct]

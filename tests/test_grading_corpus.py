@@ -26,7 +26,8 @@ import pytest
 import grading_corpus
 from dynaq_course.grading import editions
 from dynaq_course.checks.self_check import ExerciseCheckFailed, check_in_kernel
-from dynaq_course.checks import further_diagnose, further_probes, verify
+from dynaq_course.checks import bonus_greedy_action as greedy
+from dynaq_course.checks import registry, verify
 from dynaq_course.checks.diagnose import diagnose
 from dynaq_course.checks.messages import CATALOGUE, mistake_code
 from dynaq_course.checks.probes import call_all, probes_for
@@ -40,11 +41,11 @@ SETUP_06 = "import numpy as np\nfrom dynaq_course.going_further.prioritized impo
 
 
 def _release(entry) -> Path:
-    return editions.edition_folder(ROOT, "release", grading_corpus.ASSIGNMENTS[entry.exercise])
+    return editions.edition_folder(ROOT, "release", registry.exercise(entry.exercise).assignment)
 
 
 def _source(entry) -> Path:
-    return ROOT / "source" / grading_corpus.ASSIGNMENTS[entry.exercise]
+    return ROOT / "source" / registry.exercise(entry.exercise).assignment
 
 
 def test_corpus_is_big_enough_and_its_codes_exist():
@@ -88,9 +89,9 @@ def fresh_process(tmp_path_factory):
     right = [e for e in ENTRIES if e.correct]
     print(f"\ncorpus through the fresh-process verifier: {len(ENTRIES)} cells, "
           f"child mean {sum(r['seconds'] for r in results.values()) / len(results):.2f} s")
-    for label, exercises in [("dyna_q", ("dyna_q_model_update", "dyna_q_planning")),
-                             ("going_further", ("dyna_q_plus_reward", "bonus_greedy_action", "push_predecessors")),
-                             ("  of which bonus_greedy_action", ("bonus_greedy_action",))]:
+    names = {assignment: tuple(ex.name for ex in registry.in_assignment(assignment))
+             for assignment in ("dyna_q", "going_further")}
+    for label, exercises in [*names.items(), ("  of which bonus_greedy_action", ("bonus_greedy_action",))]:
         r = [e for e in right if e.exercise in exercises]
         w = [e for e in wrong if e.exercise in exercises]
         print(f"  {label}: correct accepted {sum(results[e.name]['hidden'].passed for e in r)}/{len(r)}, "
@@ -119,7 +120,7 @@ def test_visible_verdict_passes_correct_cells(fresh_process, entry):
 
 def _in_kernel(entry) -> str | None:
     namespace = {}
-    setup = SETUP_06 if grading_corpus.ASSIGNMENTS[entry.exercise] == "going_further" else SETUP
+    setup = SETUP_06 if registry.exercise(entry.exercise).assignment == "going_further" else SETUP
     exec(setup + entry.source, namespace)
     try:
         check_in_kernel(entry.exercise, namespace[entry.exercise])
@@ -180,7 +181,7 @@ def _indistinct(probes) -> list:
     Two ways are told apart by a case when no action is right for both (their sets of tied best actions
     do not meet), so a function doing one of them always fails the other somewhere.
     """
-    variants = [further_diagnose._greedy_variants(p) for p in probes]
+    variants = [greedy._greedy_variants(p) for p in probes]
     keys = [(code, key) for code, key, _ in variants[0]]
     return [(keys[a][1], keys[b][1]) for a in range(len(keys)) for b in range(a + 1, len(keys))
             if keys[a][0] != keys[b][0] and all(v[a][2] & v[b][2] for v in variants)]
@@ -197,18 +198,17 @@ def test_the_greedy_cases_tell_every_named_mistake_apart(level):
 
 def test_no_greedy_case_has_a_near_tie_and_one_is_refused():
     for probe in probes_for("bonus_greedy_action", "hidden"):
-        for rule in further_probes.GREEDY_RULES:
-            assert not further_probes.greedy_near_tie(further_probes.greedy_scores(probe.value, probe.tau,
-                                                                                   probe.kappa, rule))
+        for rule in greedy.GREEDY_RULES:
+            assert not greedy.greedy_near_tie(greedy.greedy_scores(probe.value, probe.tau, probe.kappa, rule))
     with pytest.raises(ValueError, match="near tie"):   # negative control: 1e-7 apart is refused
-        further_probes._greedy_probes("hidden", [([0.5, 0.5 + 1e-7, 0.0, 0.1], [0.0, 0.0, 0.0, 0.0], 0.1)], 0)
+        greedy._greedy_probes("hidden", [([0.5, 0.5 + 1e-7, 0.0, 0.1], [0.0, 0.0, 0.0, 0.0], 0.1)], 0)
 
 
 def test_actions_tied_up_to_rounding_are_all_right_and_a_second_best_is_not():
     """Some cases tie only up to the last bit (0.3 + 0.5 against 0.8): the lowest of the tied is accepted."""
     probes = probes_for("bonus_greedy_action", "hidden")
-    scores = [further_probes.greedy_scores(p.value, p.tau, p.kappa) for p in probes]
-    rounded = [s for s in scores if len({s[a] for a in further_diagnose._ties(s)}) > 1]
+    scores = [greedy.greedy_scores(p.value, p.tau, p.kappa) for p in probes]
+    rounded = [s for s in scores if len({s[a] for a in greedy._ties(s)}) > 1]
     assert rounded, "no case whose tied scores differ in the last bit"
 
     def lowest_of_the_tied(value_row, tau_row, kappa):

@@ -104,7 +104,8 @@ def test_trusted_verdicts_of_a_submission_folder(tmp_path):
     for name in ("02_model_update.ipynb", "03_planning.ipynb"):
         shutil.copy(SOURCE / name, tmp_path / name)
     right = verify.trusted_verdicts(tmp_path, SOURCE)
-    assert sorted(right) == sorted(verify.TEST_CELLS) and all(v.passed for v in right.values()), right
+    assert sorted(right) == ["test_model_update_hidden", "test_model_update_visible", "test_planning_hidden",
+                             "test_planning_visible"] and all(v.passed for v in right.values()), right
     _notebook(tmp_path, PLANNING, "def dyna_q_planning(model, value, params):\n    return value\n")
     (tmp_path / "02_model_update.ipynb").unlink()
     verdicts = verify.trusted_verdicts(tmp_path, SOURCE)
@@ -115,6 +116,8 @@ def test_trusted_verdicts_of_a_submission_folder(tmp_path):
 
 FURTHER_SOURCE = ROOT / "source" / "going_further"
 FURTHER_NB = "06_going_further.ipynb"
+FURTHER_CELLS = [f"test_{name}_{level}" for name in ("dyna_q_plus_reward", "bonus_greedy_action", "push_predecessors")
+                 for level in ("visible", "hidden")]
 
 
 def test_trusted_verdicts_of_a_going_further_submission(tmp_path):
@@ -123,7 +126,7 @@ def test_trusted_verdicts_of_a_going_further_submission(tmp_path):
     assert sorted(verify.reference_sources(FURTHER_SOURCE)) == ["bonus_greedy_action", "dyna_q_plus_reward",
                                                                  "push_predecessors"]
     right = verify.trusted_verdicts(tmp_path, FURTHER_SOURCE)
-    assert sorted(right) == sorted(verify.FURTHER_TEST_CELLS) and all(v.passed for v in right.values()), right
+    assert sorted(right) == sorted(FURTHER_CELLS) and all(v.passed for v in right.values()), right
     nb = nbformat.read(tmp_path / FURTHER_NB, as_version=4)
     grading_corpus.set_exercise_cell(nb, "bonus_greedy_action", "def bonus_greedy_action(value_row, tau_row, kappa):"
                                                                 "\n    return int(np.argmin(value_row))\n")
@@ -131,6 +134,16 @@ def test_trusted_verdicts_of_a_going_further_submission(tmp_path):
     verdicts = verify.trusted_verdicts(tmp_path, FURTHER_SOURCE)
     assert {g: v.code for g, v in verdicts.items() if not v.passed} == {
         "test_bonus_greedy_action_visible": "greedy-wrong", "test_bonus_greedy_action_hidden": "greedy-wrong"}
+
+
+def test_without_readable_references_every_cell_of_the_assignment_is_a_grader_error(tmp_path):
+    """The assignment is the source folder's name: going_further's six cells, not dyna_q's four."""
+    source = tmp_path / "source" / "going_further"
+    source.mkdir(parents=True)
+    verdicts = verify.trusted_verdicts(tmp_path, source)
+    assert sorted(verdicts) == sorted(FURTHER_CELLS)
+    assert {v.code for v in verdicts.values()} == {"grader-error"}
+    assert "no reference solutions" in verdicts["test_push_predecessors_hidden"].message
 
 
 def test_the_reference_comes_from_the_hidden_tests_and_passes():

@@ -135,13 +135,7 @@ def test_plot_world_draws_on_a_given_axes(env):
 
 
 @pytest.mark.parametrize(
-    "state, action, next_state, reward",
-    [
-        (54, 3, 44, "0"),
-        (14, 0, 15, "-1"),
-        (98, 0, 99, "+1"),
-        (64, 1, 74, "-1"),
-    ],
+    "state, action, next_state, reward", [(54, 3, 44, "0"), (14, 0, 15, "-1"), (98, 0, 99, "+1"), (64, 1, 74, "-1")]
 )
 def test_transition_arrow_goes_from_state_to_next_state(env, state, action, next_state, reward):
     ax = plots.plot_transition(env, state, action)

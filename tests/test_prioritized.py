@@ -32,7 +32,7 @@ from dynaq_course import QuentinsWorld, engine
 from dynaq_course.going_further.greedy_paths import is_near_optimal, optimal_values
 from dynaq_course.going_further.prioritized import (PARAMS, EpisodeReport, PriorityQueue, _best, episode_report,
                                       prioritized_sweeping)
-from further_reference import push_predecessors
+from references import push_predecessors
 
 
 # ------------------------------------------------------------------ PriorityQueue

@@ -34,21 +34,21 @@ from dynaq_course import agent
 import dynaq_course.checks as checks_package
 from dynaq_course.checks import self_check as checks
 from dynaq_course.checks import loader as exercises
-from dynaq_course import world
+from dynaq_course import notebook_cells, params, world
 from dynaq_course.checks import diagnose
-from dynaq_course.checks import further_diagnose
-from dynaq_course.checks import further_probes
 from dynaq_course.checks import messages
 from dynaq_course.checks import probes
+from dynaq_course.checks import registry
 from dynaq_course.checks import verify
 
 WATCHED = {"builtins": builtins, "numpy": np, "numpy.testing": numpy.testing, "numpy.random": np.random,
-           "dynaq_course.agent": agent, "dynaq_course.checks": checks_package, "dynaq_course.checks.self_check": checks, "dynaq_course.world": world,
-           "dynaq_course.checks.loader": exercises, "dynaq_course.checks.diagnose": diagnose,
-           "dynaq_course.checks.messages": messages, "dynaq_course.checks.probes": probes,
-           "dynaq_course.checks.further_probes": further_probes,
-           "dynaq_course.checks.further_diagnose": further_diagnose,
+           "dynaq_course.agent": agent, "dynaq_course.checks": checks_package, "dynaq_course.checks.self_check": checks,
+           "dynaq_course.params": params, "dynaq_course.world": world, "dynaq_course.checks.loader": exercises,
+           "dynaq_course.checks.diagnose": diagnose, "dynaq_course.checks.messages": messages,
+           "dynaq_course.checks.probes": probes, "dynaq_course.checks.registry": registry,
            "dynaq_course.checks.verify": verify}
+# ... and every exercise's module (its probes and its diagnosis).
+WATCHED |= {ex.module.__name__: ex.module for ex in registry.EXERCISES.values()}
 
 
 def snapshot() -> dict:
@@ -131,7 +131,7 @@ def load_function(notebook_path: Path, exercise: str):
     if cell is None:
         return None, ("function-missing", {"notebook": name})
     namespace = {"__name__": "__exercise__"}
-    cell_code = exercises._source(cell)
+    cell_code = notebook_cells.cell_source(cell)
     for code, label in ((needed_setup(exercises._setup_code(notebook), cell_code), "set-up"), (cell_code, "exercise")):
         filename = f"<{label} cell of {name}>"
         linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)  # a crash can quote its line

@@ -21,77 +21,36 @@ import linecache
 import re
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType
 
 import numpy as np
 
-from dynaq_course.agent import new_model
+from dynaq_course import notebook_cells
+from dynaq_course.checks import registry
 from dynaq_course.checks.messages import LearnerFacingError, wrap
 
 SETUP_TAG = "setup"
 REVEAL_METADATA_KEY = "dynaq_reveals"
 
 
-@dataclass(frozen=True)
-class Exercise:
-    function: str
-    notebook: str
-    label: str
-
-
-EXERCISES = {
-    "dyna_q_model_update": Exercise("dyna_q_model_update", "02_model_update.ipynb", "Exercise 2 (model update)"),
-    "dyna_q_planning": Exercise("dyna_q_planning", "03_planning.ipynb", "Exercise 3 (planning)"),
-}
-
-
 class ExerciseNotReady(LearnerFacingError, RuntimeError):
     """The earlier exercise is missing or not implemented yet (shown as its message alone, see LearnerFacingError)."""
 
 
-def _probe(name: str, function) -> None:
-    """Call the function once on a tiny case; NotImplementedError means 'not done'."""
-    params = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8, "k": 1}
-    model = new_model(100, 4)
-    if name == "dyna_q_model_update":
-        function(model, 54, 1, 0.0, 64)
-    else:
-        model[54, 1] = 0.0, 64
-        state = np.random.get_state()  # probing must not shift the learner's random stream
-        try:
-            function(model, np.ones((100, 4)), params)
-        finally:
-            np.random.set_state(state)
-
-
-def _code_cells(notebook: dict):
-    return [c for c in notebook.get("cells", []) if c.get("cell_type") == "code"]
-
-
-def _source(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
-
-
 def _exercise_cell(notebook: dict, name: str):
     """The code cell that defines ``name``: by nbgrader grade_id, else by its def line."""
-    cells = _code_cells(notebook)
-    for cell in cells:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == name:
-            return cell
+    cell = notebook_cells.find_cell(notebook, name, "code")
+    if cell is not None:
+        return cell
     pattern = re.compile(rf"^def {re.escape(name)}\s*\(", re.MULTILINE)
-    for cell in cells:
-        if pattern.search(_source(cell)):
-            return cell
-    return None
+    return next((c for c in notebook_cells.code_cells(notebook) if pattern.search(notebook_cells.cell_source(c))), None)
 
 
 def _revealed_solution(notebook: dict, name: str):
     for cell in notebook.get("cells", []):
         if cell.get("metadata", {}).get(REVEAL_METADATA_KEY) == name:
-            match = re.search(r"```python\n(.*?)```", _source(cell), re.DOTALL)
+            match = re.search(r"```python\n(.*?)```", notebook_cells.cell_source(cell), re.DOTALL)
             if match:
                 return match.group(1)
     return None
@@ -100,9 +59,10 @@ def _revealed_solution(notebook: dict, name: str):
 def _setup_code(notebook: dict) -> str:
     """The notebook's set-up cells (tag "setup"), without IPython magics."""
     lines = []
-    for cell in _code_cells(notebook):
+    for cell in notebook_cells.code_cells(notebook):
         if SETUP_TAG in cell.get("metadata", {}).get("tags", []):
-            lines += [ln for ln in _source(cell).splitlines() if not ln.lstrip().startswith(("%", "!"))]
+            lines += [ln for ln in notebook_cells.cell_source(cell).splitlines()
+                      if not ln.lstrip().startswith(("%", "!"))]
     return "\n".join(lines)
 
 
@@ -200,10 +160,10 @@ def load_exercise(name: str, folder: str | Path = ".", verbose: bool = True, nam
     """
     if namespace is None:
         namespace = _caller_namespace()
-    try:
-        exercise = EXERCISES[name]
-    except KeyError:
-        raise ValueError(f"Unknown exercise {name!r}; choose one of {sorted(EXERCISES)}.") from None
+    exercise = registry.EXERCISES.get(name) if isinstance(name, str) else None
+    if exercise is None or not exercise.loaded_later:
+        names = ", ".join(ex.name for ex in registry.loaded_later())
+        raise ValueError(f"Unknown exercise {name!r} for load_exercise; choose one of {names}.")
     path = Path(folder) / exercise.notebook
     if not path.exists():
         raise ExerciseNotReady(
@@ -220,13 +180,13 @@ def load_exercise(name: str, folder: str | Path = ".", verbose: bool = True, nam
         raise ExerciseNotReady(f"No cell in {exercise.notebook} ({saved}) defines {name}. "
                                "Did the exercise cell get deleted?")
     setup = _setup_code(notebook)
-    function = _define(name, setup, _source(cell), exercise.notebook)
+    function = _define(name, setup, notebook_cells.cell_source(cell), exercise.notebook)
     if verbose and differs_from_kernel(function, namespace, name):
         _say(f"Warning: the {name} defined in this kernel differs from the one saved in {exercise.notebook} "
               f"({saved}). This cell uses the saved one. If the kernel's version is your latest, save "
               f"{exercise.notebook} (Ctrl+S) and run this cell again.")
     try:
-        _probe(name, function)
+        exercise.module.try_once(function)
     except NotImplementedError:
         solution = _revealed_solution(notebook, name)
         if solution is None:
@@ -263,9 +223,9 @@ def _self_check_problem(name: str, function):
     import contextlib
     import io
 
-    from dynaq_course.checks import self_check as checks
+    from dynaq_course.checks import self_check
 
-    check = checks.self_check_model_update if name == "dyna_q_model_update" else checks.self_check_planning
+    check = getattr(self_check, registry.exercise(name).self_check)
     state = np.random.get_state()
     try:
         with contextlib.redirect_stdout(io.StringIO()):
@@ -299,11 +259,7 @@ def solution_if_skipped(name: str, notebook: str | Path, namespace: dict | None 
     in its "Show a solution" cell is read; ``namespace`` defaults to the
     caller's globals (the kernel's, in a notebook). Prints which one is used.
     """
-    from dynaq_course.checks.messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH
-
-    known = (MODEL, PLANNING, PLUS_REWARD, GREEDY, PUSH)
-    if name not in known:
-        raise ValueError(f"Unknown exercise {name!r}; choose one of {', '.join(known)}.")
+    registry.exercise(name)  # a ValueError naming the exercises if there is none of that name
     if namespace is None:
         import sys
 

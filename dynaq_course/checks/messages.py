@@ -14,12 +14,6 @@ from dataclasses import dataclass
 _TAG = re.compile(r"\[mistake: ([a-z0-9-]+)\]\s*$")
 _TAG_ANYWHERE = re.compile(r"\[mistake: [a-z0-9-]+\]")
 
-MODEL = "dyna_q_model_update"
-PLANNING = "dyna_q_planning"
-PLUS_REWARD = "dyna_q_plus_reward"       # assignment going_further (notebook 06)
-PUSH = "push_predecessors"               # assignment going_further (notebook 06)
-GREEDY = "bonus_greedy_action"            # assignment going_further (notebook 06)
-
 # code -> message. ``{fn}`` is the function name; other fields are filled in by the caller.
 CATALOGUE: dict[str, str] = {
     # ---------------------------------------------------------------- any exercise

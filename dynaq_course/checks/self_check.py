@@ -1,7 +1,7 @@
 """The self-checks students run on the exercises (Sections 2-3, and the bonus exercises of Section 6).
 
 Nothing here is a solution: the checks look at properties every correct answer
-has (see ``grading.diagnose``) on the cases of ``grading.probes``. A failure
+has (see each exercise's module in ``registry``) on the cases of its probes. A failure
 raises ``ExerciseCheckFailed`` (an AssertionError) whose message explains the
 mistake in terms of the lesson, without printing the expected answer, and ends
 with a ``[mistake: code]`` tag.
@@ -9,49 +9,35 @@ with a ``[mistake: code]`` tag.
 In a student's kernel the check runs the function they just defined (saved or
 not), with the comparison helpers and builtins bound when this module was
 imported, so a cell that later patches numpy or builtins does not fool it.
-While nbgrader grades (``NBGRADER_EXECUTION`` set, when this module was imported
-or now), the check instead asks the fresh-process verifier
-(``grading.verify``) about the exercise in the notebook on disk, so a tampered
+While nbgrader grades (``params.grading_now()``, when this module was imported or
+now), the check instead asks the fresh-process verifier
+(``verify``) about the exercise in the notebook on disk, so a tampered
 kernel cannot earn the point either. Functions that ``load_exercise`` brought
 in from another notebook are always checked in place.
 
-The hidden tests call ``grading.verify.assert_exercise_passes`` directly.
+The hidden tests call ``verify.assert_exercise_passes`` directly.
 """
 from __future__ import annotations
 
 from builtins import getattr, print  # noqa: A004 - bound now
 
-import os
-
-import numpy as np
-
 from dynaq_course.checks import diagnose as _diagnose_module
 from dynaq_course.checks import probes as _probes_module
+from dynaq_course.checks import registry
 from dynaq_course.checks import verify as _verify_module
-from dynaq_course.checks.messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH, ExerciseCheckFailed
-
-N_STATES, N_ACTIONS = 100, 4
-TUTORIAL_PARAMS = dict(_probes_module.TUTORIAL)
-LOADED_MODULE = "__exercise__"  # the __module__ of functions made by load_exercise
-
-
-
-def grading_now() -> bool:
-    """True while nbgrader executes the notebook (same test as ``experiments.grading_now``, without its imports)."""
-    return bool(os.environ.get("NBGRADER_EXECUTION"))
-
+from dynaq_course.checks.loader import LOADED_MODULE
+from dynaq_course.checks.messages import ExerciseCheckFailed
+from dynaq_course.params import grading_now
 
 _GRADING_AT_IMPORT = grading_now()
+# Every exercise's probes and diagnosis, imported now: before a student's cell can patch numpy or builtins.
+_EXERCISE_MODULES = [ex.module for ex in registry.EXERCISES.values()]
 _probes_for, _call_all = _probes_module.probes_for, _probes_module.call_all
 _diagnose, _assert_passes = _diagnose_module.diagnose, _verify_module.assert_exercise_passes
 
-__all__ = ["ExerciseCheckFailed", "empty_model", "self_check_model_update", "self_check_planning",
+__all__ = ["ExerciseCheckFailed", "self_check_model_update", "self_check_planning",
            "self_check_dyna_q_plus_reward", "self_check_bonus_greedy_action", "self_check_push_predecessors",
            "check_in_kernel"]
-
-
-def empty_model() -> np.ndarray:
-    return np.full((N_STATES, N_ACTIONS, 2), np.nan)
 
 
 def check_in_kernel(exercise: str, fn) -> None:
@@ -91,25 +77,25 @@ def _self_check(exercise: str, fn, if_not_written: str = "raise") -> None:
 
 def self_check_model_update(fn, if_not_written: str = "raise") -> None:
     """The visible check of Exercise 2: a few steps of Quentin's World."""
-    _self_check(MODEL, fn, if_not_written)
+    _self_check("dyna_q_model_update", fn, if_not_written)
 
 
 def self_check_planning(fn, if_not_written: str = "raise") -> None:
     """The visible check of Exercise 3: one remembered transition (k = 0, 1, 3, ...) and a few pairs."""
-    _self_check(PLANNING, fn, if_not_written)
+    _self_check("dyna_q_planning", fn, if_not_written)
 
 
 def self_check_dyna_q_plus_reward(fn, if_not_written: str = "raise") -> None:
     """The visible check of the Dyna-Q+ bonus reward (Section 6): single numbers and arrays."""
-    _self_check(PLUS_REWARD, fn, if_not_written)
+    _self_check("dyna_q_plus_reward", fn, if_not_written)
 
 
 def self_check_bonus_greedy_action(fn, if_not_written: str = "raise") -> None:
     """The visible check of the greedy action with the bonus (Section 6): ties, a bonus that wins and one that
     does not, every score negative, kappa = 0, integer tau; each case called three times; inputs left unchanged."""
-    _self_check(GREEDY, fn, if_not_written)
+    _self_check("bonus_greedy_action", fn, if_not_written)
 
 
 def self_check_push_predecessors(fn, if_not_written: str = "raise") -> None:
     """The visible check of the predecessor step of prioritized sweeping (Section 6): three small cases."""
-    _self_check(PUSH, fn, if_not_written)
+    _self_check("push_predecessors", fn, if_not_written)

@@ -1,4 +1,4 @@
-"""Verdicts on the two exercises that the student's code cannot reach.
+"""Verdicts on the exercises that the student's code cannot reach.
 
 The student's function runs in a fresh child process (``child``: ``python -I``,
 reads the notebook from disk, runs the set-up cells and the exercise cell, calls
@@ -33,11 +33,9 @@ Three ways in:
 
   maps each test cell grade_id of the exercises whose notebook is in
   ``source_assignment_dir`` (the instructor's source/<assignment>) to
-  ``Verdict(passed, code, message)``: for dyna_q test_model_update_visible,
-  test_model_update_hidden, test_planning_visible, test_planning_hidden; for
-  going_further test_dyna_q_plus_reward_visible/hidden,
-  test_bonus_greedy_action_visible/hidden and
-  test_push_predecessors_visible/hidden. The reference solutions are read from
+  ``Verdict(passed, code, message)`` (the exercises and their test cells are
+  those of ``registry``: for dyna_q test_model_update_visible/hidden and
+  test_planning_visible/hidden). The reference solutions are read from
   the hidden-test regions of those notebooks. One child per exercise runs both
   levels' cases; the children run at the same time. ``run_prefix`` is prepended to
   the child's command (e.g. a bubblewrap/prlimit sandbox); the child must be able
@@ -45,7 +43,9 @@ Three ways in:
   a fresh folder made inside ``scratch`` (default: the system's temp folder).
   A missing notebook, a notebook that is not valid JSON, a cell that is gone or
   raises, a child that times out ("did-not-finish") or dies ("child-died") all
-  give failed verdicts with their own codes (see ``messages.CATALOGUE``).
+  give failed verdicts with their own codes (see ``messages.CATALOGUE``); when
+  the reference solutions cannot be read, every test cell of the assignment
+  (the folder's name) gets a "grader-error" verdict.
 
 The child gets ``timeout`` seconds in all (default 20); its stdout and stderr
 are captured, truncated, and kept apart from the results.
@@ -68,34 +68,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from dynaq_course.checks.messages import GREEDY, MODEL, PLANNING, PLUS_REWARD, PUSH, ExerciseCheckFailed, Verdict, failed
+from dynaq_course import notebook_cells
+from dynaq_course.checks import registry
+from dynaq_course.checks.messages import ExerciseCheckFailed, Verdict, failed
 
 CHILD_TIMEOUT = 20.0
 OUTPUT_LIMIT = 4000
-FURTHER_NOTEBOOK = "06_going_further.ipynb"   # assignment going_further: three exercises in one notebook
-NOTEBOOKS = {MODEL: "02_model_update.ipynb", PLANNING: "03_planning.ipynb",
-             PLUS_REWARD: FURTHER_NOTEBOOK, GREEDY: FURTHER_NOTEBOOK, PUSH: FURTHER_NOTEBOOK}
-HIDDEN_CELLS = {MODEL: "test_model_update_hidden", PLANNING: "test_planning_hidden",
-                PLUS_REWARD: "test_dyna_q_plus_reward_hidden", GREEDY: "test_bonus_greedy_action_hidden",
-                PUSH: "test_push_predecessors_hidden"}
-# The test cells of the main assignment (dyna_q) ...
-TEST_CELLS = {
-    "test_model_update_visible": (MODEL, "visible"),
-    "test_model_update_hidden": (MODEL, "hidden"),
-    "test_planning_visible": (PLANNING, "visible"),
-    "test_planning_hidden": (PLANNING, "hidden"),
-}
-# ... and of the bonus assignment going_further.
-FURTHER_TEST_CELLS = {
-    "test_dyna_q_plus_reward_visible": (PLUS_REWARD, "visible"),
-    "test_dyna_q_plus_reward_hidden": (PLUS_REWARD, "hidden"),
-    "test_bonus_greedy_action_visible": (GREEDY, "visible"),
-    "test_bonus_greedy_action_hidden": (GREEDY, "hidden"),
-    "test_push_predecessors_visible": (PUSH, "visible"),
-    "test_push_predecessors_hidden": (PUSH, "hidden"),
-}
-ALL_TEST_CELLS = {**TEST_CELLS, **FURTHER_TEST_CELLS}
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
 # Bound when the module is imported (before a student's cell runs in the same kernel).
 _Popen, _PIPE, _loads, _dumps, _executable, _environ = subprocess.Popen, subprocess.PIPE, json.loads, json.dumps, \
@@ -209,7 +187,7 @@ def reference_function(source: str):
 
 def exercises_in(source_assignment_dir: Path) -> list[str]:
     """The exercises whose notebook is in ``source_assignment_dir`` (e.g. source/dyna_q: the two of dyna_q)."""
-    return [exercise for exercise, notebook in NOTEBOOKS.items() if (Path(source_assignment_dir) / notebook).exists()]
+    return [name for name, ex in registry.EXERCISES.items() if (Path(source_assignment_dir) / ex.notebook).exists()]
 
 
 def reference_sources(source_assignment_dir: Path) -> dict[str, str]:
@@ -220,18 +198,20 @@ def reference_sources(source_assignment_dir: Path) -> dict[str, str]:
     sources = {}
     present = exercises_in(source_assignment_dir)
     if not present:
-        raise FileNotFoundError(f"no exercise notebook ({', '.join(sorted(set(NOTEBOOKS.values())))}) "
-                                f"in {source_assignment_dir}")
+        notebooks = sorted({ex.notebook for ex in registry.EXERCISES.values()})
+        raise FileNotFoundError(f"no exercise notebook ({', '.join(notebooks)}) in {source_assignment_dir}")
     for exercise in present:
-        notebook = NOTEBOOKS[exercise]
-        nb = json.loads((Path(source_assignment_dir) / notebook).read_text(encoding="utf-8"))
-        cell = next(c for c in nb["cells"]
-                    if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == HIDDEN_CELLS[exercise])
-        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        region = text.split(BEGIN_HIDDEN, 1)[1].split(END_HIDDEN, 1)[0]
-        region = textwrap.dedent(region)
-        node = next(n for n in ast.parse(region).body
-                    if isinstance(n, ast.FunctionDef) and n.name.startswith("_reference"))
+        ex = registry.exercise(exercise)
+        nb = json.loads((Path(source_assignment_dir) / ex.notebook).read_text(encoding="utf-8"))
+        cell = notebook_cells.find_cell(nb, ex.test_cell("hidden"))
+        if cell is None:
+            raise ValueError(f"{ex.notebook} in {source_assignment_dir} has no cell {ex.test_cell('hidden')!r}")
+        where = notebook_cells.describe(cell, ex.notebook)
+        region = textwrap.dedent(notebook_cells.hidden_test_text(notebook_cells.cell_source(cell), where))
+        node = next((n for n in ast.parse(region).body
+                     if isinstance(n, ast.FunctionDef) and n.name.startswith("_reference")), None)
+        if node is None:
+            raise ValueError(f"the hidden tests of {where} define no _reference_... function")
         sources[exercise] = ast.get_source_segment(region, node)
     return sources
 
@@ -247,7 +227,7 @@ def judge(exercise: str, level: str, child: ChildRun, reference_source: str | No
     if child.problem is not None:
         return child.problem
     if child.tampered:
-        return failed("tampering", fn=exercise, notebook=notebook_name or NOTEBOOKS[exercise],
+        return failed("tampering", fn=exercise, notebook=notebook_name or registry.exercise(exercise).notebook,
                       what=child.tampered)
     probes = probes_for(exercise, level)
     outcomes = child.outcomes[: len(probes)]
@@ -280,18 +260,17 @@ def trusted_verdicts(submission_dir: Path, source_assignment_dir: Path, run_pref
     except Exception as exc:  # noqa: BLE001
         bad = failed("grader-error", fn="the exercises", detail=f"no reference solutions in "
                                                                 f"{source_assignment_dir}: {exc}")
-        return {grade_id: bad for grade_id in TEST_CELLS}
+        exercises = registry.in_assignment(Path(source_assignment_dir).name) or None  # unknown folder: every cell
+        return {grade_id: bad for grade_id in registry.graded_cells(exercises)}
     with ThreadPoolExecutor(max_workers=len(references)) as pool:
-        runs = {exercise: pool.submit(run_child, submission_dir / NOTEBOOKS[exercise], exercise, "hidden",
-                                      run_prefix, timeout, scratch)
+        runs = {exercise: pool.submit(run_child, submission_dir / registry.exercise(exercise).notebook, exercise,
+                                      "hidden", run_prefix, timeout, scratch)
                 for exercise in references}
         runs = {exercise: future.result() for exercise, future in runs.items()}
     result = {}
-    for grade_id, (exercise, level) in ALL_TEST_CELLS.items():
-        if exercise not in references:
-            continue
-        reference = references[exercise] if level == "hidden" else None
-        result[grade_id] = judge(exercise, level, runs[exercise], reference, NOTEBOOKS[exercise])
+    for grade_id, (exercise, level) in registry.graded_cells([registry.exercise(name) for name in references]).items():
+        reference = references[exercise.name] if level == "hidden" else None
+        result[grade_id] = judge(exercise.name, level, runs[exercise.name], reference, exercise.notebook)
     return result
 
 
@@ -303,9 +282,7 @@ def assert_exercise_passes(exercise: str, reference=None, level: str = "hidden",
 
     ``reference``: the reference function (its source is sent to the verifier) or its source text.
     """
-    if exercise not in NOTEBOOKS:
-        raise ValueError(f"unknown exercise {exercise!r}; choose one of {sorted(NOTEBOOKS)}")
-    notebook = Path(folder).resolve() / NOTEBOOKS[exercise]
+    notebook = Path(folder).resolve() / registry.exercise(exercise).notebook
     cmd = [_executable, "-I", "-m", "dynaq_course.checks.verify", "--exercise", exercise, "--level", level,
            "--notebook", str(notebook), "--timeout", str(timeout)]
     work = Path(_mkdtemp(prefix="dynaq-reference-"))
@@ -336,7 +313,7 @@ def assert_exercise_passes(exercise: str, reference=None, level: str = "hidden",
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dynaq_course.checks.verify", description=__doc__.split("\n")[0])
-    parser.add_argument("--exercise", required=True, choices=sorted(NOTEBOOKS))
+    parser.add_argument("--exercise", required=True, choices=sorted(registry.EXERCISES))
     parser.add_argument("--level", default="hidden", choices=["visible", "hidden"])
     parser.add_argument("--notebook", required=True, type=Path)
     parser.add_argument("--reference-file", type=Path)

@@ -33,7 +33,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Float, Unicode
 
-from dynaq_course.checks import verify
+from dynaq_course.checks import registry, verify
 
 
 class TrustedVerdicts(Preprocessor):
@@ -44,24 +44,24 @@ class TrustedVerdicts(Preprocessor):
 
     def preprocess(self, nb, resources):
         name = (resources.get("nbgrader", {}) or {}).get("notebook") or resources.get("unique_key", "")
-        exercises = [ex for ex, nb_name in verify.NOTEBOOKS.items() if Path(nb_name).stem == name]
+        exercises = registry.in_notebook(name)
         if not exercises:
             return nb, resources
         assignment = resources.get("nbgrader", {}).get("assignment", "")
         source = Path(self.source_root or Path.cwd()) / "source" / assignment
         with tempfile.TemporaryDirectory(prefix="dynaq-trusted-") as work:
-            path = Path(work) / verify.NOTEBOOKS[exercises[0]]
+            path = Path(work) / exercises[0].notebook
             nbformat.write(nb, path)
-            children = {exercise: verify.run_child(path, exercise, "hidden", timeout=self.timeout)
-                        for exercise in exercises}
+            children = {ex.name: verify.run_child(path, ex.name, "hidden", timeout=self.timeout) for ex in exercises}
         references = verify.reference_sources(source)
+        cells = registry.graded_cells(exercises)
         for cell in nb.cells:
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-            if grade_id not in verify.ALL_TEST_CELLS or verify.ALL_TEST_CELLS[grade_id][0] not in exercises:
+            if grade_id not in cells:
                 continue
-            exercise, level = verify.ALL_TEST_CELLS[grade_id]
-            verdict = verify.judge(exercise, level, children[exercise],
-                                   references[exercise] if level == "hidden" else None)
+            exercise, level = cells[grade_id]
+            verdict = verify.judge(exercise.name, level, children[exercise.name],
+                                   references[exercise.name] if level == "hidden" else None)
             kernel_failed = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
             if not verdict.passed and not kernel_failed:
                 self.log.warning("%s %s: the kernel passed it, the trusted check did not (%s)",

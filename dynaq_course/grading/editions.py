@@ -64,13 +64,15 @@ from pathlib import Path
 
 import nbformat
 
+from dynaq_course.checks import registry
 from dynaq_course.checks.loader import REVEAL_METADATA_KEY
+from dynaq_course.notebook_cells import (BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, describe,
+                                         grade_id, has_markers, is_grade_cell, is_solution_cell, nbgrader_meta,
+                                         outside, replace_regions, solution_text, without_markers)
 
 ASSIGNMENT = "dyna_q"
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # headless, and keeps figures in the notebook
 EDITIONS = ("release", "solutions", "notebooks")
-BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 CODE_STUB = '# YOUR CODE HERE\nraise NotImplementedError("Student exercise: write this function")'
 GRADED_ONLY, SELF_LEARNER_ONLY, HINT = "graded-only", "self-learner-only", "hint"
 EDITION_TAGS = (GRADED_ONLY, SELF_LEARNER_ONLY, HINT)
@@ -138,39 +140,23 @@ def edition_folder(root: Path, edition: str, assignment: str = ASSIGNMENT) -> Pa
     return Path(root) / edition
 
 
-def _nbgrader(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
+def _drop_lines_between(source: str, begin: str, end: str, keep_inside: bool, where: str = "") -> str:
+    """Remove the marker lines; keep (or drop) what lies between them. Raises notebook_cells.MarkerError
+    for unbalanced, nested or ambiguous markers (the markers are read by ``notebook_cells``, strictly)."""
+    if keep_inside:
+        return without_markers(source, begin, end, where)
+    return outside(source, begin, end, where)
 
 
-def _drop_lines_between(source: str, begin: str, end: str, keep_inside: bool) -> str:
-    """Remove the marker lines; keep (or drop) what lies between them."""
-    out, inside = [], False
-    for line in source.split("\n"):
-        if begin in line:
-            inside = True
-        elif end in line:
-            inside = False
-        elif keep_inside or not inside:
-            out.append(line)
-    return "\n".join(out)
+def solution_region(source: str, where: str = "") -> str:
+    """The code between the solution markers, dedented (what a student must write); strict like
+    ``_drop_lines_between``."""
+    return textwrap.dedent(solution_text(source, where)).strip("\n")
 
 
-def solution_region(source: str) -> str:
-    """The code between the solution markers, dedented (what a student must write)."""
-    lines, inside = [], False
-    for line in source.split("\n"):
-        if BEGIN_SOLUTION in line:
-            inside = True
-        elif END_SOLUTION in line:
-            inside = False
-        elif inside:
-            lines.append(line)
-    return textwrap.dedent("\n".join(lines)).strip("\n")
-
-
-def _without_hidden_tests(source: str) -> str | None:
+def _without_hidden_tests(source: str, where: str = "") -> str | None:
     """Source with the hidden-test region removed; None if nothing but comments is left."""
-    kept = _drop_lines_between(source, BEGIN_HIDDEN, END_HIDDEN, keep_inside=False)
+    kept = outside(source, BEGIN_HIDDEN, END_HIDDEN, where)
     if all(not ln.strip() or ln.strip().startswith("#") for ln in kept.split("\n")):
         return None
     return kept.rstrip("\n")
@@ -231,7 +217,7 @@ def _without_edition_tags(cell) -> None:
 
 
 def _is_answer_cell(cell) -> bool:
-    return bool(_nbgrader(cell).get("solution"))
+    return is_solution_cell(cell)
 
 
 def hint_targets(cells, where: str = "") -> dict[int, int]:
@@ -251,7 +237,7 @@ def hint_targets(cells, where: str = "") -> dict[int, int]:
         if target is None or not _is_answer_cell(cells[target]):
             raise ValueError(f"{where} hint cell {cell.get('id')!r} is not directly before an exercise or a "
                              "question's answer cell (only markdown may stand between them)".strip())
-        for line in solution_region(cells[target].source).split("\n"):
+        for line in solution_region(cells[target].source, describe(cells[target], where)).split("\n"):
             line = line.strip()
             if len(line) > 8 and not line.startswith("#") and line in cell.source:
                 raise ValueError(f"{where} hint cell {cell.get('id')!r} gives away the solution line "
@@ -325,12 +311,12 @@ def make_solution_notebook(nb, where: str = ""):
     for i, cell in enumerate(nb.cells):
         if not kept_in(cell, "solutions", where):
             continue
-        if BEGIN_HIDDEN in cell.source:
-            kept = _without_hidden_tests(cell.source)
+        if has_markers(cell.source, BEGIN_HIDDEN, END_HIDDEN):
+            kept = _without_hidden_tests(cell.source, describe(cell, where))
             if kept is None:
                 continue
             cell.source = kept
-        cell.source = _drop_lines_between(cell.source, BEGIN_SOLUTION, END_SOLUTION, keep_inside=True)
+        cell.source = without_markers(cell.source, BEGIN_SOLUTION, END_SOLUTION, describe(cell, where))
         if i in targets:
             cell.source = _folded(_summary(HINT_SUMMARY, answer_label(nb.cells, targets[i])), cell.source)
         _strip_grading_metadata(cell)
@@ -376,13 +362,14 @@ def _fallback_anchors(cells) -> dict[int, int]:
     checks the learner's own function) before the next exercise and before the
     first plain code cell that uses the function. Only exercises whose function
     a later plain code cell of the notebook uses get one: there a learner who
-    skipped the exercise would otherwise be stuck.
+    skipped the exercise would otherwise be stuck. Only exercises of
+    ``checks.registry`` can (``solution_if_skipped`` knows no others).
     """
     anchors = {}
     for i, cell in enumerate(cells):
         if not (_is_answer_cell(cell) and cell.cell_type == "code"):
             continue
-        name = _nbgrader(cell).get("grade_id")
+        name = grade_id(cell)
         uses = re.compile(rf"\b{re.escape(name or '')}\b")
         anchor, used = i, False
         for j in range(i + 1, len(cells)):
@@ -391,13 +378,13 @@ def _fallback_anchors(cells) -> dict[int, int]:
                 continue
             if _is_answer_cell(other):
                 break
-            if _nbgrader(other).get("grade"):
+            if is_grade_cell(other):
                 anchor = j
             elif uses.search(other.source):
                 used = True
                 break
-        if name and (used or any(uses.search(c.source) for c in cells[anchor + 1:]
-                                 if c.cell_type == "code" and not _nbgrader(c))):
+        if name in registry.EXERCISES and (used or any(uses.search(c.source) for c in cells[anchor + 1:]
+                                 if c.cell_type == "code" and not nbgrader_meta(c))):
             anchors[anchor] = i
     return anchors
 
@@ -408,10 +395,11 @@ def _let_self_checks_pass_a_skipped_exercise(cells, exercise: int, anchor: int) 
     In the self-learner edition the cell after them uses the revealed solution,
     as later sections do (``checks.self_check_*(fn, if_not_written="note")``).
     """
-    name = _nbgrader(cells[exercise]).get("grade_id") or ""
-    call = re.compile(rf"(\bself_check_\w+\(\s*{re.escape(name)}\s*)\)")
+    name = grade_id(cells[exercise])
+    check = registry.exercise(name).self_check
+    call = re.compile(rf"(\b{re.escape(check)}\(\s*{re.escape(name)}\s*)\)")
     for cell in cells[exercise + 1:anchor + 1]:
-        if cell.cell_type == "code" and _nbgrader(cell).get("grade"):
+        if cell.cell_type == "code" and is_grade_cell(cell):
             cell.source = call.sub(r'\1, if_not_written="note")', cell.source)
 
 
@@ -432,13 +420,14 @@ def make_self_learner_notebook(nb, notebook_name: str = "", where: str = ""):
     for i, cell in enumerate(source):
         if i in hints or not kept_in(cell, "notebooks", where):
             pass  # a hint is placed after its exercise's stub, below
-        elif BEGIN_HIDDEN in cell.source and _without_hidden_tests(cell.source) is None:
+        elif (has_markers(cell.source, BEGIN_HIDDEN, END_HIDDEN)
+              and _without_hidden_tests(cell.source, describe(cell, where)) is None):
             pass
         else:
-            cells += _self_learner_cells(source, i, hint_of.get(i))
+            cells += _self_learner_cells(source, i, hint_of.get(i), where)
         if i in anchors:
             exercise = anchors[i]
-            cells.append(_fallback_cell(_nbgrader(source[exercise]).get("grade_id"),
+            cells.append(_fallback_cell(grade_id(source[exercise]),
                                         answer_label(source, exercise), notebook_name,
                                         f"{source[exercise].id}-fallback"))
     has = {"exercises": any(_is_answer_cell(c) and c.cell_type == "code" for c in source),
@@ -451,20 +440,21 @@ def make_self_learner_notebook(nb, notebook_name: str = "", where: str = ""):
     return nb
 
 
-def _self_learner_cells(source, index: int, hint_index: int | None) -> list:
+def _self_learner_cells(source, index: int, hint_index: int | None, where: str = "") -> list:
     """The self-learner cells made from source cell ``index`` (its hint, if any, is ``source[hint_index]``)."""
     cell = copy.deepcopy(source[index])
-    meta = _nbgrader(cell)
-    if BEGIN_HIDDEN in cell.source:
-        cell.source = _without_hidden_tests(cell.source)
+    meta = nbgrader_meta(cell)
+    where = describe(cell, where)
+    if has_markers(cell.source, BEGIN_HIDDEN, END_HIDDEN):
+        cell.source = _without_hidden_tests(cell.source, where)
     label = answer_label(source, index)
     hint = []
     if hint_index is not None:
         hint = [_reveal_cell(_summary(HINT_SUMMARY, label), source[hint_index].source,
                              f"{source[hint_index].id}-hint", None)]
     if meta.get("solution") and cell.cell_type == "code":
-        solved = _drop_lines_between(cell.source, BEGIN_SOLUTION, END_SOLUTION, keep_inside=True)
-        cell.source = _replace_solution_region(cell.source)
+        solved = without_markers(cell.source, BEGIN_SOLUTION, END_SOLUTION, where)
+        cell.source = replace_regions(cell.source, BEGIN_SOLUTION, END_SOLUTION, CODE_STUB, where)
         _strip_grading_metadata(cell)
         _without_edition_tags(cell)
         return [cell, *hint, _reveal_cell(_summary(SOLUTION_SUMMARY, label), f"```python\n{solved.strip()}\n```",
@@ -478,20 +468,6 @@ def _self_learner_cells(source, index: int, hint_index: int | None) -> list:
     _strip_grading_metadata(cell)
     _without_edition_tags(cell)
     return [cell]
-
-
-def _replace_solution_region(source: str) -> str:
-    out, inside = [], False
-    for line in source.split("\n"):
-        if BEGIN_SOLUTION in line:
-            inside = True
-            indent = re.match(r"\s*", line).group(0)
-            out += [indent + stub for stub in CODE_STUB.split("\n")]
-        elif END_SOLUTION in line:
-            inside = False
-        elif not inside:
-            out.append(line)
-    return "\n".join(out)
 
 
 @contextlib.contextmanager
@@ -520,7 +496,8 @@ def environment(**values):
 def execute_folder(folder: Path, timeout: int = 600) -> None:
     """Run every notebook of ``folder`` in order, in that folder, saving outputs.
 
-    Raises nbclient's CellExecutionError (naming the notebook) on any error.
+    Raises RuntimeError naming the notebook on any error (nbclient's error, e.g.
+    CellExecutionError, is its ``__cause__``).
     """
     from nbclient import NotebookClient
 

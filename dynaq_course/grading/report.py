@@ -54,7 +54,7 @@ class ClassReport:
 
 
 def _mistake(error) -> str:
-    from dynaq_course.checks.messages import mistake_code  # helper A's catalogue of mistakes
+    from dynaq_course.checks.messages import mistake_code
 
     text = ANSI.sub("", "\n".join([f"{error.get('ename', '')}: {error.get('evalue', '')}",
                                    *error.get("traceback", [])]))
