@@ -108,6 +108,22 @@ def check_action(action) -> int:
     return _as_index(action, N_ACTIONS, "action", "Actions are 0 right, 1 up, 2 left, 3 down.")
 
 
+def returned_action(result):
+    """The action a learner's function returned, as an int, or None when ``result`` is not an action.
+
+    Stricter than ``check_action`` (which also takes 2.0 read back from a float model array):
+    a function that chooses an action must return an integer 0-3, a Python int or a NumPy
+    integer but not a bool, or a NumPy array holding one such integer. A float, a bool or
+    several numbers are not an action. The Dyna-Q loop with the bonus in action selection
+    and the checks of that exercise both ask here.
+    """
+    if isinstance(result, np.ndarray) and result.size == 1:
+        result = result.reshape(())[()]
+    if isinstance(result, (bool, np.bool_)) or not isinstance(result, numbers.Integral):
+        return None
+    return int(result) if 0 <= result < N_ACTIONS else None
+
+
 class QuentinsWorld:
     """Quentin's World with the tutorial's interface.
 

@@ -8,6 +8,7 @@ JupyterLab 4 opens an editor showing the source of a read-only markdown cell on
 a double-click unless ``showEditorForReadOnlyMarkdown`` is false, so a stray
 double-click would show the hidden solution.
 """
+
 import json
 import sys
 from pathlib import Path

@@ -1,6 +1,7 @@
 """Shared by the grader-accuracy suites (tests/test_grading_accuracy*.py): throwaway courses,
 submissions written from corpus cells, nbgrader autograde runs, scores and hidden-test errors
 read back from the gradebook and autograded/."""
+
 from __future__ import annotations
 
 import itertools
@@ -11,18 +12,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 import grading_corpus
+import nbformat
 from course_copy import ASSIGNMENT, keep_graded_cells_only, make_course_copy, nbgrader, nbgrader_env
+
 from dynaq_course.checks import registry
 from dynaq_course.checks.messages import mistake_code
 
 
 def cells_of(assignment: str) -> dict:
     """{grade_id: (notebook stem, exercise, points)} of the assignment's test cells (from the registry)."""
-    return {grade_id: (Path(ex.notebook).stem, ex.name, ex.points(level))
-            for grade_id, (ex, level) in registry.graded_cells(registry.in_assignment(assignment)).items()}
+    return {
+        grade_id: (Path(ex.notebook).stem, ex.name, ex.points(level))
+        for grade_id, (ex, level) in registry.graded_cells(registry.in_assignment(assignment)).items()
+    }
 
 
 KEEP = sorted({ex.notebook for ex in registry.in_assignment(ASSIGNMENT)})
@@ -43,8 +46,9 @@ class Submission:
 def _require_trusted_verdicts(course: Path) -> None:
     """The suite measures grading as the course configures it: with the trusted re-check after the kernel."""
     config = (course / "nbgrader_config.py").read_text()
-    assert "dynaq_course.grading.autograde_check.TrustedVerdicts" in config, \
+    assert "dynaq_course.grading.autograde_check.TrustedVerdicts" in config, (
         "nbgrader_config.py no longer re-checks test cells outside the kernel (TrustedVerdicts)"
+    )
 
 
 def _course(base: Path) -> Path:
@@ -70,8 +74,15 @@ def _further_course(base: Path) -> Path:
     keep_graded_cells_only(course, FURTHER)
     nb = nbformat.read(course / "source" / FURTHER / FURTHER_NB, as_version=4)
     setup = nb.cells[0].source
-    assert all(name in setup for name in ("self_check_dyna_q_plus_reward", "self_check_bonus_greedy_action",
-                                          "self_check_push_predecessors", "PriorityQueue"))
+    assert all(
+        name in setup
+        for name in (
+            "self_check_dyna_q_plus_reward",
+            "self_check_bonus_greedy_action",
+            "self_check_push_predecessors",
+            "PriorityQueue",
+        )
+    )
     _require_trusted_verdicts(course)
     return course
 
@@ -101,8 +112,9 @@ def _write(release: Path, folder: Path, cells: dict, edit_tests: bool = False, k
         if edit_tests:  # 02 (and 06's visible cells): test cells say `pass`; 03 (and 06's hidden cells): deleted
             tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") in test_cells]
             for cell in tests:
-                if name.startswith("02") or (name == FURTHER_NB and
-                                             cell.metadata["nbgrader"]["grade_id"].endswith("visible")):
+                if name.startswith("02") or (
+                    name == FURTHER_NB and cell.metadata["nbgrader"]["grade_id"].endswith("visible")
+                ):
                     cell.source = "pass"
                 else:
                     nb.cells.remove(cell)
@@ -111,9 +123,14 @@ def _write(release: Path, folder: Path, cells: dict, edit_tests: bool = False, k
 
 
 def _autograde(course: Path, env: dict, *args: str, assignment: str = ASSIGNMENT) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", assignment,
-                             *args], cwd=course, env=env, text=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "nbgrader", "autograde", assignment, *args],
+        cwd=course,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _timed(proc: subprocess.Popen, start: float) -> tuple[str, list]:
@@ -128,8 +145,7 @@ def _scores(course: Path, assignment: str = ASSIGNMENT, cells=CELLS) -> dict:
     scores = {}
     with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
         for sub in gb.assignment_submissions(assignment):
-            scores[sub.student.id] = {g.name: g.score for nb in sub.notebooks for g in nb.grades
-                                      if g.name in cells}
+            scores[sub.student.id] = {g.name: g.score for nb in sub.notebooks for g in nb.grades if g.name in cells}
     return scores
 
 
@@ -150,8 +166,10 @@ def _check(graded, sub: Submission, cells=CELLS, assignment=ASSIGNMENT):
         entry = sub.entries[exercise]
         got = scores[grade_id]
         if entry.correct and got != points:
-            problems.append(f"{entry.name} correct but {grade_id} got {got}/{points}: "
-                            f"{_hidden_error(sub.course, sub.student, grade_id, assignment)}")
+            problems.append(
+                f"{entry.name} correct but {grade_id} got {got}/{points}: "
+                f"{_hidden_error(sub.course, sub.student, grade_id, assignment)}"
+            )
         if not entry.correct and grade_id.endswith("hidden"):
             if got != 0:
                 problems.append(f"{entry.name} wrong but {grade_id} got {got}/{points}")

@@ -4,6 +4,7 @@ The package ships no answers (the learner's functions are arguments of its loops
 tests that drive those loops with a right answer take it from here, so there is one
 copy of each answer: the one in the source notebook's hidden-test cell.
 """
+
 from __future__ import annotations
 
 from dynaq_course.checks import registry, verify

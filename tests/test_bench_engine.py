@@ -5,6 +5,7 @@ is the tutorial's loop: same world, and the same work as the course's loop (whic
 ``test_agent.py`` checks against the tutorial's own helpers). With the same seed
 both must give bit-identical steps, so they make the same Q-updates.
 """
+
 import sys
 
 import numpy as np
@@ -16,8 +17,8 @@ from dynaq_course.lesson.experiments import run_k_sweep, run_shortcut_experiment
 
 sys.path.insert(0, str(course_root() / "benchmarks"))
 
-import bench_engine  # noqa: E402
-import tutorial_loop  # noqa: E402
+import bench_engine
+import tutorial_loop
 
 
 @pytest.mark.parametrize("shortcut_open", [False, True])
@@ -48,7 +49,7 @@ def test_tutorial_shortcut_is_the_course_loop_step_for_step(reference_functions)
 
 
 def test_count_updates_counts_real_steps_planning_and_demonstrations():
-    steps = np.array([[[3, 2]], [[4, 1]]])          # k = 0 and k = 10, one run of two episodes
+    steps = np.array([[[3, 2]], [[4, 1]]])  # k = 0 and k = 10, one run of two episodes
     assert bench_engine.count_updates(steps, (0, 10)) == 5 + 5 * 11
     assert bench_engine.count_updates(steps, (0, 10), shortcut=True) == 5 + 5 * 11 + 2
     with pytest.raises(ValueError, match="one per k"):
@@ -77,23 +78,51 @@ def test_a_small_run_reports_every_ratio_with_its_spread(monkeypatch, capsys):
     small = dict(n_experiments=1, n_episodes=3)
     monkeypatch.setattr(bench_engine, "SWEEP", dict(bench_engine.SWEEP, **small))
     monkeypatch.setattr(bench_engine.tutorial_loop, "k_sweep", partial(tutorial_loop.k_sweep, **small))
-    monkeypatch.setattr(bench_engine.tutorial_loop, "shortcut_experiment",
-                        partial(tutorial_loop.shortcut_experiment, n_episodes=4, shortcut_episode=2))
+    monkeypatch.setattr(
+        bench_engine.tutorial_loop,
+        "shortcut_experiment",
+        partial(tutorial_loop.shortcut_experiment, n_episodes=4, shortcut_episode=2),
+    )
     monkeypatch.setattr(bench_engine, "SHORTCUT", dict(bench_engine.SHORTCUT, n_episodes=4, shortcut_episode=2))
-    monkeypatch.setattr(bench_engine, "course_k_sweep",
-                        lambda u, p: run_k_sweep(u, p, progress=False, **small))
-    monkeypatch.setattr(bench_engine, "course_shortcut",
-                        lambda u, p: run_shortcut_experiment(u, p, n_episodes=4, shortcut_episode=2,
-                                                             progress=False))
-    monkeypatch.setenv("DYNAQ_NO_PROGRESS", "1")       # main() sets both: restored after the test
+    monkeypatch.setattr(bench_engine, "course_k_sweep", lambda u, p: run_k_sweep(u, p, progress=False, **small))
+    monkeypatch.setattr(
+        bench_engine,
+        "course_shortcut",
+        lambda u, p: run_shortcut_experiment(u, p, n_episodes=4, shortcut_episode=2, progress=False),
+    )
+    monkeypatch.setenv("DYNAQ_NO_PROGRESS", "1")  # main() sets both: restored after the test
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    assert bench_engine.main(["--repeats", "2", "--engine-runs", "1", "--python-runs", "1",
-                              "--slider-moves", "2", "--notebook-runs", "0"]) == 0
+    assert (
+        bench_engine.main(
+            [
+                "--repeats",
+                "2",
+                "--engine-runs",
+                "1",
+                "--python-runs",
+                "1",
+                "--slider-moves",
+                "2",
+                "--notebook-runs",
+                "0",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
-    for text in ("machine: ", "load average (1, 5, 15 min): ", "repeat 1 (", "repeat 2 (",
-                 "(median of 2 repeats; ", "k sweep, tutorial's loop / numba", "k sweep, course's loop / numba",
-                 "shortcut, tutorial's loop / numba", "CPU time: ", "slider compute + redraw, numba",
-                 "load average at the end"):
+    for text in (
+        "machine: ",
+        "load average (1, 5, 15 min): ",
+        "repeat 1 (",
+        "repeat 2 (",
+        "(median of 2 repeats; ",
+        "k sweep, tutorial's loop / numba",
+        "k sweep, course's loop / numba",
+        "shortcut, tutorial's loop / numba",
+        "CPU time: ",
+        "slider compute + redraw, numba",
+        "load average at the end",
+    ):
         assert text in out, text
-    assert "Section 4" not in out                      # --notebook-runs 0 skips the notebook
-    assert out.count("per repeat: ") == 8              # both repeats' ratios on every ratio line
+    assert "Section 4" not in out  # --notebook-runs 0 skips the notebook
+    assert out.count("per repeat: ") == 8  # both repeats' ratios on every ratio line

@@ -6,6 +6,7 @@ into a temporary folder and compare it cell by cell with what is committed,
 for every assignment of source/ (dyna_q, and the bonus going_further).
 Rebuild with `python -m dynaq_course.grading.editions` when a test here fails.
 """
+
 import shutil
 from pathlib import Path
 
@@ -26,8 +27,10 @@ REBUILD = "Rebuild the editions: python -m dynaq_course.grading.editions"
 
 def _cells(path: Path):
     nb = nbformat.read(path, as_version=4)
-    return [(c.get("id"), c.cell_type, c.source, {k: v for k, v in c.metadata.items() if k != "execution"})
-            for c in nb.cells]
+    return [
+        (c.get("id"), c.cell_type, c.source, {k: v for k, v in c.metadata.items() if k != "execution"})
+        for c in nb.cells
+    ]
 
 
 def _assert_same_cells(generated: Path, committed: Path):
@@ -39,8 +42,13 @@ def _assert_same_cells(generated: Path, committed: Path):
 
 
 def test_five_section_notebooks():
-    assert NAMES == ["01_the_world.ipynb", "02_model_update.ipynb", "03_planning.ipynb",
-                     "04_how_much_to_plan.ipynb", "05_when_the_world_changes.ipynb"]
+    assert NAMES == [
+        "01_the_world.ipynb",
+        "02_model_update.ipynb",
+        "03_planning.ipynb",
+        "04_how_much_to_plan.ipynb",
+        "05_when_the_world_changes.ipynb",
+    ]
 
 
 def test_the_bonus_assignment_is_one_more_notebook():
@@ -63,8 +71,9 @@ def regenerated_release(tmp_path_factory):
 
 @pytest.mark.parametrize("assignment, name", ALL, ids=ALL_IDS)
 def test_release_matches_source(regenerated_release, assignment, name):
-    _assert_same_cells(regenerated_release / assignment / name,
-                       editions.edition_folder(ROOT, "release", assignment) / name)
+    _assert_same_cells(
+        regenerated_release / assignment / name, editions.edition_folder(ROOT, "release", assignment) / name
+    )
 
 
 @pytest.mark.parametrize("assignment, name", ALL, ids=ALL_IDS)
@@ -100,19 +109,24 @@ def test_committed_solutions_were_run_without_error(assignment, name):
 
 
 def test_solutions_show_figures():
-    for path in [ROOT / "solutions" / name for name in ["01_the_world.ipynb", "03_planning.ipynb",
-                                                        "04_how_much_to_plan.ipynb",
-                                                        "05_when_the_world_changes.ipynb"]] + \
-            [editions.edition_folder(ROOT, "solutions", "going_further") / "06_going_further.ipynb"]:
+    for path in [
+        ROOT / "solutions" / name
+        for name in [
+            "01_the_world.ipynb",
+            "03_planning.ipynb",
+            "04_how_much_to_plan.ipynb",
+            "05_when_the_world_changes.ipynb",
+        ]
+    ] + [editions.edition_folder(ROOT, "solutions", "going_further") / "06_going_further.ipynb"]:
         nb = nbformat.read(path, as_version=4)
-        images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-                  if "image/png" in o.get("data", {})]
+        images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
         assert images, f"{path.relative_to(ROOT)} has no figure"
 
 
 # ------------------------------------------------------------------ leaks
 
 SOURCE_NOTEBOOKS = [ROOT / "source" / a / name for a, name in ALL]  # what may leak comes from every assignment
+
 
 def _region_lines(begin: str, end: str) -> set[str]:
     """Every substantive line inside begin/end regions of source/ (comments and short lines skipped)."""
@@ -206,11 +220,13 @@ def test_self_learner_edition_reveals_every_solution():
 
 # ------------------------------------------------------------------ markers are read strictly
 
+
 def _notebook_with(exercise: str, tests: str):
-    cells = [nbformat.v4.new_markdown_cell("# Title\n\n## Exercise 1"),
-             nbformat.v4.new_code_cell(exercise, metadata={"nbgrader": {"grade_id": "f", "solution": True}}),
-             nbformat.v4.new_code_cell(tests, metadata={"nbgrader": {"grade_id": "f-tests", "grade": True,
-                                                                     "points": 1}})]
+    cells = [
+        nbformat.v4.new_markdown_cell("# Title\n\n## Exercise 1"),
+        nbformat.v4.new_code_cell(exercise, metadata={"nbgrader": {"grade_id": "f", "solution": True}}),
+        nbformat.v4.new_code_cell(tests, metadata={"nbgrader": {"grade_id": "f-tests", "grade": True, "points": 1}}),
+    ]
     return nbformat.v4.new_notebook(cells=cells)
 
 
@@ -221,21 +237,26 @@ GOOD_TESTS = "assert f(1) == 2\n### BEGIN HIDDEN TESTS\nassert f(2) == 3\n### EN
 def test_well_formed_markers_give_stub_reveal_and_no_hidden_tests():
     learner = editions.make_self_learner_notebook(_notebook_with(GOOD_EXERCISE, GOOD_TESTS), where="x.ipynb")
     sources = [c.source for c in learner.cells]
-    assert "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError(\"Student exercise: write this function\")" \
+    assert (
+        'def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError("Student exercise: write this function")'
         in sources
+    )
     assert any("```python\ndef f(x):\n    return x + 1\n```" in s for s in sources)
     assert "assert f(1) == 2" in sources and not any("f(2) == 3" in s for s in sources)
     solved = editions.make_solution_notebook(_notebook_with(GOOD_EXERCISE, GOOD_TESTS), where="x.ipynb")
     assert [c.source for c in solved.cells][-2:] == ["def f(x):\n    return x + 1", "assert f(1) == 2"]
 
 
-@pytest.mark.parametrize("exercise, tests, cell, line", [
-    ("def f(x):\n    ### BEGIN SOLUTION\n    return x + 1", GOOD_TESTS, "f", 2),
-    ("def f(x):\n    return x + 1\n    ### END SOLUTION", GOOD_TESTS, "f", 3),
-    (GOOD_EXERCISE, "assert f(1) == 2\nassert f(2) == 3\n### END HIDDEN TESTS", "f-tests", 3),
-    (GOOD_EXERCISE, "### BEGIN HIDDEN TESTS\n### BEGIN HIDDEN TESTS\nx\n### END HIDDEN TESTS", "f-tests", 2),
-    (GOOD_EXERCISE, "assert f(1) == 2  # END HIDDEN TESTS", "f-tests", 1),
-])
+@pytest.mark.parametrize(
+    "exercise, tests, cell, line",
+    [
+        ("def f(x):\n    ### BEGIN SOLUTION\n    return x + 1", GOOD_TESTS, "f", 2),
+        ("def f(x):\n    return x + 1\n    ### END SOLUTION", GOOD_TESTS, "f", 3),
+        (GOOD_EXERCISE, "assert f(1) == 2\nassert f(2) == 3\n### END HIDDEN TESTS", "f-tests", 3),
+        (GOOD_EXERCISE, "### BEGIN HIDDEN TESTS\n### BEGIN HIDDEN TESTS\nx\n### END HIDDEN TESTS", "f-tests", 2),
+        (GOOD_EXERCISE, "assert f(1) == 2  # END HIDDEN TESTS", "f-tests", 1),
+    ],
+)
 def test_malformed_markers_stop_the_build_naming_cell_and_line(exercise, tests, cell, line):
     """Before notebook_cells, these were read silently (a stray END HIDDEN TESTS stayed in solutions/)."""
     for make in (editions.make_solution_notebook, editions.make_self_learner_notebook):

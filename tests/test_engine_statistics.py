@@ -26,6 +26,7 @@ Negative controls show the test can fail: engines that ignore k, explore at
 epsilon 0.1 instead of 0.05, or discount with gamma 0.9 instead of 0.8 must
 each be rejected. Seeds are fixed, so the outcome is the same on every run.
 """
+
 from __future__ import annotations
 
 import math
@@ -47,8 +48,14 @@ SWEEP_WINDOWS = ((0, 1), (1, 5), (5, 10), (10, 20), (20, 40), (40, 100))
 SHORTCUT_WINDOWS = ((0, 20), (20, 100), (100, 200), (200, 210), (210, 250), (250, 400))
 SETTINGS = ("sweep_k0", "sweep_k1", "sweep_k10", "sweep_k100", "shortcut_k0", "shortcut_k10")
 # engine runs per setting: numba, python (the plain-Python engine is ~30x slower)
-RUNS = {"sweep_k0": (1000, 150), "sweep_k1": (1000, 150), "sweep_k10": (1000, 150),
-        "sweep_k100": (400, 40), "shortcut_k0": (1000, 150), "shortcut_k10": (400, 60)}
+RUNS = {
+    "sweep_k0": (1000, 150),
+    "sweep_k1": (1000, 150),
+    "sweep_k10": (1000, 150),
+    "sweep_k100": (400, 40),
+    "shortcut_k0": (1000, 150),
+    "shortcut_k10": (400, 60),
+}
 
 
 @dataclass(frozen=True)
@@ -96,8 +103,16 @@ def z_score(ours: np.ndarray, reference: np.ndarray) -> float:
 def run_engine(setting: Setting, backend: str, n_runs: int, seed: int, **changes) -> dict:
     k = changes.pop("k", setting.k)
     params = dict(engine.TUTORIAL_PARAMS, **changes)
-    result = engine.simulate([k], n_runs, setting.n_episodes, shortcut_episode=setting.shortcut_episode,
-                             seed=seed, backend=backend, progress=False, **params)
+    result = engine.simulate(
+        [k],
+        n_runs,
+        setting.n_episodes,
+        shortcut_episode=setting.shortcut_episode,
+        seed=seed,
+        backend=backend,
+        progress=False,
+        **params,
+    )
     # the reference values are stored as float32: round ours the same way (values near 1,
     # such as Q(98, right) converging to 1 from above, would otherwise differ only by rounding)
     return statistics(setting, result.steps[0], result.values[0].astype(np.float32).astype(float))
@@ -112,16 +127,19 @@ def engine_results(request):
     if backend == "numba" and not engine.numba_available():
         pytest.skip("numba is not installed")
     column = BACKENDS.index(backend)
-    results = {name: run_engine(REFERENCE[name][0], backend, RUNS[name][column], seed=7_000 + i)
-               for i, name in enumerate(SETTINGS)}
+    results = {
+        name: run_engine(REFERENCE[name][0], backend, RUNS[name][column], seed=7_000 + i)
+        for i, name in enumerate(SETTINGS)
+    }
     return backend, results
 
 
 def _comparisons(ours: dict, setting_name: str):
     setting, steps, values = REFERENCE[setting_name]
     reference = statistics(setting, steps, values)
-    return {stat: (z_score(ours[stat], reference[stat]), ours[stat].mean(), reference[stat].mean())
-            for stat in reference}
+    return {
+        stat: (z_score(ours[stat], reference[stat]), ours[stat].mean(), reference[stat].mean()) for stat in reference
+    }
 
 
 def _table(backend, results) -> str:
@@ -175,8 +193,9 @@ CONTROLS = [
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("wrong, run_name, changes, claimed, must_fail", CONTROLS,
-                         ids=[f"{c[0]} ({c[1]})" for c in CONTROLS])
+@pytest.mark.parametrize(
+    "wrong, run_name, changes, claimed, must_fail", CONTROLS, ids=[f"{c[0]} ({c[1]})" for c in CONTROLS]
+)
 def test_negative_control_is_rejected(backend, wrong, run_name, changes, claimed, must_fail):
     if backend == "numba" and not engine.numba_available():
         pytest.skip("numba is not installed")
@@ -190,5 +209,6 @@ def test_negative_control_is_rejected(backend, wrong, run_name, changes, claimed
     # and the distribution test rejects it too
     ref_steps = REFERENCE[claimed][1]
     a, b = setting.windows[-1]
-    assert stats.ks_2samp(ours[f"steps {a}-{b - 1}"], ref_steps[:, a:b].mean(axis=1)).pvalue <= KS_P_MIN \
-        or wrong.startswith("discounts")
+    assert stats.ks_2samp(
+        ours[f"steps {a}-{b - 1}"], ref_steps[:, a:b].mean(axis=1)
+    ).pvalue <= KS_P_MIN or wrong.startswith("discounts")

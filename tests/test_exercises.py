@@ -1,4 +1,5 @@
 """load_exercise brings a student's function into a later section, in every edition."""
+
 import re
 import shutil
 
@@ -6,8 +7,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from dynaq_course.grading import editions
 from dynaq_course.checks.loader import ExerciseNotReady, load_exercise
+from dynaq_course.grading import editions
 
 ROOT = editions.course_root()
 MODEL_NB, PLANNING_NB = "02_model_update.ipynb", "03_planning.ipynb"
@@ -22,8 +23,9 @@ def _copy(folder, tmp_path, names=(MODEL_NB, PLANNING_NB)):
 def _edit_exercise(path, grade_id_or_def, new_source):
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
-        if (cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id_or_def
-                or cell.source.startswith(f"def {grade_id_or_def}(")):
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id_or_def or cell.source.startswith(
+            f"def {grade_id_or_def}("
+        ):
             cell.source = new_source
             break
     else:
@@ -52,11 +54,14 @@ def test_release_edition_unfinished_says_what_to_do(tmp_path):
 
 def test_release_edition_uses_the_students_saved_answer(tmp_path, capsys):
     folder = _copy(ROOT / "release" / editions.ASSIGNMENT, tmp_path)
-    _edit_exercise(folder / MODEL_NB, "dyna_q_model_update",
-                   "def dyna_q_model_update(model, state, action, reward, next_state):\n"
-                   "    model[state, action, 0] = reward\n"
-                   "    model[state, action, 1] = np.nan if next_state is None else next_state\n"
-                   "    return model")
+    _edit_exercise(
+        folder / MODEL_NB,
+        "dyna_q_model_update",
+        "def dyna_q_model_update(model, state, action, reward, next_state):\n"
+        "    model[state, action, 0] = reward\n"
+        "    model[state, action, 1] = np.nan if next_state is None else next_state\n"
+        "    return model",
+    )
     update = load_exercise("dyna_q_model_update", folder)
     assert "Using your dyna_q_model_update" in capsys.readouterr().out
     assert np.isnan(update(np.full((100, 4, 2), np.nan), 99, 0, 0.0, None)[99, 0, 1])
@@ -74,9 +79,11 @@ def test_self_learner_edition_falls_back_to_the_revealed_solution(tmp_path, caps
 
 def test_buggy_function_is_loaded_with_a_warning(tmp_path, capsys):
     folder = _copy(ROOT / "release" / editions.ASSIGNMENT, tmp_path)
-    _edit_exercise(folder / MODEL_NB, "dyna_q_model_update",
-                   "def dyna_q_model_update(model, state, action, reward, next_state):\n"
-                   "    return model[state, action, 7]")
+    _edit_exercise(
+        folder / MODEL_NB,
+        "dyna_q_model_update",
+        "def dyna_q_model_update(model, state, action, reward, next_state):\n    return model[state, action, 7]",
+    )
     load_exercise("dyna_q_model_update", folder)
     assert "Warning" in capsys.readouterr().out
 
@@ -92,8 +99,12 @@ def test_missing_or_broken_notebook_is_reported(tmp_path):
 def test_deleted_exercise_cell_is_reported(tmp_path):
     folder = _copy(ROOT / "release" / editions.ASSIGNMENT, tmp_path)
     nb = nbformat.read(folder / MODEL_NB, as_version=4)
-    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "dyna_q_model_update"
-                and not c.source.startswith("def dyna_q_model_update")]
+    nb.cells = [
+        c
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") != "dyna_q_model_update"
+        and not c.source.startswith("def dyna_q_model_update")
+    ]
     nbformat.write(nb, folder / MODEL_NB)
     with pytest.raises(ExerciseNotReady, match="No cell"):
         load_exercise("dyna_q_model_update", folder)
@@ -115,10 +126,13 @@ def test_loading_does_not_move_the_learners_random_stream(tmp_path):
 
 def test_wrong_function_is_loaded_with_its_self_check_message(tmp_path, capsys):
     folder = _copy(ROOT / "release" / editions.ASSIGNMENT, tmp_path)
-    _edit_exercise(folder / MODEL_NB, "dyna_q_model_update",
-                   "def dyna_q_model_update(model, state, action, reward, next_state):\n"
-                   "    model[state, action] = next_state, reward\n"
-                   "    return model")
+    _edit_exercise(
+        folder / MODEL_NB,
+        "dyna_q_model_update",
+        "def dyna_q_model_update(model, state, action, reward, next_state):\n"
+        "    model[state, action] = next_state, reward\n"
+        "    return model",
+    )
     load_exercise("dyna_q_model_update", folder)
     out = " ".join(capsys.readouterr().out.split())
     assert "does not pass its self-check yet" in out and "reward" in out
@@ -129,5 +143,8 @@ def test_correct_function_loads_without_warning(tmp_path, capsys):
     load_exercise("dyna_q_planning", folder)
     out = capsys.readouterr().out
     assert "Warning" not in out
-    assert re.fullmatch(r"Using your dyna_q_planning, read from 03_planning\.ipynb \(saved (just now|\d+ seconds "
-                        r"ago), at \d\d:\d\d\)\.", " ".join(out.split())), out
+    assert re.fullmatch(
+        r"Using your dyna_q_planning, read from 03_planning\.ipynb \(saved (just now|\d+ seconds "
+        r"ago), at \d\d:\d\d\)\.",
+        " ".join(out.split()),
+    ), out

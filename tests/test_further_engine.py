@@ -21,19 +21,20 @@
   acts), in distribution otherwise; negative controls: the wrong world, the
   bonus in the wrong place, the wrong kappa.
 """
+
 import math
 
 import numpy as np
 import pytest
+import references
+from references import dyna_q_plus_reward as bonus_reward
+from references import push_predecessors
 
 from dynaq_course import QuentinsWorld, engine
 from dynaq_course.going_further import engine as fe
 from dynaq_course.going_further.dyna_plus import learn_dyna_q_action_bonus, learn_dyna_q_plus
 from dynaq_course.going_further.prioritized import PARAMS, prioritized_sweeping
 from dynaq_course.going_further.slippery import SlipperyWorld, learn_slippery, optimal_q
-import references
-from references import dyna_q_plus_reward as bonus_reward
-from references import push_predecessors
 
 Z_MAX = 4.0
 BACKENDS = ["numba", "python"]
@@ -55,6 +56,7 @@ def z_score(a, b) -> float:
 
 # ------------------------------------------------------------------ exact agreement
 
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_prioritized_sweeping_matches_the_plain_loop_exactly_without_exploration(backend):
     backend = _backend(backend)
@@ -71,14 +73,14 @@ def test_prioritized_sweeping_matches_the_plain_loop_exactly_without_exploration
 def test_dyna_without_planning_matches_the_plain_loop_exactly_door_included(backend):
     backend = _backend(backend)
     params = dict(epsilon=0.0, alpha=0.5, gamma=0.8, k=0, kappa=0.0)
-    value, rewards, steps, used = learn_dyna_q_plus(QuentinsWorld(), params, 6, 1000, bonus_reward,
-                                                    shortcut_episode=3)
-    assert used.any()          # the greedy agent walks through the door here: the flag is exercised
-    result = fe.simulate_dyna_plus([0.0], 1, 6, door_episode=3, k=0, epsilon=0.0, seed=0, backend=backend,
-                                   progress=False)
+    value, rewards, steps, used = learn_dyna_q_plus(QuentinsWorld(), params, 6, 1000, bonus_reward, shortcut_episode=3)
+    assert used.any()  # the greedy agent walks through the door here: the flag is exercised
+    result = fe.simulate_dyna_plus(
+        [0.0], 1, 6, door_episode=3, k=0, epsilon=0.0, seed=0, backend=backend, progress=False
+    )
     np.testing.assert_array_equal(result.steps[0, 0], steps)
     np.testing.assert_array_equal(result.reward_sums[0, 0], rewards)
-    np.testing.assert_array_equal(result.door_taken[0, 0], used)      # counts of (64, up) after the change
+    np.testing.assert_array_equal(result.door_taken[0, 0], used)  # counts of (64, up) after the change
     np.testing.assert_array_equal(result.values[0, 0], value)
 
 
@@ -93,15 +95,24 @@ def plain_dyna_plus():
     for i in range(20):
         np.random.seed(100 + i)
         params = dict(epsilon=0.05, alpha=0.5, gamma=0.8, k=DYNA_PLUS["k"], kappa=DYNA_PLUS["kappa"])
-        value, _, steps, _ = learn_dyna_q_plus(QuentinsWorld(), params, DYNA_PLUS["n_episodes"], 1000,
-                                               bonus_reward, shortcut_episode=DYNA_PLUS["door"])
+        value, _, steps, _ = learn_dyna_q_plus(
+            QuentinsWorld(), params, DYNA_PLUS["n_episodes"], 1000, bonus_reward, shortcut_episode=DYNA_PLUS["door"]
+        )
         runs.append((steps.sum(), value.mean(), value[54].max()))
     return np.array(runs)
 
 
 def _dyna_plus_stats(backend, kappa, seed=1):
-    r = fe.simulate_dyna_plus([kappa], ENGINE_RUNS[backend], DYNA_PLUS["n_episodes"], door_episode=DYNA_PLUS["door"],
-                              k=DYNA_PLUS["k"], seed=seed, backend=backend, progress=False)
+    r = fe.simulate_dyna_plus(
+        [kappa],
+        ENGINE_RUNS[backend],
+        DYNA_PLUS["n_episodes"],
+        door_episode=DYNA_PLUS["door"],
+        k=DYNA_PLUS["k"],
+        seed=seed,
+        backend=backend,
+        progress=False,
+    )
     return np.stack([r.steps[0].sum(axis=1), r.values[0].mean(axis=(1, 2)), r.values[0, :, 54].max(axis=1)], 1)
 
 
@@ -131,19 +142,42 @@ def test_action_bonus_matches_the_plain_loop_exactly_without_random_numbers(back
     """epsilon = 0, k = 0: no random number at all, and the bonus alone drives the exploring."""
     backend = _backend(backend)
     params = dict(epsilon=0.0, alpha=0.5, gamma=0.8, k=0, kappa=0.05)
-    value, rewards, steps, taken = learn_dyna_q_action_bonus(QuentinsWorld(world == "blocking"), params, 8, 1000,
-                                                             reference_bonus_greedy_action, shortcut_episode=4)
-    result = fe.simulate_dyna_plus([0.05], 1, 8, door_episode=4, k=0, epsilon=0.0, seed=0, backend=backend,
-                                   progress=False, world=world, bonus="action")
-    assert taken[4:].sum() > 0                      # the door (or the closed door) is taken: counts exercised
+    value, rewards, steps, taken = learn_dyna_q_action_bonus(
+        QuentinsWorld(world == "blocking"), params, 8, 1000, reference_bonus_greedy_action, shortcut_episode=4
+    )
+    result = fe.simulate_dyna_plus(
+        [0.05],
+        1,
+        8,
+        door_episode=4,
+        k=0,
+        epsilon=0.0,
+        seed=0,
+        backend=backend,
+        progress=False,
+        world=world,
+        bonus="action",
+    )
+    assert taken[4:].sum() > 0  # the door (or the closed door) is taken: counts exercised
     np.testing.assert_array_equal(result.steps[0, 0], steps)
     np.testing.assert_array_equal(result.reward_sums[0, 0], rewards)
     np.testing.assert_array_equal(result.door_taken[0, 0], taken)
     np.testing.assert_array_equal(result.door_used[0, 0], taken > 0)
     np.testing.assert_array_equal(result.values[0, 0], value)
-    plain = fe.simulate_dyna_plus([0.0], 1, 8, door_episode=4, k=0, epsilon=0.0, seed=0, backend=backend,
-                                  progress=False, world=world, bonus="action")
-    assert not np.array_equal(plain.steps[0, 0], steps)       # the bonus changed the run
+    plain = fe.simulate_dyna_plus(
+        [0.0],
+        1,
+        8,
+        door_episode=4,
+        k=0,
+        epsilon=0.0,
+        seed=0,
+        backend=backend,
+        progress=False,
+        world=world,
+        bonus="action",
+    )
+    assert not np.array_equal(plain.steps[0, 0], steps)  # the bonus changed the run
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -153,8 +187,9 @@ def test_blocking_without_planning_matches_the_plain_loop_exactly_bumps_included
     env = QuentinsWorld(shortcut_open=True)
     value, rewards, steps, bumps = learn_dyna_q_plus(env, params, 8, 1000, bonus_reward, shortcut_episode=4)
     assert not env.shortcut_open and bumps[4] >= 1 and bumps[:4].sum() == 0
-    result = fe.simulate_dyna_plus([0.0], 1, 8, door_episode=4, k=0, epsilon=0.0, seed=0, backend=backend,
-                                   progress=False, world="blocking")
+    result = fe.simulate_dyna_plus(
+        [0.0], 1, 8, door_episode=4, k=0, epsilon=0.0, seed=0, backend=backend, progress=False, world="blocking"
+    )
     assert result.world == "blocking" and result.bonus == "planning"
     np.testing.assert_array_equal(result.steps[0, 0], steps)
     np.testing.assert_array_equal(result.reward_sums[0, 0], rewards)
@@ -172,8 +207,14 @@ def _plain_change_runs(learn, function, kappa, seed0):
     for i in range(CHANGE["runs"]):
         np.random.seed(seed0 + i)
         params = dict(epsilon=0.05, alpha=0.5, gamma=0.8, k=CHANGE["k"], kappa=kappa)
-        value, rewards, steps, taken = learn(QuentinsWorld(shortcut_open=True), params, CHANGE["n_episodes"], 1000,
-                                             function, shortcut_episode=CHANGE["door"])
+        value, rewards, steps, taken = learn(
+            QuentinsWorld(shortcut_open=True),
+            params,
+            CHANGE["n_episodes"],
+            1000,
+            function,
+            shortcut_episode=CHANGE["door"],
+        )
         runs.append((steps.sum(), rewards.sum(), value.mean(), value[54].max(), value[64, 1], taken.sum()))
     return np.array(runs)
 
@@ -181,16 +222,37 @@ def _plain_change_runs(learn, function, kappa, seed0):
 @pytest.fixture(scope="module")
 def plain_blocking():
     """The plain loops in the blocking world: Dyna-Q+ (kappa 0.01), Dyna-Q (kappa 0), bonus in action (0.05)."""
-    return {"dyna-q-plus": _plain_change_runs(learn_dyna_q_plus, bonus_reward, 0.01, 500),
-            "dyna-q": _plain_change_runs(learn_dyna_q_plus, bonus_reward, 0.0, 600),
-            "action": _plain_change_runs(learn_dyna_q_action_bonus, reference_bonus_greedy_action, 0.05, 700)}
+    return {
+        "dyna-q-plus": _plain_change_runs(learn_dyna_q_plus, bonus_reward, 0.01, 500),
+        "dyna-q": _plain_change_runs(learn_dyna_q_plus, bonus_reward, 0.0, 600),
+        "action": _plain_change_runs(learn_dyna_q_action_bonus, reference_bonus_greedy_action, 0.05, 700),
+    }
 
 
 def _change_stats(backend, kappa, world, bonus, seed=3):
-    r = fe.simulate_dyna_plus([kappa], ENGINE_RUNS[backend], CHANGE["n_episodes"], door_episode=CHANGE["door"],
-                              k=CHANGE["k"], seed=seed, backend=backend, progress=False, world=world, bonus=bonus)
-    return np.stack([r.steps[0].sum(axis=1), r.reward_sums[0].sum(axis=1), r.values[0].mean(axis=(1, 2)),
-                     r.values[0, :, 54].max(axis=1), r.values[0, :, 64, 1], r.door_taken[0].sum(axis=1)], 1)
+    r = fe.simulate_dyna_plus(
+        [kappa],
+        ENGINE_RUNS[backend],
+        CHANGE["n_episodes"],
+        door_episode=CHANGE["door"],
+        k=CHANGE["k"],
+        seed=seed,
+        backend=backend,
+        progress=False,
+        world=world,
+        bonus=bonus,
+    )
+    return np.stack(
+        [
+            r.steps[0].sum(axis=1),
+            r.reward_sums[0].sum(axis=1),
+            r.values[0].mean(axis=(1, 2)),
+            r.values[0, :, 54].max(axis=1),
+            r.values[0, :, 64, 1],
+            r.door_taken[0].sum(axis=1),
+        ],
+        1,
+    )
 
 
 def _z(ours, plain):
@@ -207,37 +269,53 @@ def test_blocking_engine_matches_the_plain_loop_in_distribution(backend, agent, 
     assert max(abs(v) for v in z.values()) <= Z_MAX, z
 
 
-@pytest.mark.parametrize("agent, kappa, world, bonus", [
-    ("dyna-q-plus", 0.01, "shortcut", "planning"),      # the wrong world
-    ("dyna-q-plus", 0.02, "blocking", "planning"),      # the wrong kappa
-    ("dyna-q", 0.0, "shortcut", "planning"),            # the wrong world, no bonus at all
-    ("action", 0.05, "blocking", "planning"),           # the bonus in the wrong place
-    ("action", 0.025, "blocking", "action"),            # the wrong kappa
-    ("action", 0.05, "shortcut", "action"),             # the wrong world
-])
+@pytest.mark.parametrize(
+    "agent, kappa, world, bonus",
+    [
+        ("dyna-q-plus", 0.01, "shortcut", "planning"),  # the wrong world
+        ("dyna-q-plus", 0.02, "blocking", "planning"),  # the wrong kappa
+        ("dyna-q", 0.0, "shortcut", "planning"),  # the wrong world, no bonus at all
+        ("action", 0.05, "blocking", "planning"),  # the bonus in the wrong place
+        ("action", 0.025, "blocking", "action"),  # the wrong kappa
+        ("action", 0.05, "shortcut", "action"),  # the wrong world
+    ],
+)
 def test_blocking_negative_controls_are_rejected(agent, kappa, world, bonus, plain_blocking):
     backend = "numba" if engine.numba_available() else "python"
     z = _z(_change_stats(backend, kappa, world, bonus), plain_blocking[agent])
     assert max(abs(v) for v in z.values()) > Z_MAX, z
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: fe.simulate_dyna_plus([0.1], 1, 5, door_episode=2, world="maze"), "world"),
-    (lambda: fe.simulate_dyna_plus([0.1], 1, 5, door_episode=2, world=None), "world"),
-    (lambda: fe.simulate_dyna_plus([0.1], 1, 5, door_episode=2, bonus="reward"), "bonus"),
-    (lambda: fe.simulate_dyna_plus([0.1], 1, 5, door_episode=2, bonus=True), "bonus"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: fe.simulate_dyna_plus([0.1], 1, 5, door_episode=2, world="maze"), "world"),
+        (lambda: fe.simulate_dyna_plus([0.1], 1, 5, door_episode=2, world=None), "world"),
+        (lambda: fe.simulate_dyna_plus([0.1], 1, 5, door_episode=2, bonus="reward"), "bonus"),
+        (lambda: fe.simulate_dyna_plus([0.1], 1, 5, door_episode=2, bonus=True), "bonus"),
+    ],
+)
 def test_world_and_bonus_placement_are_checked(call, match):
     with pytest.raises(ValueError, match=match):
         call()
 
 
 def test_the_result_records_world_bonus_and_counts():
-    r = fe.simulate_dyna_plus([0.0, 0.01], 3, 6, door_episode=2, k=2, seed=1, backend="python", progress=False,
-                              world="blocking", bonus="action")
+    r = fe.simulate_dyna_plus(
+        [0.0, 0.01],
+        3,
+        6,
+        door_episode=2,
+        k=2,
+        seed=1,
+        backend="python",
+        progress=False,
+        world="blocking",
+        bonus="action",
+    )
     assert (r.world, r.bonus) == ("blocking", "action")
     assert r.door_taken.dtype.kind == "i" and r.door_taken.shape == r.steps.shape
-    assert (r.door_taken[:, :, :2] == 0).all()                   # counted only from the change on
+    assert (r.door_taken[:, :, :2] == 0).all()  # counted only from the change on
     np.testing.assert_array_equal(r.door_used, r.door_taken > 0)
     np.testing.assert_array_equal(r.bumps(), r.door_taken.sum(axis=2))
 
@@ -253,19 +331,37 @@ def plain_slippery():
         for i in range(16):
             np.random.seed(300 + i)
             params = dict(epsilon=0.05, alpha=0.5, gamma=0.8, k=SLIPPERY["k"])
-            value, rewards, steps = learn_slippery(SlipperyWorld(SLIPPERY["slip"]), params, SLIPPERY["n_episodes"],
-                                                   1000, model)
+            value, rewards, steps = learn_slippery(
+                SlipperyWorld(SLIPPERY["slip"]), params, SLIPPERY["n_episodes"], 1000, model
+            )
             runs.append((steps.sum(), rewards.sum(), value.mean(), value[54].max()))
         out[model] = np.array(runs)
     return out
 
 
 def _slippery_stats(backend, slip, seed=1):
-    r = fe.simulate_slippery([slip], fe.MODELS, k=SLIPPERY["k"], n_experiments=ENGINE_RUNS[backend],
-                             n_episodes=SLIPPERY["n_episodes"], seed=seed, backend=backend, progress=False)
-    return {model: np.stack([r.steps[0, m].sum(axis=1), r.reward_sums[0, m].sum(axis=1),
-                             r.values[0, m].mean(axis=(1, 2)), r.values[0, m, :, 54].max(axis=1)], 1)
-            for m, model in enumerate(r.models)}
+    r = fe.simulate_slippery(
+        [slip],
+        fe.MODELS,
+        k=SLIPPERY["k"],
+        n_experiments=ENGINE_RUNS[backend],
+        n_episodes=SLIPPERY["n_episodes"],
+        seed=seed,
+        backend=backend,
+        progress=False,
+    )
+    return {
+        model: np.stack(
+            [
+                r.steps[0, m].sum(axis=1),
+                r.reward_sums[0, m].sum(axis=1),
+                r.values[0, m].mean(axis=(1, 2)),
+                r.values[0, m, :, 54].max(axis=1),
+            ],
+            1,
+        )
+        for m, model in enumerate(r.models)
+    }
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -306,8 +402,9 @@ def plain_sampling():
         for i in range(SAMPLING["runs"]):
             np.random.seed(500 + i)
             params = dict(epsilon=0.05, alpha=0.5, gamma=0.8, k=SAMPLING["k"])
-            value, _, _, work = learn_slippery(SlipperyWorld(SAMPLING["slip"]), params, SAMPLING["n_episodes"], 1000,
-                                               model, budget, return_work=True)
+            value, _, _, work = learn_slippery(
+                SlipperyWorld(SAMPLING["slip"]), params, SAMPLING["n_episodes"], 1000, model, budget, return_work=True
+            )
             values.append(value)
             per_step.append(work["planning_updates"] / work["real_steps"])
         out[model, budget] = _sampling_stats(values, per_step)
@@ -322,9 +419,18 @@ def engine_sampling():
     def get(backend, budget):
         if (backend, budget) not in cache:
             cache[backend, budget] = fe.simulate_slippery(
-                [SAMPLING["slip"]], fe.MODELS, k=SAMPLING["k"], n_experiments=ENGINE_RUNS[backend],
-                n_episodes=SAMPLING["n_episodes"], budget=budget, seed=1, backend=backend, progress=False)
+                [SAMPLING["slip"]],
+                fe.MODELS,
+                k=SAMPLING["k"],
+                n_experiments=ENGINE_RUNS[backend],
+                n_episodes=SAMPLING["n_episodes"],
+                budget=budget,
+                seed=1,
+                backend=backend,
+                progress=False,
+            )
         return cache[backend, budget]
+
     return get
 
 
@@ -338,8 +444,7 @@ def _max_z(a, b):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_counting_sample_engine_matches_the_plain_loop_and_not_its_neighbours(backend, plain_sampling,
-                                                                              engine_sampling):
+def test_counting_sample_engine_matches_the_plain_loop_and_not_its_neighbours(backend, plain_sampling, engine_sampling):
     result = engine_sampling(_backend(backend), "updates")
     plain = plain_sampling["counting-sample", "updates"]
     z = _max_z(_engine_sampling_stats(result, "counting-sample"), plain)
@@ -382,7 +487,7 @@ def test_budget_bookkeeping_is_exact(backend, engine_sampling):
         # k per real step, plus (budget in evaluations) a debt smaller than the costliest update (4 next states)
         assert (spent >= k * real).all() and (spent <= k * real + 3).all(), r.budget
         np.testing.assert_array_equal(r.evaluations[0, :2], r.planning_updates[0, :2])  # sample updates cost 1
-        assert (r.evaluations[0, 2] > r.planning_updates[0, 2]).all()                   # expected ones more
+        assert (r.evaluations[0, 2] > r.planning_updates[0, 2]).all()  # expected ones more
     np.testing.assert_array_equal(by_updates.planning_updates, k * by_updates.real_steps())
     # a sample update costs one evaluation: for the two sample agents the budgets are the same runs
     for field in ("steps", "values", "planning_updates", "evaluations"):
@@ -403,30 +508,36 @@ def test_kappa_zero_is_the_course_engines_dyna_q():
 
 # ------------------------------------------------------------------ repeatability and validation
 
+
 def test_same_seed_same_numbers_and_common_random_numbers_across_settings():
-    a = fe.simulate_slippery([0.1, 0.1], ["cached"], k=3, n_experiments=3, n_episodes=4, seed=9, backend="python",
-                             progress=False)
-    b = fe.simulate_slippery([0.1], ["cached"], k=3, n_experiments=3, n_episodes=4, seed=9, backend="python",
-                             progress=False)
+    a = fe.simulate_slippery(
+        [0.1, 0.1], ["cached"], k=3, n_experiments=3, n_episodes=4, seed=9, backend="python", progress=False
+    )
+    b = fe.simulate_slippery(
+        [0.1], ["cached"], k=3, n_experiments=3, n_episodes=4, seed=9, backend="python", progress=False
+    )
     np.testing.assert_array_equal(a.steps[0], b.steps[0])
-    np.testing.assert_array_equal(a.steps[0], a.steps[1])          # same seed per experiment for each setting
+    np.testing.assert_array_equal(a.steps[0], a.steps[1])  # same seed per experiment for each setting
     assert not np.array_equal(a.steps[0, 0, 0], a.steps[0, 0, 1])  # experiments differ
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: fe.simulate_dyna_plus([-0.1], 1, 5, door_episode=2), "kappa"),
-    (lambda: fe.simulate_dyna_plus([0.1], 1, 5, door_episode=5), "door_episode"),
-    (lambda: fe.simulate_dyna_plus([], 1, 5, door_episode=2), "empty"),
-    (lambda: fe.simulate_uniform([1.5], 1, 5), "whole number"),
-    (lambda: fe.simulate_prioritized([1], 0, 5), "n_experiments"),
-    (lambda: fe.simulate_prioritized([1], 1, 5, theta=-1), "theta"),
-    (lambda: fe.simulate_slippery([1.5]), "slip"),
-    (lambda: fe.simulate_slippery([0.1], ["last"]), "models"),
-    (lambda: fe.simulate_slippery([0.1], ["counting-expected"]), "models"),
-    (lambda: fe.simulate_slippery([0.1], budget="seconds"), "budget"),
-    (lambda: fe.simulate_slippery([0.1], epsilon=2), "epsilon"),
-    (lambda: fe.simulate_slippery([0.1], backend="fortran"), "backend"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: fe.simulate_dyna_plus([-0.1], 1, 5, door_episode=2), "kappa"),
+        (lambda: fe.simulate_dyna_plus([0.1], 1, 5, door_episode=5), "door_episode"),
+        (lambda: fe.simulate_dyna_plus([], 1, 5, door_episode=2), "empty"),
+        (lambda: fe.simulate_uniform([1.5], 1, 5), "whole number"),
+        (lambda: fe.simulate_prioritized([1], 0, 5), "n_experiments"),
+        (lambda: fe.simulate_prioritized([1], 1, 5, theta=-1), "theta"),
+        (lambda: fe.simulate_slippery([1.5]), "slip"),
+        (lambda: fe.simulate_slippery([0.1], ["last"]), "models"),
+        (lambda: fe.simulate_slippery([0.1], ["counting-expected"]), "models"),
+        (lambda: fe.simulate_slippery([0.1], budget="seconds"), "budget"),
+        (lambda: fe.simulate_slippery([0.1], epsilon=2), "epsilon"),
+        (lambda: fe.simulate_slippery([0.1], backend="fortran"), "backend"),
+    ],
+)
 def test_bad_settings_get_clear_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()

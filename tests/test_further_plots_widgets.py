@@ -3,15 +3,15 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
 from dynaq_course.going_further import engine as fe
 from dynaq_course.going_further import experiments as fx
 from dynaq_course.going_further import plots as fp
 from dynaq_course.going_further import widgets as fw
-from dynaq_course.lesson.widgets import GradingNote  # noqa: E402
+from dynaq_course.lesson.widgets import GradingNote
 
 
 @pytest.fixture(scope="module")

@@ -51,6 +51,7 @@ into the queue, and the slippery claims checked on the deterministic (slip 0) ru
 agent's runs relabelled as its neighbour's, the 20-evaluation runs passed as 1-evaluation runs, and
 slip-0 runs (b = 1).
 """
+
 import dataclasses
 
 import numpy as np
@@ -61,8 +62,9 @@ from dynaq_course import engine
 from dynaq_course.going_further import engine as fe
 from dynaq_course.going_further import experiments as fx
 
-pytestmark = pytest.mark.skipif(not engine.numba_available(),
-                                reason="the statistics run on the numba engine (too slow in plain Python)")
+pytestmark = pytest.mark.skipif(
+    not engine.numba_available(), reason="the statistics run on the numba engine (too slow in plain Python)"
+)
 
 
 def _median(x):
@@ -82,25 +84,28 @@ def dyna_plus_claims(result) -> dict:
     found = result.found_fraction()
     first = result.first_use()
     wait = {i: _median(first[i][first[i] >= 0]) for i in (i3, i2)}
-    before = result.steps[:, :, :result.door_episode].mean(axis=(1, 2))
+    before = result.steps[:, :, : result.door_episode].mean(axis=(1, 2))
     return {
         "A1 Dyna-Q rarely finds it": (found[i0] <= 0.15, f"found {found[i0]:.2f}"),
-        "A2 Dyna-Q+ 1e-3 finds it": (found[i3] >= 0.6 and found[i3] - found[i0] >= 0.45,
-                                     f"found {found[i3]:.2f} vs {found[i0]:.2f}"),
-        "A2b Dyna-Q+ 1e-3 adopts it": ((result.adoption()[i3] >= 0).mean() >= 0.6
-                                       and (result.adoption()[i0] >= 0).mean() <= 0.15,
-                                       f"adopted {(result.adoption()[i3] >= 0).mean():.2f} vs "
-                                       f"{(result.adoption()[i0] >= 0).mean():.2f}"),
+        "A2 Dyna-Q+ 1e-3 finds it": (
+            found[i3] >= 0.6 and found[i3] - found[i0] >= 0.45,
+            f"found {found[i3]:.2f} vs {found[i0]:.2f}",
+        ),
+        "A2b Dyna-Q+ 1e-3 adopts it": (
+            (result.adoption()[i3] >= 0).mean() >= 0.6 and (result.adoption()[i0] >= 0).mean() <= 0.15,
+            f"adopted {(result.adoption()[i3] >= 0).mean():.2f} vs {(result.adoption()[i0] >= 0).mean():.2f}",
+        ),
         "A3 larger kappa sooner": (wait[i2] < 0.5 * wait[i3], f"median wait {wait[i2]} vs {wait[i3]}"),
-        "A4 exploration cost": (before[i3] > 1.2 * before[i0] and before[i2] > 1.2 * before[i3],
-                                f"steps/episode before {before[i0]:.1f}, {before[i3]:.1f}, {before[i2]:.1f}"),
+        "A4 exploration cost": (
+            before[i3] > 1.2 * before[i0] and before[i2] > 1.2 * before[i3],
+            f"steps/episode before {before[i0]:.1f}, {before[i3]:.1f}, {before[i2]:.1f}",
+        ),
     }
 
 
 @pytest.fixture(scope="module")
 def dyna_plus():
-    return fe.simulate_dyna_plus(KAPPAS, 80, 400, door_episode=200, k=10, seed=2024, backend="numba",
-                                 progress=False)
+    return fe.simulate_dyna_plus(KAPPAS, 80, 400, door_episode=200, k=10, seed=2024, backend="numba", progress=False)
 
 
 def test_dyna_plus_claims(dyna_plus):
@@ -112,9 +117,11 @@ def test_dyna_plus_claims(dyna_plus):
 
 def test_dyna_plus_negative_control_an_agent_that_ignores_kappa(dyna_plus):
     ignoring = dataclasses.replace(
-        dyna_plus, steps=np.repeat(dyna_plus.steps[:1], 3, axis=0),
+        dyna_plus,
+        steps=np.repeat(dyna_plus.steps[:1], 3, axis=0),
         reward_sums=np.repeat(dyna_plus.reward_sums[:1], 3, axis=0),
-        door_used=np.repeat(dyna_plus.door_used[:1], 3, axis=0))
+        door_used=np.repeat(dyna_plus.door_used[:1], 3, axis=0),
+    )
     claims = dyna_plus_claims(ignoring)
     assert not claims["A2 Dyna-Q+ 1e-3 finds it"][0]
     assert not claims["A2b Dyna-Q+ 1e-3 adopts it"][0]
@@ -169,8 +176,11 @@ def test_sweeping_negative_control_a_queue_that_stays_empty(sweeps):
     uniform, _ = sweeps
     stuck = fe.simulate_prioritized(PLANNING, 20, 20, theta=10.0, seed=77, backend="numba", progress=False)
     assert (stuck.updates == 0).all()
-    uniform_small = dataclasses.replace(uniform, first_good_updates=uniform.first_good_updates[:, :20],
-                                        first_good_episode=uniform.first_good_episode[:, :20])
+    uniform_small = dataclasses.replace(
+        uniform,
+        first_good_updates=uniform.first_good_updates[:, :20],
+        first_good_episode=uniform.first_good_episode[:, :20],
+    )
     claims = sweeping_claims(uniform_small, stuck)
     assert not any(ok for name, (ok, _) in claims.items() if name.startswith("B1"))
 
@@ -185,17 +195,23 @@ def single_update_claims(uniform, prioritized) -> dict:
     pvalue = stats.fisher_exact([[got_p, n - got_p], [got_u, n - got_u]], alternative="greater").pvalue
     medians = fx.SweepComparison(uniform, prioritized).medians("all")
     return {
-        "B5 more runs get there at k = n = 1": (got_p - got_u >= 0.2 * n and pvalue < 1e-3,
-                                               f"{got_p} against {got_u} of {n}, p = {pvalue:.2g}"),
-        "B6 lower all-runs median at every budget": (bool(np.all(medians["prioritized"] < medians["uniform"])),
-                                                     f"medians {medians}"),
+        "B5 more runs get there at k = n = 1": (
+            got_p - got_u >= 0.2 * n and pvalue < 1e-3,
+            f"{got_p} against {got_u} of {n}, p = {pvalue:.2g}",
+        ),
+        "B6 lower all-runs median at every budget": (
+            bool(np.all(medians["prioritized"] < medians["uniform"])),
+            f"medians {medians}",
+        ),
     }
 
 
 @pytest.fixture(scope="module")
 def single_update():
-    return (fe.simulate_uniform(SINGLE, 60, 50, seed=77, backend="numba", progress=False),
-            fe.simulate_prioritized(SINGLE, 60, 50, seed=77, backend="numba", progress=False))
+    return (
+        fe.simulate_uniform(SINGLE, 60, 50, seed=77, backend="numba", progress=False),
+        fe.simulate_prioritized(SINGLE, 60, 50, seed=77, backend="numba", progress=False),
+    )
 
 
 def test_single_update_claims(single_update):
@@ -213,6 +229,7 @@ def test_single_update_negative_control_uniform_relabelled_as_prioritized(single
 
 # ------------------------------------------------------------------ (c) slippery world
 
+
 def slippery_claims(scored, slip) -> dict:
     r = scored.result
     i = r.slips.index(slip)
@@ -225,17 +242,22 @@ def slippery_claims(scored, slip) -> dict:
     p_reward = stats.mannwhitneyu(reward_n, reward_c, alternative="greater").pvalue
     return {
         "C1 cached value error >= 3x": (err_c >= 3 * err_n, f"{err_c:.3f} vs {err_n:.3f}"),
-        "C2 cached policy loss larger": (p_loss < 1e-4, f"p = {p_loss:.2g}, means "
-                                         f"{scored.policy_loss[i, c].mean():.3f} vs {scored.policy_loss[i, n].mean():.3f}"),
-        "C3 cached collects less reward": (p_reward < 1e-3, f"p = {p_reward:.2g}, {reward_c.mean():.2f} vs "
-                                           f"{reward_n.mean():.2f}"),
+        "C2 cached policy loss larger": (
+            p_loss < 1e-4,
+            f"p = {p_loss:.2g}, means {scored.policy_loss[i, c].mean():.3f} vs {scored.policy_loss[i, n].mean():.3f}",
+        ),
+        "C3 cached collects less reward": (
+            p_reward < 1e-3,
+            f"p = {p_reward:.2g}, {reward_c.mean():.2f} vs {reward_n.mean():.2f}",
+        ),
     }
 
 
 @pytest.fixture(scope="module")
 def slippery():
-    result = fe.simulate_slippery((0.0, 0.2), fe.MODELS, k=10, n_experiments=40, n_episodes=150, seed=31,
-                                  backend="numba", progress=False)
+    result = fe.simulate_slippery(
+        (0.0, 0.2), fe.MODELS, k=10, n_experiments=40, n_episodes=150, seed=31, backend="numba", progress=False
+    )
     return fx.score_slippery(result)
 
 
@@ -255,16 +277,30 @@ def test_slippery_negative_control_no_slip_no_difference(slippery):
 
 # (c, continued) model type against update type, at equal updates and at equal compute (slip 0.2)
 
+
 def _one_slip(scored, slip):
     """The SlipperyComparison restricted to one slip probability (index 0)."""
     i = scored.result.slips.index(slip)
     cut = slice(i, i + 1)
     r = scored.result
-    result = dataclasses.replace(r, slips=(slip,), steps=r.steps[cut], reward_sums=r.reward_sums[cut],
-                                 values=r.values[cut], tried=r.tried[cut], planning_updates=r.planning_updates[cut],
-                                 evaluations=r.evaluations[cut])
-    return dataclasses.replace(scored, result=result, q_star=scored.q_star[cut], value_error=scored.value_error[cut],
-                               start_error=scored.start_error[cut], policy_loss=scored.policy_loss[cut])
+    result = dataclasses.replace(
+        r,
+        slips=(slip,),
+        steps=r.steps[cut],
+        reward_sums=r.reward_sums[cut],
+        values=r.values[cut],
+        tried=r.tried[cut],
+        planning_updates=r.planning_updates[cut],
+        evaluations=r.evaluations[cut],
+    )
+    return dataclasses.replace(
+        scored,
+        result=result,
+        q_star=scored.q_star[cut],
+        value_error=scored.value_error[cut],
+        start_error=scored.start_error[cut],
+        policy_loss=scored.policy_loss[cut],
+    )
 
 
 def _relabel(scored, source, target):
@@ -275,16 +311,29 @@ def _relabel(scored, source, target):
         a = a.copy()
         a[:, t] = a[:, s]
         return a
+
     r = scored.result
-    result = dataclasses.replace(r, values=copy(r.values), tried=copy(r.tried), steps=copy(r.steps),
-                                 reward_sums=copy(r.reward_sums), planning_updates=copy(r.planning_updates),
-                                 evaluations=copy(r.evaluations))
-    return dataclasses.replace(scored, result=result, value_error=copy(scored.value_error),
-                               start_error=copy(scored.start_error), policy_loss=copy(scored.policy_loss))
+    result = dataclasses.replace(
+        r,
+        values=copy(r.values),
+        tried=copy(r.tried),
+        steps=copy(r.steps),
+        reward_sums=copy(r.reward_sums),
+        planning_updates=copy(r.planning_updates),
+        evaluations=copy(r.evaluations),
+    )
+    return dataclasses.replace(
+        scored,
+        result=result,
+        value_error=copy(scored.value_error),
+        start_error=copy(scored.start_error),
+        policy_loss=copy(scored.policy_loss),
+    )
 
 
 def separation_claims(runs) -> dict:
     """{claim: (holds, detail)}; runs: {(budget unit, k): one-slip SlipperyComparison of fe.MODELS}."""
+
     def err(key, model):
         scored = runs[key]
         return scored.value_error[0, scored.result.models.index(model)]
@@ -293,7 +342,7 @@ def separation_claims(runs) -> dict:
         scored = runs[key]
         return scored.policy_loss[0, scored.result.models.index(model)]
 
-    def less(a, b):                                   # one-sided Mann-Whitney: a tends to be smaller than b
+    def less(a, b):  # one-sided Mann-Whitney: a tends to be smaller than b
         return stats.mannwhitneyu(a, b, alternative="less").pvalue
 
     def ratio(key_a, a, key_b, b):
@@ -303,10 +352,14 @@ def separation_claims(runs) -> dict:
     u10, cs, ce, c = ("updates", 10), "counting-sample", "counting", "cached"
     r, p, pl = ratio(u10, cs, u10, c), less(err(u10, cs), err(u10, c)), less(loss(u10, cs), loss(u10, c))
     out["C5 model type: counts + sample updates beat the last outcome (k = 10 updates)"] = (
-        r <= 0.4 and p < 1e-6 and pl < 1e-3, f"|Q - Q*| ratio {r:.2f}, p = {p:.2g}; policy loss p = {pl:.2g}")
+        r <= 0.4 and p < 1e-6 and pl < 1e-3,
+        f"|Q - Q*| ratio {r:.2f}, p = {p:.2g}; policy loss p = {pl:.2g}",
+    )
     r, p, pl = ratio(u10, ce, u10, cs), less(err(u10, ce), err(u10, cs)), less(loss(u10, ce), loss(u10, cs))
     out["C6 update type at equal updates: expected beat sample (k = 10 updates)"] = (
-        r <= 0.6 and p < 1e-6 and pl < 1e-3, f"|Q - Q*| ratio {r:.2f}, p = {p:.2g}; policy loss p = {pl:.2g}")
+        r <= 0.6 and p < 1e-6 and pl < 1e-3,
+        f"|Q - Q*| ratio {r:.2f}, p = {p:.2g}; policy loss p = {pl:.2g}",
+    )
     for k in (10, 20):
         e = ("evaluations", k)
         r, p = ratio(e, ce, e, cs), less(err(e, ce), err(e, cs))
@@ -323,7 +376,9 @@ def separation_claims(runs) -> dict:
     tries = e10.tried[0, m][e10.tried[0, m] > 0]
     few = (tries < 10).mean()
     out["C9 an expected update evaluates about 2 next states (b), not 4"] = (
-        1.5 <= b <= 2.5 and few >= 0.5, f"b = {b:.2f}; share of tried pairs tried < 10 times {few:.2f}")
+        1.5 <= b <= 2.5 and few >= 0.5,
+        f"b = {b:.2f}; share of tried pairs tried < 10 times {few:.2f}",
+    )
     flat = ratio(("updates", 20), cs, ("updates", 1), cs)
     drop = ratio(("evaluations", 20), ce, ("evaluations", 1), ce)
     out["C10 more sample updates do not help (k = 1 -> 20 updates)"] = (flat >= 0.9, f"|Q - Q*| ratio {flat:.2f}")
@@ -331,15 +386,19 @@ def separation_claims(runs) -> dict:
     worse = ratio(("updates", 20), c, ("updates", 1), c)
     p = less(err(("updates", 1), c), err(("updates", 20), c))
     out["C12 more replays of the last outcome make it worse (k = 1 -> 20 updates)"] = (
-        worse >= 1.05 and p < 1e-3, f"|Q - Q*| ratio {worse:.2f}, p = {p:.2g}")
+        worse >= 1.05 and p < 1e-3,
+        f"|Q - Q*| ratio {worse:.2f}, p = {p:.2g}",
+    )
     return out
 
 
 def small_alpha_claim(runs) -> tuple:
     """(holds, detail) of C11 for {k: one-slip SlipperyComparison with k updates per real step}."""
+
     def err(k):
         scored = runs[k]
         return np.nanmean(scored.value_error[0, scored.result.models.index("counting-sample")])
+
     return err(20) <= 0.7 * err(1), f"counts + sample |Q - Q*| {err(1):.3f} at k = 1, {err(20):.3f} at k = 20"
 
 
@@ -352,8 +411,17 @@ def separation(slippery):
     with the budget in updates are reused)."""
     runs = {("updates", 10): _one_slip(slippery, 0.2)}
     for unit, k in BUDGET_RUNS:
-        result = fe.simulate_slippery((0.2,), fe.MODELS, k=k, n_experiments=40, n_episodes=150, budget=unit,
-                                      seed=31, backend="numba", progress=False)
+        result = fe.simulate_slippery(
+            (0.2,),
+            fe.MODELS,
+            k=k,
+            n_experiments=40,
+            n_episodes=150,
+            budget=unit,
+            seed=31,
+            backend="numba",
+            progress=False,
+        )
         runs[unit, k] = fx.score_slippery(result)
     return runs
 
@@ -384,9 +452,22 @@ def test_separation_negative_control_relabelled_agents(separation):
 
 
 def test_with_a_smaller_step_size_more_sample_updates_do_help(separation):
-    runs = {k: fx.score_slippery(fe.simulate_slippery((0.2,), ("counting-sample",), k=k, n_experiments=40,
-                                                      n_episodes=150, alpha=0.1, seed=31, backend="numba",
-                                                      progress=False)) for k in (1, 20)}
+    runs = {
+        k: fx.score_slippery(
+            fe.simulate_slippery(
+                (0.2,),
+                ("counting-sample",),
+                k=k,
+                n_experiments=40,
+                n_episodes=150,
+                alpha=0.1,
+                seed=31,
+                backend="numba",
+                progress=False,
+            )
+        )
+        for k in (1, 20)
+    }
     ok, detail = small_alpha_claim(runs)
     print("\nC11 alpha = 0.1: " + detail)
     assert ok, detail

@@ -15,19 +15,35 @@ same scores.
 
     pytest -q -s -m accuracy tests/test_grading_accuracy.py    # -s prints counts and times
 """
+
 from __future__ import annotations
 
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 import grading_corpus
-from accuracy_support import (ASSIGNMENT, CELLS, EDITED, KERNEL_BREAKER_COST, KERNEL_BREAKERS, RERUN, Submission,
-                              _autograde, _check, _course, _generated_courses, _hidden_error, _paired, _scores,
-                              _timed, _write)
+import pytest
+from accuracy_support import (
+    ASSIGNMENT,
+    CELLS,
+    EDITED,
+    KERNEL_BREAKER_COST,
+    KERNEL_BREAKERS,
+    RERUN,
+    Submission,
+    _autograde,
+    _check,
+    _course,
+    _generated_courses,
+    _hidden_error,
+    _paired,
+    _scores,
+    _timed,
+    _write,
+)
 from course_copy import nbgrader, seconds_per_student
+
 from dynaq_course.checks import registry
 from dynaq_course.checks.messages import mistake_code
 
@@ -56,13 +72,20 @@ def graded(tmp_path_factory):
     for i, (model, plan) in enumerate(pairs):
         course = courses[where[i]]
         student = f"s{i:03d}"
-        _write(course / "release" / ASSIGNMENT, course / "submitted" / student / ASSIGNMENT,
-               {model.exercise: model.source, plan.exercise: plan.source})
+        _write(
+            course / "release" / ASSIGNMENT,
+            course / "submitted" / student / ASSIGNMENT,
+            {model.exercise: model.source, plan.exercise: plan.source},
+        )
         submissions.append(Submission(student, course, {model.exercise: model, plan.exercise: plan}))
     wrong_model = next(e for e in models if e.name.endswith("wrong_swapped"))
     wrong_plan = next(e for e in plans if e.name.endswith("wrong_one_update"))
-    _write(courses[1] / "release" / ASSIGNMENT, courses[1] / "submitted" / EDITED / ASSIGNMENT,
-           {wrong_model.exercise: wrong_model.source, wrong_plan.exercise: wrong_plan.source}, edit_tests=True)
+    _write(
+        courses[1] / "release" / ASSIGNMENT,
+        courses[1] / "submitted" / EDITED / ASSIGNMENT,
+        {wrong_model.exercise: wrong_model.source, wrong_plan.exercise: wrong_plan.source},
+        edit_tests=True,
+    )
     submissions.append(Submission(EDITED, courses[1], {}))
 
     start = time.perf_counter()
@@ -84,19 +107,32 @@ def graded(tmp_path_factory):
     # Determinism: the first few submissions of course 1 (no kernel breaker there) again, forced.
     again = [s.student for s in submissions if s.course == courses[1]][:RERUN]
     assert all(s.startswith("s00") for s in again)  # one nbgrader run, by a student-id glob
-    nbgrader(courses[1], env, "autograde", ASSIGNMENT, "--force", f"--student=s00[{''.join(s[-1] for s in again)}]",
-             check=False)
+    nbgrader(
+        courses[1],
+        env,
+        "autograde",
+        ASSIGNMENT,
+        "--force",
+        f"--student=s00[{''.join(s[-1] for s in again)}]",
+        check=False,
+    )
     second = _scores(courses[1])
     times = sorted(per_student.values())
-    print(f"\naccuracy suite: {len(submissions)} submissions (2 notebooks each) autograded by two nbgrader "
-          f"processes at once in {total:.0f} s; per submission median {times[len(times) // 2]:.1f} s, "
-          f"max {times[-1]:.1f} s")
+    print(
+        f"\naccuracy suite: {len(submissions)} submissions (2 notebooks each) autograded by two nbgrader "
+        f"processes at once in {total:.0f} s; per submission median {times[len(times) // 2]:.1f} s, "
+        f"max {times[-1]:.1f} s"
+    )
     for student, seconds in sorted(per_student.items()):
         sub = next(s for s in submissions if s.student == student)
         names = " + ".join(e.name for e in sub.entries.values()) or "edited test cells"
         print(f"  {student} {seconds:5.1f} s  {names}")
-    return {"submissions": submissions, "scores": first, "again": {s: second[s] for s in again},
-            "first_again": {s: first[s] for s in again}}
+    return {
+        "submissions": submissions,
+        "scores": first,
+        "again": {s: second[s] for s in again},
+        "first_again": {s: first[s] for s in again},
+    }
 
 
 def test_every_submission_is_graded_as_the_corpus_says(graded):
@@ -110,13 +146,21 @@ def test_every_submission_is_graded_as_the_corpus_says(graded):
         return registry.exercise(e.exercise).test_cell("hidden")
 
     caught = [(s, e) for s, e in wrong if graded["scores"][s.student][hidden(e)] == 0]
-    named = [(s, e) for s, e in wrong if not e.tamper
-             and mistake_code(_hidden_error(s.course, s.student, hidden(e)) or "") == e.expect]
-    print(f"\nthrough nbgrader autograde: correct accepted "
-          f"{sum(all(graded['scores'][s.student][g] == p for g, (_, ex, p) in CELLS.items() if ex == e.exercise) for s, e in right)}"
-          f"/{len(right)}, mistakes caught {len(caught)}/{len(wrong)}, messages right "
-          f"{len(named)}/{sum(not e.tamper for _, e in wrong)}, tampering cases caught "
-          f"{sum(1 for s, e in caught if e.tamper)}/{sum(e.tamper for _, e in wrong)}")
+    named = [
+        (s, e)
+        for s, e in wrong
+        if not e.tamper and mistake_code(_hidden_error(s.course, s.student, hidden(e)) or "") == e.expect
+    ]
+    accepted = sum(
+        all(graded["scores"][s.student][g] == p for g, (_, ex, p) in CELLS.items() if ex == e.exercise)
+        for s, e in right
+    )
+    print(
+        f"\nthrough nbgrader autograde: correct accepted {accepted}"
+        f"/{len(right)}, mistakes caught {len(caught)}/{len(wrong)}, messages right "
+        f"{len(named)}/{sum(not e.tamper for _, e in wrong)}, tampering cases caught "
+        f"{sum(1 for s, e in caught if e.tamper)}/{sum(e.tamper for _, e in wrong)}"
+    )
     assert not problems, "\n".join(problems)
 
 

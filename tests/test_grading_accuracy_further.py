@@ -11,18 +11,33 @@ edited/deleted test cells, both courses autograded at once.
 
     pytest -q -s -m accuracy tests/test_grading_accuracy_further.py
 """
+
 from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 import grading_corpus
-from accuracy_support import (EDITED, FURTHER, FURTHER_CELLS, FURTHER_NB, FURTHER_RERUN, Submission, _autograde, _check,
-                              _further_course, _generated_courses, _hidden_error, _paired, _scores, _timed,
-                              _write)
+import pytest
+from accuracy_support import (
+    EDITED,
+    FURTHER,
+    FURTHER_CELLS,
+    FURTHER_NB,
+    FURTHER_RERUN,
+    Submission,
+    _autograde,
+    _check,
+    _further_course,
+    _generated_courses,
+    _hidden_error,
+    _paired,
+    _scores,
+    _timed,
+    _write,
+)
 from course_copy import nbgrader, seconds_per_student
+
 from dynaq_course.checks import registry
 from dynaq_course.checks.messages import mistake_code
 
@@ -43,14 +58,27 @@ def further(tmp_path_factory):
     for i, row in enumerate(rows):
         course = courses[i % 2]
         student = f"f{i:03d}"
-        _write(course / "release" / FURTHER, course / "submitted" / student / FURTHER,
-               {e.exercise: e.source for e in row}, keep=[FURTHER_NB], test_cells=FURTHER_CELLS)
+        _write(
+            course / "release" / FURTHER,
+            course / "submitted" / student / FURTHER,
+            {e.exercise: e.source for e in row},
+            keep=[FURTHER_NB],
+            test_cells=FURTHER_CELLS,
+        )
         submissions.append(Submission(student, course, {e.exercise: e for e in row}))
-    wrong = [next(e for e in bonuses if e.name.endswith("wrong_linear_tau")),
-             next(e for e in greedies if e.name.endswith("wrong_linear_tau")),
-             next(e for e in pushes if e.name.endswith("wrong_no_abs"))]
-    _write(courses[1] / "release" / FURTHER, courses[1] / "submitted" / EDITED / FURTHER,
-           {e.exercise: e.source for e in wrong}, edit_tests=True, keep=[FURTHER_NB], test_cells=FURTHER_CELLS)
+    wrong = [
+        next(e for e in bonuses if e.name.endswith("wrong_linear_tau")),
+        next(e for e in greedies if e.name.endswith("wrong_linear_tau")),
+        next(e for e in pushes if e.name.endswith("wrong_no_abs")),
+    ]
+    _write(
+        courses[1] / "release" / FURTHER,
+        courses[1] / "submitted" / EDITED / FURTHER,
+        {e.exercise: e.source for e in wrong},
+        edit_tests=True,
+        keep=[FURTHER_NB],
+        test_cells=FURTHER_CELLS,
+    )
     submissions.append(Submission(EDITED, courses[1], {}))
 
     start = time.perf_counter()
@@ -66,15 +94,22 @@ def further(tmp_path_factory):
     first = {s: v for course in courses for s, v in _scores(course, FURTHER, FURTHER_CELLS).items()}
     again = [s.student for s in submissions if s.course == courses[0]][:FURTHER_RERUN]
     assert all(s.startswith("f00") for s in again)
-    nbgrader(courses[0], env, "autograde", FURTHER, "--force", f"--student=f00[{''.join(s[-1] for s in again)}]",
-             check=False)
+    nbgrader(
+        courses[0], env, "autograde", FURTHER, "--force", f"--student=f00[{''.join(s[-1] for s in again)}]", check=False
+    )
     second = _scores(courses[0], FURTHER, FURTHER_CELLS)
     times = sorted(per_student.values())
-    print(f"\naccuracy suite, going_further: {len(submissions)} submissions (notebook 06) autograded by two "
-          f"nbgrader processes at once in {total:.0f} s; per submission median {times[len(times) // 2]:.1f} s, "
-          f"max {times[-1]:.1f} s")
-    return {"submissions": submissions, "scores": first, "again": {s: second[s] for s in again},
-            "first_again": {s: first[s] for s in again}}
+    print(
+        f"\naccuracy suite, going_further: {len(submissions)} submissions (notebook 06) autograded by two "
+        f"nbgrader processes at once in {total:.0f} s; per submission median {times[len(times) // 2]:.1f} s, "
+        f"max {times[-1]:.1f} s"
+    )
+    return {
+        "submissions": submissions,
+        "scores": first,
+        "again": {s: second[s] for s in again},
+        "first_again": {s: first[s] for s in again},
+    }
 
 
 def test_every_going_further_submission_is_graded_as_the_corpus_says(further):
@@ -84,17 +119,27 @@ def test_every_going_further_submission_is_graded_as_the_corpus_says(further):
     exercises = [(s, e) for s in subs for e in s.entries.values()]
     right = [(s, e) for s, e in exercises if e.correct]
     wrong = [(s, e) for s, e in exercises if not e.correct]
-    accepted = [(s, e) for s, e in right if all(further["scores"][s.student][g] == p
-                                                 for g, (_, ex, p) in FURTHER_CELLS.items() if ex == e.exercise)]
+    accepted = [
+        (s, e)
+        for s, e in right
+        if all(further["scores"][s.student][g] == p for g, (_, ex, p) in FURTHER_CELLS.items() if ex == e.exercise)
+    ]
     caught = [(s, e) for s, e in wrong if further["scores"][s.student][hidden[e.exercise]] == 0]
-    named = [(s, e) for s, e in wrong if not e.tamper and mistake_code(
-        _hidden_error(s.course, s.student, hidden[e.exercise], FURTHER) or "") == e.expect]
+    named = [
+        (s, e)
+        for s, e in wrong
+        if not e.tamper
+        and mistake_code(_hidden_error(s.course, s.student, hidden[e.exercise], FURTHER) or "") == e.expect
+    ]
     for label, keep in [("going_further", set(hidden)), ("  of which bonus_greedy_action", {"bonus_greedy_action"})]:
-        a, r, w, c, n = ([x for x in group if x[1].exercise in keep]
-                         for group in (accepted, right, wrong, caught, named))
-        print(f"\n{label} through nbgrader autograde: correct accepted {len(a)}/{len(r)}, mistakes caught "
-              f"{len(c)}/{len(w)}, messages right {len(n)}/{sum(not e.tamper for _, e in w)}, tampering cases "
-              f"caught {sum(1 for _, e in c if e.tamper)}/{sum(e.tamper for _, e in w)}")
+        a, r, w, c, n = (
+            [x for x in group if x[1].exercise in keep] for group in (accepted, right, wrong, caught, named)
+        )
+        print(
+            f"\n{label} through nbgrader autograde: correct accepted {len(a)}/{len(r)}, mistakes caught "
+            f"{len(c)}/{len(w)}, messages right {len(n)}/{sum(not e.tamper for _, e in w)}, tampering cases "
+            f"caught {sum(1 for _, e in c if e.tamper)}/{sum(e.tamper for _, e in w)}"
+        )
     assert not problems, "\n".join(problems)
 
 

@@ -10,6 +10,7 @@
 
     pytest -q tests/test_grading_corpus.py -s    # -s prints the counts
 """
+
 from __future__ import annotations
 
 import json
@@ -20,17 +21,17 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import grading_corpus
 import numpy as np
 import pytest
 
-import grading_corpus
-from dynaq_course.grading import editions
-from dynaq_course.checks.self_check import ExerciseCheckFailed, check_in_kernel
 from dynaq_course.checks import bonus_greedy_action as greedy
 from dynaq_course.checks import registry, verify
 from dynaq_course.checks.diagnose import diagnose
 from dynaq_course.checks.messages import CATALOGUE, mistake_code
 from dynaq_course.checks.probes import call_all, probes_for
+from dynaq_course.checks.self_check import ExerciseCheckFailed, check_in_kernel
+from dynaq_course.grading import editions
 
 ROOT = editions.course_root()
 ENTRIES = grading_corpus.entries()
@@ -70,8 +71,10 @@ def test_every_mistake_of_the_bonus_exercises_is_in_the_corpus():
 def fresh_process(tmp_path_factory):
     """{entry name: {"hidden": Verdict, "visible": Verdict}} from one child per entry, 4 at a time."""
     base = tmp_path_factory.mktemp("corpus")
-    references = {**verify.reference_sources(ROOT / "source" / "dyna_q"),
-                  **verify.reference_sources(ROOT / "source" / "going_further")}
+    references = {
+        **verify.reference_sources(ROOT / "source" / "dyna_q"),
+        **verify.reference_sources(ROOT / "source" / "going_further"),
+    }
 
     def grade(i_entry):
         i, entry = i_entry
@@ -87,19 +90,25 @@ def fresh_process(tmp_path_factory):
         results = dict(pool.map(grade, enumerate(ENTRIES)))
     wrong = [e for e in ENTRIES if not e.correct]
     right = [e for e in ENTRIES if e.correct]
-    print(f"\ncorpus through the fresh-process verifier: {len(ENTRIES)} cells, "
-          f"child mean {sum(r['seconds'] for r in results.values()) / len(results):.2f} s")
-    names = {assignment: tuple(ex.name for ex in registry.in_assignment(assignment))
-             for assignment in ("dyna_q", "going_further")}
+    print(
+        f"\ncorpus through the fresh-process verifier: {len(ENTRIES)} cells, "
+        f"child mean {sum(r['seconds'] for r in results.values()) / len(results):.2f} s"
+    )
+    names = {
+        assignment: tuple(ex.name for ex in registry.in_assignment(assignment))
+        for assignment in ("dyna_q", "going_further")
+    }
     for label, exercises in [*names.items(), ("  of which bonus_greedy_action", ("bonus_greedy_action",))]:
         r = [e for e in right if e.exercise in exercises]
         w = [e for e in wrong if e.exercise in exercises]
-        print(f"  {label}: correct accepted {sum(results[e.name]['hidden'].passed for e in r)}/{len(r)}, "
-              f"mistakes caught {sum(not results[e.name]['hidden'].passed for e in w)}/{len(w)}, "
-              f"messages right {sum(results[e.name]['hidden'].code == e.expect for e in w)}/{len(w)}, "
-              f"visible check catches {sum(not results[e.name]['visible'].passed for e in w)}/{len(w)}, "
-              f"tampering flagged {sum(results[e.name]['hidden'].code == 'tampering' for e in w if e.tamper)}/"
-              f"{sum(e.tamper for e in w)}")
+        print(
+            f"  {label}: correct accepted {sum(results[e.name]['hidden'].passed for e in r)}/{len(r)}, "
+            f"mistakes caught {sum(not results[e.name]['hidden'].passed for e in w)}/{len(w)}, "
+            f"messages right {sum(results[e.name]['hidden'].code == e.expect for e in w)}/{len(w)}, "
+            f"visible check catches {sum(not results[e.name]['visible'].passed for e in w)}/{len(w)}, "
+            f"tampering flagged {sum(results[e.name]['hidden'].code == 'tampering' for e in w if e.tamper)}/"
+            f"{sum(e.tamper for e in w)}"
+        )
     return results
 
 
@@ -132,8 +141,11 @@ def _in_kernel(entry) -> str | None:
 KERNEL_ONLY = {"uses-outside-name", "function-missing"}  # what only a fresh process can see
 
 
-@pytest.mark.parametrize("entry", [e for e in ENTRIES if not e.tamper and e.expect not in KERNEL_ONLY],
-                         ids=[e.name for e in ENTRIES if not e.tamper and e.expect not in KERNEL_ONLY])
+@pytest.mark.parametrize(
+    "entry",
+    [e for e in ENTRIES if not e.tamper and e.expect not in KERNEL_ONLY],
+    ids=[e.name for e in ENTRIES if not e.tamper and e.expect not in KERNEL_ONLY],
+)
 def test_in_kernel_self_check_agrees_with_the_fresh_process(fresh_process, entry):
     code = _in_kernel(entry)
     assert code == fresh_process[entry.name]["visible"].code
@@ -167,13 +179,19 @@ def test_in_kernel_self_check_resists_tampering(entry, tmp_path):
     """The tamper cell runs after the course's modules were imported, as in a student's kernel."""
     path = tmp_path / "cell.py"
     path.write_text(entry.source)
-    proc = subprocess.run([sys.executable, "-c", TAMPER_SCRIPT, entry.exercise, str(path)], capture_output=True,
-                          text=True, timeout=60, env={"MPLBACKEND": "Agg", "PATH": ""})
+    proc = subprocess.run(
+        [sys.executable, "-c", TAMPER_SCRIPT, entry.exercise, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"MPLBACKEND": "Agg", "PATH": ""},
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout) == entry.visible
 
 
 # ------------------------------------------------------------------ bonus_greedy_action: what its cases can tell
+
 
 def _indistinct(probes) -> list:
     """Pairs of ways of choosing (the right one, or mistakes with different codes) that no case tells apart.
@@ -183,8 +201,12 @@ def _indistinct(probes) -> list:
     """
     variants = [greedy._greedy_variants(p) for p in probes]
     keys = [(code, key) for code, key, _ in variants[0]]
-    return [(keys[a][1], keys[b][1]) for a in range(len(keys)) for b in range(a + 1, len(keys))
-            if keys[a][0] != keys[b][0] and all(v[a][2] & v[b][2] for v in variants)]
+    return [
+        (keys[a][1], keys[b][1])
+        for a in range(len(keys))
+        for b in range(a + 1, len(keys))
+        if keys[a][0] != keys[b][0] and all(v[a][2] & v[b][2] for v in variants)
+    ]
 
 
 @pytest.mark.parametrize("level", ["visible", "hidden"])
@@ -200,7 +222,7 @@ def test_no_greedy_case_has_a_near_tie_and_one_is_refused():
     for probe in probes_for("bonus_greedy_action", "hidden"):
         for rule in greedy.GREEDY_RULES:
             assert not greedy.greedy_near_tie(greedy.greedy_scores(probe.value, probe.tau, probe.kappa, rule))
-    with pytest.raises(ValueError, match="near tie"):   # negative control: 1e-7 apart is refused
+    with pytest.raises(ValueError, match="near tie"):  # negative control: 1e-7 apart is refused
         greedy._greedy_probes("hidden", [([0.5, 0.5 + 1e-7, 0.0, 0.1], [0.0, 0.0, 0.0, 0.0], 0.1)], 0)
 
 
@@ -225,9 +247,19 @@ def test_actions_tied_up_to_rounding_are_all_right_and_a_second_best_is_not():
     assert not diagnose("bonus_greedy_action", probes, call_all(second_best_when_not_tied, probes)).passed
 
 
-RETURNS = {"int": 2, "numpy integer": np.int64(2), "0-d integer array": np.array(2),
-           "one-element integer array": np.array([2]), "float": 2.0, "numpy float": np.float64(2.0),
-           "bool": True, "out of range": 4, "negative": -1, "list": [2], "two actions": np.array([1, 2])}
+RETURNS = {
+    "int": 2,
+    "numpy integer": np.int64(2),
+    "0-d integer array": np.array(2),
+    "one-element integer array": np.array([2]),
+    "float": 2.0,
+    "numpy float": np.float64(2.0),
+    "bool": True,
+    "out of range": 4,
+    "negative": -1,
+    "list": [2],
+    "two actions": np.array([1, 2]),
+}
 
 
 @pytest.mark.parametrize("what", RETURNS)

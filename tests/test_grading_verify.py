@@ -1,18 +1,19 @@
 """The fresh-process verification: RNG independence, faults, load problems, and its three entry points."""
+
 from __future__ import annotations
 
 import json
 import shutil
 import time
 
+import grading_corpus
 import nbformat
 import pytest
 
-import grading_corpus
-from dynaq_course.grading import editions
-from dynaq_course.checks.self_check import ExerciseCheckFailed
 from dynaq_course.checks import verify
 from dynaq_course.checks.messages import CATALOGUE, Verdict, message, mistake_code
+from dynaq_course.checks.self_check import ExerciseCheckFailed
+from dynaq_course.grading import editions
 
 ROOT = editions.course_root()
 RELEASE = ROOT / "release" / editions.ASSIGNMENT
@@ -28,8 +29,9 @@ def _notebook(folder, exercise, cell):
 def _hidden(tmp_path, exercise, cell, timeout=verify.CHILD_TIMEOUT):
     path = _notebook(tmp_path, exercise, cell)
     references = verify.reference_sources(SOURCE)
-    return verify.judge(exercise, "hidden", verify.run_child(path, exercise, "hidden", timeout=timeout),
-                        references[exercise])
+    return verify.judge(
+        exercise, "hidden", verify.run_child(path, exercise, "hidden", timeout=timeout), references[exercise]
+    )
 
 
 PLANNER = """
@@ -66,8 +68,7 @@ def test_a_planner_that_never_returns_did_not_finish(tmp_path):
 
 
 def test_a_cell_that_kills_its_process_gets_no_credit(tmp_path):
-    cell = ("import os\n\ndef dyna_q_model_update(model, state, action, reward, next_state):\n"
-            "    os._exit(3)\n")
+    cell = "import os\n\ndef dyna_q_model_update(model, state, action, reward, next_state):\n    os._exit(3)\n"
     verdict = _hidden(tmp_path, MODEL, cell)
     assert verdict.code == "child-died" and "exit status 3" in verdict.message
 
@@ -78,8 +79,10 @@ def test_exit_in_the_cell_is_reported_not_fatal(tmp_path):
 
 
 def test_the_childs_output_is_kept_apart_from_its_results(tmp_path):
-    cell = ("print('x' * 100000)\n\ndef dyna_q_model_update(model, state, action, reward, next_state):\n"
-            "    print('noise')\n    model[state, action] = reward, next_state\n    return model\n")
+    cell = (
+        "print('x' * 100000)\n\ndef dyna_q_model_update(model, state, action, reward, next_state):\n"
+        "    print('noise')\n    model[state, action] = reward, next_state\n    return model\n"
+    )
     path = _notebook(tmp_path, MODEL, cell)
     child = verify.run_child(path, MODEL, "hidden")
     assert verify.judge(MODEL, "hidden", child).passed
@@ -104,36 +107,54 @@ def test_trusted_verdicts_of_a_submission_folder(tmp_path):
     for name in ("02_model_update.ipynb", "03_planning.ipynb"):
         shutil.copy(SOURCE / name, tmp_path / name)
     right = verify.trusted_verdicts(tmp_path, SOURCE)
-    assert sorted(right) == ["test_model_update_hidden", "test_model_update_visible", "test_planning_hidden",
-                             "test_planning_visible"] and all(v.passed for v in right.values()), right
+    assert sorted(right) == [
+        "test_model_update_hidden",
+        "test_model_update_visible",
+        "test_planning_hidden",
+        "test_planning_visible",
+    ] and all(v.passed for v in right.values()), right
     _notebook(tmp_path, PLANNING, "def dyna_q_planning(model, value, params):\n    return value\n")
     (tmp_path / "02_model_update.ipynb").unlink()
     verdicts = verify.trusted_verdicts(tmp_path, SOURCE)
     assert {g: v.code for g, v in verdicts.items()} == {
-        "test_model_update_visible": "notebook-missing", "test_model_update_hidden": "notebook-missing",
-        "test_planning_visible": "planning-not-returned", "test_planning_hidden": "planning-not-returned"}
+        "test_model_update_visible": "notebook-missing",
+        "test_model_update_hidden": "notebook-missing",
+        "test_planning_visible": "planning-not-returned",
+        "test_planning_hidden": "planning-not-returned",
+    }
 
 
 FURTHER_SOURCE = ROOT / "source" / "going_further"
 FURTHER_NB = "06_going_further.ipynb"
-FURTHER_CELLS = [f"test_{name}_{level}" for name in ("dyna_q_plus_reward", "bonus_greedy_action", "push_predecessors")
-                 for level in ("visible", "hidden")]
+FURTHER_CELLS = [
+    f"test_{name}_{level}"
+    for name in ("dyna_q_plus_reward", "bonus_greedy_action", "push_predecessors")
+    for level in ("visible", "hidden")
+]
 
 
 def test_trusted_verdicts_of_a_going_further_submission(tmp_path):
     """Section 6: its three exercises' six test cells, each exercise judged on its own."""
     shutil.copy(FURTHER_SOURCE / FURTHER_NB, tmp_path / FURTHER_NB)
-    assert sorted(verify.reference_sources(FURTHER_SOURCE)) == ["bonus_greedy_action", "dyna_q_plus_reward",
-                                                                 "push_predecessors"]
+    assert sorted(verify.reference_sources(FURTHER_SOURCE)) == [
+        "bonus_greedy_action",
+        "dyna_q_plus_reward",
+        "push_predecessors",
+    ]
     right = verify.trusted_verdicts(tmp_path, FURTHER_SOURCE)
     assert sorted(right) == sorted(FURTHER_CELLS) and all(v.passed for v in right.values()), right
     nb = nbformat.read(tmp_path / FURTHER_NB, as_version=4)
-    grading_corpus.set_exercise_cell(nb, "bonus_greedy_action", "def bonus_greedy_action(value_row, tau_row, kappa):"
-                                                                "\n    return int(np.argmin(value_row))\n")
+    grading_corpus.set_exercise_cell(
+        nb,
+        "bonus_greedy_action",
+        "def bonus_greedy_action(value_row, tau_row, kappa):\n    return int(np.argmin(value_row))\n",
+    )
     nbformat.write(nb, tmp_path / FURTHER_NB)
     verdicts = verify.trusted_verdicts(tmp_path, FURTHER_SOURCE)
     assert {g: v.code for g, v in verdicts.items() if not v.passed} == {
-        "test_bonus_greedy_action_visible": "greedy-wrong", "test_bonus_greedy_action_hidden": "greedy-wrong"}
+        "test_bonus_greedy_action_visible": "greedy-wrong",
+        "test_bonus_greedy_action_hidden": "greedy-wrong",
+    }
 
 
 def test_without_readable_references_every_cell_of_the_assignment_is_a_grader_error(tmp_path):
@@ -171,18 +192,37 @@ def test_assert_exercise_passes_from_a_cell(tmp_path):
 
 def test_the_command_line_prints_one_json_verdict(tmp_path, capsys):
     shutil.copy(SOURCE / "02_model_update.ipynb", tmp_path / "02_model_update.ipynb")
-    assert verify.main(["--exercise", MODEL, "--level", "visible", "--notebook",
-                        str(tmp_path / "02_model_update.ipynb")]) == 0
-    assert json.loads(capsys.readouterr().out) == {"passed": True, "code": None,
-                                                   "message": "dyna_q_model_update passed the self-check."}
+    assert (
+        verify.main(["--exercise", MODEL, "--level", "visible", "--notebook", str(tmp_path / "02_model_update.ipynb")])
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out) == {
+        "passed": True,
+        "code": None,
+        "message": "dyna_q_model_update passed the self-check.",
+    }
 
 
 def test_every_message_ends_with_its_tag_and_parses_back():
     for code in CATALOGUE:
         for where in ("", "at line 3 of your exercise cell, `x = y[1]`, "):
-            text = message(code, fn="f", etype="E", evalue="v", case="c", seconds=1, detail="d",
-                           notebook="n.ipynb", name="x", shape=(1,), expected_shape=(2,), count=3, k=4, what="w",
-                           where=where)
+            text = message(
+                code,
+                fn="f",
+                etype="E",
+                evalue="v",
+                case="c",
+                seconds=1,
+                detail="d",
+                notebook="n.ipynb",
+                name="x",
+                shape=(1,),
+                expected_shape=(2,),
+                count=3,
+                k=4,
+                what="w",
+                where=where,
+            )
             assert mistake_code(text) == code and "{" not in text and "?" not in text, text
     assert mistake_code("AssertionError: nothing") is None and mistake_code("") is None
     assert Verdict.from_dict(Verdict(False, "crash", "m").as_dict()) == Verdict(False, "crash", "m")
@@ -204,24 +244,29 @@ def test_a_crash_names_the_learners_line_and_the_input(tmp_path, level):
     path = _notebook(tmp_path, PLANNING, CRASHING_PLANNER)
     child = verify.run_child(path, PLANNING, level)
     verdict = verify.judge(PLANNING, level, child)
-    cell = next(c for c in nbformat.read(path, as_version=4).cells
-                if c.metadata.get("nbgrader", {}).get("grade_id") == PLANNING)
+    cell = next(
+        c for c in nbformat.read(path, as_version=4).cells if c.metadata.get("nbgrader", {}).get("grade_id") == PLANNING
+    )
     line = cell.source.split("\n").index("        state, action = candidates[len(candidates)]") + 1
     assert verdict.code == "crash"
-    assert f"raised IndexError at line {line} of your exercise cell, " \
-           "`state, action = candidates[len(candidates)]`, when called with 1 remembered pair, k=1" \
-        in verdict.message, verdict.message
+    assert (
+        f"raised IndexError at line {line} of your exercise cell, "
+        "`state, action = candidates[len(candidates)]`, when called with 1 remembered pair, k=1" in verdict.message
+    ), verdict.message
     assert "self-check" not in verdict.message  # no advice to run the check that is speaking
 
 
 def test_a_crash_inside_the_courses_code_points_at_the_learners_call(tmp_path):
     """q_learning raising on the learner's arguments: the message quotes the learner's call of it."""
-    cell = ("def dyna_q_planning(model, value, params):\n"
-            "    for _ in range(params['k']):\n"
-            "        value = q_learning(0.5, 0, 1.0, 2, value, params)\n"
-            "    return value\n")
-    verdict = verify.judge(PLANNING, "visible", verify.run_child(_notebook(tmp_path, PLANNING, cell), PLANNING,
-                                                                 "visible"))
+    cell = (
+        "def dyna_q_planning(model, value, params):\n"
+        "    for _ in range(params['k']):\n"
+        "        value = q_learning(0.5, 0, 1.0, 2, value, params)\n"
+        "    return value\n"
+    )
+    verdict = verify.judge(
+        PLANNING, "visible", verify.run_child(_notebook(tmp_path, PLANNING, cell), PLANNING, "visible")
+    )
     assert verdict.code == "crash"
     assert "at line 3 of your exercise cell, `value = q_learning(0.5, 0, 1.0, 2, value, params)`" in verdict.message
     assert "agent.py" not in verdict.message
@@ -233,8 +278,7 @@ def test_a_failing_hidden_test_shows_only_its_message_first(tmp_path):
         shutil.copy(RELEASE / name, tmp_path / name)
     _notebook(tmp_path, PLANNING, CRASHING_PLANNER)
     with pytest.raises(ExerciseCheckFailed) as err:
-        verify.assert_exercise_passes(PLANNING, reference=verify.reference_sources(SOURCE)[PLANNING],
-                                      folder=tmp_path)
+        verify.assert_exercise_passes(PLANNING, reference=verify.reference_sources(SOURCE)[PLANNING], folder=tmp_path)
     shown = err.value._render_traceback_()
     assert " ".join(shown) == str(err.value)
     assert shown[0].startswith("dyna_q_planning raised IndexError at line")

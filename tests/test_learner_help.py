@@ -11,6 +11,7 @@
 
     pytest -q tests/test_learner_help.py -p no:cacheprovider -n 0
 """
+
 from __future__ import annotations
 
 import html
@@ -19,19 +20,18 @@ import os
 import re
 import shutil
 import time
-from pathlib import Path
 
 import nbformat
 import pytest
+from course_copy import ASSIGNMENT, fill_exercise, keep_graded_cells_only, make_course_copy, nbgrader, nbgrader_env
 from nbclient import NotebookClient
 
-from course_copy import ASSIGNMENT, fill_exercise, keep_graded_cells_only, make_course_copy, nbgrader, nbgrader_env
-from dynaq_course.grading import editions
-from dynaq_course.checks.self_check import ExerciseCheckFailed, check_in_kernel
 from dynaq_course.checks.loader import ExerciseNotReady, load_exercise, saved_when
 from dynaq_course.checks.messages import WRAP_COLUMNS, mistake_code, wrap
-from dynaq_course.grading.report import _mistake
+from dynaq_course.checks.self_check import ExerciseCheckFailed, check_in_kernel
+from dynaq_course.grading import editions
 from dynaq_course.grading.nbgrader_plugins import markdown_math_to_mathml
+from dynaq_course.grading.report import _mistake
 
 ROOT = editions.course_root()
 RELEASE, SOURCE = ROOT / "release" / ASSIGNMENT, ROOT / "source" / ASSIGNMENT
@@ -59,6 +59,7 @@ def _assert_reads_first(lines: list[str], evalue: str, tag: str | None) -> None:
 
 # ------------------------------------------------------------------ the message itself
 
+
 def test_wrap_keeps_every_word_and_the_tag_whole():
     text = ("dyna_q_planning makes one update fewer than params['k']. " * 4) + "[mistake: planning-k-minus-1]"
     lines = wrap(text)
@@ -82,14 +83,15 @@ def _cell_function(source: str, name: str, filename: str = "/tmp/ipykernel_0/cel
 
 
 def test_the_in_kernel_self_check_quotes_the_learners_line():
-    source = "def dyna_q_planning(model, value, params):\n" + "\n".join("    " + ln for ln in
-                                                                      CRASHING_BODY.split("\n"))
+    source = "def dyna_q_planning(model, value, params):\n" + "\n".join("    " + ln for ln in CRASHING_BODY.split("\n"))
     fn = _cell_function(source, "dyna_q_planning")
     with pytest.raises(ExerciseCheckFailed) as err:
         check_in_kernel("dyna_q_planning", fn)
     message = str(err.value)
-    assert f"raised IndexError at line 4 of your exercise cell, `{CRASH_LINE}`, when called with " \
-           "1 remembered pair, k=1" in message, message
+    assert (
+        f"raised IndexError at line 4 of your exercise cell, `{CRASH_LINE}`, when called with "
+        "1 remembered pair, k=1" in message
+    ), message
     assert "self-check" not in message and mistake_code(message) == "crash"
 
 
@@ -97,17 +99,22 @@ def test_a_crash_of_the_model_update_names_the_state_and_action():
     source = "def dyna_q_model_update(model, state, action, reward, next_state):\n    model[state, action, 2] = 1\n"
     with pytest.raises(ExerciseCheckFailed) as err:
         check_in_kernel("dyna_q_model_update", _cell_function(source, "dyna_q_model_update", "/tmp/c2.py"))
-    assert "at line 2 of your exercise cell, `model[state, action, 2] = 1`, when called with state=54, " \
-           "action=1" in str(err.value), str(err.value)
+    assert "at line 2 of your exercise cell, `model[state, action, 2] = 1`, when called with state=54, action=1" in str(
+        err.value
+    ), str(err.value)
 
 
 # ------------------------------------------------------------------ in a notebook kernel
 
+
 def _cells(name: str, **keep) -> list:
     nb = nbformat.read(SOURCE / name, as_version=4)
     setup = next(c for c in nb.cells if "setup" in c.metadata.get("tags", []))
-    setup.source = "\n".join(ln for ln in setup.source.splitlines()
-                             if not any(w in ln for w in ("matplotlib", "plots", "experiments", "widgets")))
+    setup.source = "\n".join(
+        ln
+        for ln in setup.source.splitlines()
+        if not any(w in ln for w in ("matplotlib", "plots", "experiments", "widgets"))
+    )
     return [setup] + [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") in keep.values()]
 
 
@@ -116,16 +123,26 @@ def kernel_run(tmp_path_factory):
     """Notebook 03 with a crashing planner, run by a kernel next to the unfinished release notebook 02."""
     folder = tmp_path_factory.mktemp("kernel")
     shutil.copy(RELEASE / "02_model_update.ipynb", folder / "02_model_update.ipynb")
-    nb = nbformat.v4.new_notebook(cells=_cells("03_planning.ipynb", exercise="dyna_q_planning",
-                                               visible="test_planning_visible", hidden="test_planning_hidden"))
+    nb = nbformat.v4.new_notebook(
+        cells=_cells(
+            "03_planning.ipynb",
+            exercise="dyna_q_planning",
+            visible="test_planning_visible",
+            hidden="test_planning_hidden",
+        )
+    )
     nb.cells[1].source = nb.cells[1].source.split("### BEGIN SOLUTION")[0].rstrip(" ") + "\n".join(
-        "    " + ln for ln in CRASHING_BODY.split("\n"))
+        "    " + ln for ln in CRASHING_BODY.split("\n")
+    )
     nb.cells += [
-        nbformat.v4.new_code_cell("from dynaq_course.checks.loader import load_exercise\n"
-                                  "dyna_q_model_update = load_exercise('dyna_q_model_update')"),
+        nbformat.v4.new_code_cell(
+            "from dynaq_course.checks.loader import load_exercise\n"
+            "dyna_q_model_update = load_exercise('dyna_q_model_update')"
+        ),
         # The learner fixes the planner and runs the cell, but does not save the notebook.
-        nbformat.v4.new_code_cell(nb.cells[1].source.replace("[len(candidates)]",
-                                                             "[np.random.randint(len(candidates))]")),
+        nbformat.v4.new_code_cell(
+            nb.cells[1].source.replace("[len(candidates)]", "[np.random.randint(len(candidates))]")
+        ),
         nbformat.v4.new_code_cell("planner = load_exercise('dyna_q_planning')"),
     ]
     nbformat.write(nb, folder / "03_planning.ipynb")
@@ -160,11 +177,15 @@ def test_load_exercise_of_an_unfinished_exercise_shows_what_to_do_first(kernel_r
 
 def test_load_exercise_warns_that_the_kernels_function_is_not_the_saved_one(kernel_run):
     out = " ".join("".join(o.get("text", "") for o in kernel_run.cells[6].outputs).split())
-    assert "Warning: the dyna_q_planning defined in this kernel differs from the one saved in " \
-           "03_planning.ipynb" in out and "This cell uses the saved one" in out and "(Ctrl+S)" in out, out
+    assert (
+        "Warning: the dyna_q_planning defined in this kernel differs from the one saved in 03_planning.ipynb" in out
+        and "This cell uses the saved one" in out
+        and "(Ctrl+S)" in out
+    ), out
 
 
 # ------------------------------------------------------------------ load_exercise in this process
+
 
 def _release_with_planner(tmp_path, body):
     for name in ("02_model_update.ipynb", "03_planning.ipynb"):
@@ -199,8 +220,11 @@ def test_saved_when_in_words(tmp_path):
 
 def test_the_differs_warning_looks_at_the_callers_globals(tmp_path, capsys):
     folder = _release_with_planner(tmp_path, FIXED_BODY)
-    saved_cell = next(c.source for c in nbformat.read(folder / "03_planning.ipynb", as_version=4).cells
-                      if c.metadata.get("nbgrader", {}).get("grade_id") == "dyna_q_planning")
+    saved_cell = next(
+        c.source
+        for c in nbformat.read(folder / "03_planning.ipynb", as_version=4).cells
+        if c.metadata.get("nbgrader", {}).get("grade_id") == "dyna_q_planning"
+    )
     kernel = {"load_exercise": load_exercise, "folder": folder}
     exec("import numpy as np\nfrom dynaq_course import q_learning\n", kernel)
     # The same code (here a few lines further down, with a comment): no warning.
@@ -235,6 +259,7 @@ def test_a_saved_cell_that_does_not_run_names_its_line(tmp_path):
 
 # ------------------------------------------------------------------ math without a network
 
+
 def test_markdown_math_becomes_mathml_and_code_stays():
     text = "Loop $k$ times; $$\\sum_a Q(s, a)$$ costs $5 and $6; `x = $y$` and\n```\n$z$\n```\n\\$ stays."
     out = markdown_math_to_mathml(text)
@@ -244,6 +269,7 @@ def test_markdown_math_becomes_mathml_and_code_stays():
 
 
 # ------------------------------------------------------------------ nbgrader feedback
+
 
 @pytest.fixture(scope="module")
 def feedback(tmp_path_factory):
@@ -260,8 +286,11 @@ def feedback(tmp_path_factory):
     for name in keep:  # the markdown cells (with their math) back in their places
         nb = nbformat.read(course / "source" / ASSIGNMENT / name, as_version=4)
         cut = {c.id: c for c in nb.cells}
-        nb.cells = [c if c.cell_type == "markdown" else cut[c.id] for c in original[name]
-                    if c.cell_type == "markdown" or c.id in cut]
+        nb.cells = [
+            c if c.cell_type == "markdown" else cut[c.id]
+            for c in original[name]
+            if c.cell_type == "markdown" or c.id in cut
+        ]
         nbformat.write(nb, course / "source" / ASSIGNMENT / name)
     env = nbgrader_env(base / "exchange", base / "jupyter_config")
     start = time.perf_counter()
@@ -296,8 +325,9 @@ def test_feedback_math_needs_no_network(feedback, name):
     scripts = re.findall(r"<script[^>]*\bsrc\s*=\s*[\"']?(https?:[^\"' >]*)", page, re.IGNORECASE)
     assert not scripts, scripts
     assert "mathjax.js" not in page.lower() and "cdnjs" not in page
-    text = html.unescape(re.sub(r"<math.*?</math>|<[^>]+>", "", re.sub(r"<style.*?</style>", "", page,
-                                                                           flags=re.DOTALL), flags=re.DOTALL))
+    text = html.unescape(
+        re.sub(r"<math.*?</math>|<[^>]+>", "", re.sub(r"<style.*?</style>", "", page, flags=re.DOTALL), flags=re.DOTALL)
+    )
     assert "$Q(s, a)$" not in text and "$k$" not in text
 
 

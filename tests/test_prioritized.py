@@ -23,26 +23,33 @@ L6 (fast engine, numba, seed 2024) in >= 90% of 200 runs one of the first 20 epi
    of each (the number the notebook quotes, pinned too); negative control: episodes 20-39 of the
    same runs (measured: none).
 """
+
 import math
 
 import numpy as np
 import pytest
+from references import push_predecessors
 
 from dynaq_course import QuentinsWorld, engine
 from dynaq_course.going_further.greedy_paths import is_near_optimal, optimal_values
-from dynaq_course.going_further.prioritized import (PARAMS, EpisodeReport, PriorityQueue, _best, episode_report,
-                                      prioritized_sweeping)
-from references import push_predecessors
-
+from dynaq_course.going_further.prioritized import (
+    PARAMS,
+    EpisodeReport,
+    PriorityQueue,
+    _best,
+    episode_report,
+    prioritized_sweeping,
+)
 
 # ------------------------------------------------------------------ PriorityQueue
+
 
 def test_push_keeps_the_highest_priority_per_pair():
     q = PriorityQueue()
     q.push((3, 1), 0.5)
-    q.push((3, 1), 0.2)          # lower: ignored
+    q.push((3, 1), 0.2)  # lower: ignored
     assert q.priority_of((3, 1)) == 0.5
-    q.push((3, 1), 0.9)          # higher: raised
+    q.push((3, 1), 0.9)  # higher: raised
     assert q.priority_of((3, 1)) == 0.9
     assert len(q) == 1
     assert q.pop() == ((3, 1), 0.9)
@@ -54,8 +61,8 @@ def test_pop_returns_pairs_by_decreasing_priority_ties_smallest_pair_first():
     entries = [((0, 0), 0.1), ((4, 0), 0.7), ((2, 3), 0.3), ((1, 2), 0.7), ((5, 1), 0.05), ((1, 3), 0.7)]
     for pair, p in entries:
         q.push(pair, p)
-    q.push((0, 0), 0.8)          # raised: it now comes first
-    q.push((2, 3), 0.3)          # equal: no change
+    q.push((0, 0), 0.8)  # raised: it now comes first
+    q.push((2, 3), 0.3)  # equal: no change
     out = [q.pop() for _ in range(len(q))]
     assert out == [((0, 0), 0.8), ((1, 2), 0.7), ((1, 3), 0.7), ((4, 0), 0.7), ((2, 3), 0.3), ((5, 1), 0.05)]
 
@@ -77,7 +84,7 @@ def test_pop_matches_a_sorted_list_on_random_pushes():
     q, best = PriorityQueue(), {}
     for _ in range(2000):
         pair = (int(rng.integers(20)), int(rng.integers(4)))
-        p = float(rng.integers(0, 50)) / 10    # many ties
+        p = float(rng.integers(0, 50)) / 10  # many ties
         q.push(pair, p)
         best[pair] = max(best.get(pair, -1), p)
         if rng.random() < 0.3 and len(q):
@@ -89,7 +96,7 @@ def test_pop_matches_a_sorted_list_on_random_pushes():
 
 def test_items_is_a_copy_priority_of_contains_and_clear():
     q = PriorityQueue()
-    q.push((np.int64(7), 2.0), np.array(0.25))        # numpy ints, integral floats, 0-d arrays are accepted
+    q.push((np.int64(7), 2.0), np.array(0.25))  # numpy ints, integral floats, 0-d arrays are accepted
     items = q.items()
     assert items == {(7, 2): 0.25} and all(type(v) is int for v in next(iter(items)))
     items[(1, 1)] = 9.0
@@ -123,6 +130,7 @@ def test_pop_from_an_empty_queue_says_so():
 
 # ------------------------------------------------------------------ the loop
 
+
 def test_loop_learns_a_near_optimal_policy_and_counts_updates():
     np.random.seed(3)
     params = dict(PARAMS, n=10)
@@ -146,8 +154,10 @@ def test_loop_is_repeatable_with_np_random_seed():
 def test_without_predecessors_values_spread_only_along_real_steps():
     """A push_predecessors that pushes nothing: planning only replays the real step's pair.
     Far fewer updates are made than with the real function (the sweep is what spreads values)."""
+
     def nothing(model, value, queue, state, params):
         return queue
+
     np.random.seed(5)
     *_, lazy = prioritized_sweeping(QuentinsWorld(), PARAMS, 10, 1000, nothing)
     np.random.seed(5)
@@ -155,10 +165,13 @@ def test_without_predecessors_values_spread_only_along_real_steps():
     assert lazy[-1] < full[-1]
 
 
-@pytest.mark.parametrize("bad, error, match", [
-    (lambda model, value, queue, state, params: None, TypeError, "returned None"),
-    (lambda model, value, queue, state, params: [], TypeError, "must return the queue"),
-])
+@pytest.mark.parametrize(
+    "bad, error, match",
+    [
+        (lambda model, value, queue, state, params: None, TypeError, "returned None"),
+        (lambda model, value, queue, state, params: [], TypeError, "must return the queue"),
+    ],
+)
 def test_a_broken_push_predecessors_gets_a_clear_error(bad, error, match):
     with pytest.raises(error, match=match):
         prioritized_sweeping(QuentinsWorld(), PARAMS, 1, 50, bad)
@@ -166,38 +179,43 @@ def test_a_broken_push_predecessors_gets_a_clear_error(bad, error, match):
 
 def test_missing_params_and_non_function_are_refused():
     with pytest.raises(ValueError, match="theta"):
-        prioritized_sweeping(QuentinsWorld(), {"epsilon": 0.1, "alpha": 0.5, "gamma": 0.8, "n": 5}, 1, 10,
-                             push_predecessors)
+        prioritized_sweeping(
+            QuentinsWorld(), {"epsilon": 0.1, "alpha": 0.5, "gamma": 0.8, "n": 5}, 1, 10, push_predecessors
+        )
     with pytest.raises(TypeError, match="function"):
         prioritized_sweeping(QuentinsWorld(), PARAMS, 1, 10, "push_predecessors")
 
 
 def test_compare_push_predecessors_recognises_the_engines_run_and_a_wrong_one():
     from dynaq_course.going_further.experiments import compare_push_predecessors
+
     ok = compare_push_predecessors(push_predecessors)
     assert ok.match and "Same run" in str(ok)
 
-    def backwards(model, value, queue, state, params):              # same pushes, the other way round
+    def backwards(model, value, queue, state, params):  # same pushes, the other way round
         best = np.max(value[state])
         for s_bar, a_bar in np.argwhere(model[:, :, 1] == state)[::-1]:
             p = abs(model[s_bar, a_bar, 0] + params["gamma"] * best - value[s_bar, a_bar])
             if p > params["theta"]:
                 queue.push((int(s_bar), int(a_bar)), p)
         return queue
+
     assert compare_push_predecessors(backwards).match
 
-    def uses_the_mean(model, value, queue, state, params):          # mean instead of max over next actions
+    def uses_the_mean(model, value, queue, state, params):  # mean instead of max over next actions
         best = np.mean(value[state])
         for s_bar, a_bar in np.argwhere(model[:, :, 1] == state):
             p = abs(model[s_bar, a_bar, 0] + params["gamma"] * best - value[s_bar, a_bar])
             if p > params["theta"]:
                 queue.push((int(s_bar), int(a_bar)), p)
         return queue
+
     wrong = compare_push_predecessors(uses_the_mean)
     assert not wrong.match and "Not the engine's run" in str(wrong)
 
 
 # ------------------------------------------------------------------ the episode report
+
 
 def test_the_report_is_the_same_run_as_prioritized_sweeping():
     np.random.seed(4)
@@ -212,7 +230,7 @@ def test_the_report_is_the_same_run_as_prioritized_sweeping():
     assert np.all(np.diff(report.known_pairs) >= 0) and report.known_pairs[-1] <= report.n_pairs == 400
     assert report.known_pairs[-1] == report.new_pairs.sum()
     assert np.all(report.top_count <= steps) and np.all(report.new_pairs <= steps)
-    assert np.all(np.isfinite(report.chosen_true))          # Quentin's World: the true values are known
+    assert np.all(np.isfinite(report.chosen_true))  # Quentin's World: the true values are known
 
 
 def test_describe_and_table_say_where_the_steps_went():
@@ -235,12 +253,14 @@ def test_describe_and_table_say_where_the_steps_went():
 
 def test_a_world_without_known_true_values_leaves_them_out():
     from dynaq_course.going_further.slippery import SlipperyWorld
+
     report = episode_report(SlipperyWorld(slip=0.0), PARAMS, 2, 1000, push_predecessors, seed=0)
     assert np.isnan(report.chosen_true).all()
     assert "true" not in report.describe() and "true value" not in report.table()
 
 
 # ------------------------------------------------------------------ why one episode is long (L1-L6)
+
 
 def test_L1_values_start_at_1_and_real_steps_change_none():
     """The book's box: a real step only remembers its outcome and pushes its pair; with no planning
@@ -249,8 +269,8 @@ def test_L1_values_start_at_1_and_real_steps_change_none():
     value, _, steps, updates = prioritized_sweeping(QuentinsWorld(), dict(PARAMS, n=0), 3, 200, push_predecessors)
     assert np.all(value == 1.0) and np.all(updates == 0) and steps.sum() > 0
     q_star = optimal_values(False, PARAMS["gamma"])
-    assert q_star[QuentinsWorld.init_state].max() == pytest.approx(0.8 ** 18)      # ~0.018: far below 1
-    assert q_star.max() == pytest.approx(1.0)                                       # the step into the goal
+    assert q_star[QuentinsWorld.init_state].max() == pytest.approx(0.8**18)  # ~0.018: far below 1
+    assert q_star.max() == pytest.approx(1.0)  # the step into the goal
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +289,7 @@ def longest_is_most_new(reports, partners=None) -> tuple:
 def test_L2_the_long_episode_is_the_one_that_tries_the_most_new_pairs(reports):
     ok, detail = longest_is_most_new(reports)
     assert ok, detail
-    mismatched = reports[1:] + reports[:1]            # negative control: another run's new pairs
+    mismatched = reports[1:] + reports[:1]  # negative control: another run's new pairs
     assert not longest_is_most_new(reports, mismatched)[0]
 
 
@@ -282,13 +302,14 @@ def values_far_too_high(reports, episode_of) -> tuple:
 def test_L3_in_the_long_episode_the_agent_follows_values_far_above_the_true_ones(reports):
     ok, detail = values_far_too_high(reports, EpisodeReport.longest)
     assert ok, detail
-    assert not values_far_too_high(reports, lambda r: len(r.steps) - 1)[0]    # negative control: last episode
+    assert not values_far_too_high(reports, lambda r: len(r.steps) - 1)[0]  # negative control: last episode
 
 
 def right_or_up(reports, before: bool) -> tuple:
     def share(r):
-        counts = r.action_counts[:r.longest()].sum(axis=0) if before else r.action_counts[r.longest()]
+        counts = r.action_counts[: r.longest()].sum(axis=0) if before else r.action_counts[r.longest()]
         return counts[:2].sum() / max(1, counts.sum())
+
     median = np.median([share(r) for r in reports if not before or r.longest() > 0])
     return 0.75 <= median <= 0.85, f"median share of right/up moves {median:.2f} (about 80%?)"
 
@@ -296,7 +317,7 @@ def right_or_up(reports, before: bool) -> tuple:
 def test_L4_before_the_long_episode_ties_send_the_agent_right_and_up(reports):
     ok, detail = right_or_up(reports, before=True)
     assert ok, detail
-    assert not right_or_up(reports, before=False)[0]          # negative control: the long episode itself
+    assert not right_or_up(reports, before=False)[0]  # negative control: the long episode itself
 
 
 def _with_real_step_update(seed, n_episodes=20, max_steps=1000):
@@ -344,11 +365,11 @@ def test_L5_real_steps_do_not_lower_values_so_the_agent_repeats_pairs(reports):
     assert ok, detail
     notebook_run = reports[1]
     e = notebook_run.longest()
-    assert notebook_run.top_stays[e] and notebook_run.top_count[e] >= 50     # the bumps the prose quotes
+    assert notebook_run.top_stays[e] and notebook_run.top_count[e] >= 50  # the bumps the prose quotes
     runs = [_with_real_step_update(seed) for seed in range(20)]
     control = [run[int(np.argmax(run[:, 0])), 1] for run in runs]
     assert not repeats_one_pair(control)[0], control
-    assert np.median([run[:, 0].max() for run in runs]) >= 300      # ... while its longest episode stays long
+    assert np.median([run[:, 0].max() for run in runs]) >= 300  # ... while its longest episode stays long
 
 
 def long_early_episode(steps) -> tuple:
@@ -356,15 +377,17 @@ def long_early_episode(steps) -> tuple:
     return share >= 0.9, f"runs with an episode of >= 300 steps: {share:.0%}"
 
 
-@pytest.mark.skipif(not engine.numba_available(),
-                    reason="200 runs on the numba engine (too slow in plain Python)")
+@pytest.mark.skipif(not engine.numba_available(), reason="200 runs on the numba engine (too slow in plain Python)")
 def test_L6_nearly_every_run_has_one_long_early_episode_uniform_dyna_q_too():
     from dynaq_course.going_further import engine as fe
-    for result in (fe.simulate_prioritized([5], 200, 40, seed=2024, backend="numba", progress=False),
-                   fe.simulate_uniform([5], 200, 40, seed=2024, backend="numba", progress=False)):
+
+    for result in (
+        fe.simulate_prioritized([5], 200, 40, seed=2024, backend="numba", progress=False),
+        fe.simulate_uniform([5], 200, 40, seed=2024, backend="numba", progress=False),
+    ):
         steps = result.steps[0]
         ok, detail = long_early_episode(steps[:, :20])
         assert ok, (result.method, detail)
-        assert not long_early_episode(steps[:, 20:])[0], result.method      # negative control: episodes 20-39
+        assert not long_early_episode(steps[:, 20:])[0], result.method  # negative control: episodes 20-39
         # the numbers the notebook quotes: all 200 runs have such an episode, none of episodes 20-39 is one
         assert (steps[:, :20].max(axis=1) >= 300).all() and (steps[:, 20:] < 300).all(), result.method

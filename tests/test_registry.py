@@ -1,4 +1,5 @@
 """The exercise registry (dynaq_course.checks.registry) against source/'s notebooks, and what every exercise offers."""
+
 from __future__ import annotations
 
 import re
@@ -67,7 +68,7 @@ def test_every_exercise_module_offers_the_same_functions(ex):
     for name in ("probes", "record", "diagnose") + (("try_once",) if ex.loaded_later else ()):
         assert callable(getattr(module, name, None)), f"{module.__name__} has no {name}"
     assert callable(getattr(checks_package, ex.self_check))
-    assert WATCHED[module.__name__] is module   # the child notices a student's cell rebinding its attributes
+    assert WATCHED[module.__name__] is module  # the child notices a student's cell rebinding its attributes
 
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=IDS)
@@ -75,7 +76,7 @@ def test_the_visible_cases_come_first_among_the_hidden_ones(ex):
     """The child runs the hidden cases once and the verifier judges the self-check on their first ones."""
     visible, hidden = probes_for(ex.name, "visible"), probes_for(ex.name, "hidden")
     assert len(hidden) > len(visible) > 0
-    assert [p.describe() for p in hidden[:len(visible)]] == [p.describe() for p in visible]
+    assert [p.describe() for p in hidden[: len(visible)]] == [p.describe() for p in visible]
     assert {(p.exercise, p.level) for p in visible} == {(ex.name, "visible")}
 
 
@@ -83,14 +84,20 @@ def test_lookups():
     assert registry.exercise("dyna_q_planning").notebook == "03_planning.ipynb"
     with pytest.raises(ValueError, match="Unknown exercise 'dyna_q_plan'; choose one of dyna_q_model_update, "):
         registry.exercise("dyna_q_plan")
-    assert [ex.name for ex in registry.in_notebook("06_going_further.ipynb")] == \
-        [ex.name for ex in registry.in_notebook("06_going_further")] == \
-        ["dyna_q_plus_reward", "bonus_greedy_action", "push_predecessors"]
+    assert (
+        [ex.name for ex in registry.in_notebook("06_going_further.ipynb")]
+        == [ex.name for ex in registry.in_notebook("06_going_further")]
+        == ["dyna_q_plus_reward", "bonus_greedy_action", "push_predecessors"]
+    )
     assert registry.in_notebook("04_how_much_to_plan") == []
     assert [ex.name for ex in registry.in_assignment("dyna_q")] == ["dyna_q_model_update", "dyna_q_planning"]
     assert [ex.name for ex in registry.loaded_later()] == ["dyna_q_model_update", "dyna_q_planning"]
     assert list(registry.graded_cells(registry.in_assignment("dyna_q"))) == [
-        "test_model_update_visible", "test_model_update_hidden", "test_planning_visible", "test_planning_hidden"]
+        "test_model_update_visible",
+        "test_model_update_hidden",
+        "test_planning_visible",
+        "test_planning_hidden",
+    ]
     with pytest.raises(ValueError, match="level"):
         registry.exercise("dyna_q_planning").test_cell("secret")
 
@@ -100,13 +107,16 @@ DISPATCH = re.compile(rf"""(==|!=|\bin)\s*[(\[{{]?\s*["']({NAMES})["']""")
 
 
 def test_no_code_outside_the_registry_dispatches_on_an_exercise_name():
-    found = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
-             for path in sorted(PACKAGE.rglob("*.py")) if path.name != "registry.py"
-             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-             if DISPATCH.search(line)]
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path.name != "registry.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if DISPATCH.search(line)
+    ]
     assert found == []
     assert not any(hasattr(messages, old) for old in ("MODEL", "PLANNING", "PLUS_REWARD", "GREEDY", "PUSH"))
-    assert DISPATCH.search('    if exercise == "dyna_q_planning":')   # negative control: the pattern sees one
+    assert DISPATCH.search('    if exercise == "dyna_q_planning":')  # negative control: the pattern sees one
     assert DISPATCH.search("    if name in ('push_predecessors', 'bonus_greedy_action'):")
 
 

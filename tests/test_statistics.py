@@ -19,6 +19,7 @@ Runs are spread over two processes; each run seeds NumPy's global generator
 itself (``np.random.seed(seed)``), with a distinct seed per run, so the results
 are the same whatever the scheduling.
 """
+
 import math
 import multiprocessing
 import time
@@ -60,7 +61,7 @@ class Setting:
     k: int
     n_episodes: int
     shortcut_episode: "int | None"
-    windows: tuple           # ((label, start, stop), ...) episode index slices
+    windows: tuple  # ((label, start, stop), ...) episode index slices
     n_experiments: int
     seed_base: int
     planner: str = "reference"  # "reference", "ignores_k" or "one_update"
@@ -126,8 +127,15 @@ def _run_one(job):
     cpu = time.process_time()
     np.random.seed(seed)
     params = dict(PARAMS, k=setting.k)
-    _, _, steps = learn_environment(QuentinsWorld(), model_update, planner, params, MAX_STEPS,
-                                    setting.n_episodes, shortcut_episode=setting.shortcut_episode)
+    _, _, steps = learn_environment(
+        QuentinsWorld(),
+        model_update,
+        planner,
+        params,
+        MAX_STEPS,
+        setting.n_episodes,
+        shortcut_episode=setting.shortcut_episode,
+    )
     return index, steps, time.process_time() - cpu
 
 
@@ -137,7 +145,7 @@ def consistent(ours: np.ndarray, target: float, halfwidth: float, z: float = Z):
     ours = np.asarray(ours, dtype=float)
     mean = ours.mean()
     se = ours.std(ddof=1) / math.sqrt(len(ours))
-    combined = math.sqrt(se ** 2 + (halfwidth / 1.96) ** 2)
+    combined = math.sqrt(se**2 + (halfwidth / 1.96) ** 2)
     score = (mean - target) / combined
     return abs(score) <= z, mean, se, score
 
@@ -146,8 +154,12 @@ def consistent(ours: np.ndarray, target: float, halfwidth: float, z: float = Z):
 def results(reference_functions):
     """{setting name: {window label: per-run mean steps (n_experiments,)}}."""
     model_update, reference_planning = reference_functions
-    _FUNCTIONS.update(model_update=model_update, reference=reference_planning,
-                      ignores_k=planning_ignoring_k, one_update=planning_one_update)
+    _FUNCTIONS.update(
+        model_update=model_update,
+        reference=reference_planning,
+        ignores_k=planning_ignoring_k,
+        one_update=planning_one_update,
+    )
     settings = SETTINGS + CONTROLS
     jobs = []
     for setting in settings:
@@ -168,7 +180,7 @@ def results(reference_functions):
 
     out, position = {}, 0
     for setting in settings:
-        runs = np.array(steps[position:position + setting.n_experiments])
+        runs = np.array(steps[position : position + setting.n_experiments])
         position += setting.n_experiments
         assert runs.shape == (setting.n_experiments, setting.n_episodes)
         out[setting.name] = {label: runs[:, a:b].mean(axis=1) for label, a, b in setting.windows}
@@ -177,16 +189,16 @@ def results(reference_functions):
 
 
 def _print_table(out, elapsed, cpu, n_runs):
-    print(f"\n\nDyna-Q on Quentin's World: mean steps per episode ({n_runs} runs, "
-          f"{elapsed:.1f} s wall, {cpu:.1f} CPU-s in 2 workers)")
-    header = (f"{'setting':<30}{'episodes':>9}{'n':>4}  {'ours (95% CI)':>17}  "
-              f"{'target (95% CI)':>17}{'z':>7}  verdict")
+    print(
+        f"\n\nDyna-Q on Quentin's World: mean steps per episode ({n_runs} runs, "
+        f"{elapsed:.1f} s wall, {cpu:.1f} CPU-s in 2 workers)"
+    )
+    header = f"{'setting':<30}{'episodes':>9}{'n':>4}  {'ours (95% CI)':>17}  {'target (95% CI)':>17}{'z':>7}  verdict"
     print(header)
     print("-" * len(header))
     rows = [(name, label, target) for (name, label), target in TARGETS.items()]
     rows.sort(key=lambda r: [s.name for s in SETTINGS].index(r[0]))
-    rows += [(control, target_key[1], TARGETS[target_key], target_key[0])
-             for control, target_key in CONTROL_CHECKS]
+    rows += [(control, target_key[1], TARGETS[target_key], target_key[0]) for control, target_key in CONTROL_CHECKS]
     for row in rows:
         name, label, (target, halfwidth) = row[:3]
         ok, mean, se, score = consistent(out[name][label], target, halfwidth)
@@ -195,11 +207,15 @@ def _print_table(out, elapsed, cpu, n_runs):
         else:
             verdict = "consistent" if ok else "INCONSISTENT"
         n = len(out[name][label])
-        print(f"{name:<30}{label:>9}{n:>4}  {mean:8.2f} +- {1.96 * se:5.2f}  "
-              f"{target:8.2f} +- {halfwidth:5.2f}{score:7.1f}  {verdict}")
+        print(
+            f"{name:<30}{label:>9}{n:>4}  {mean:8.2f} +- {1.96 * se:5.2f}  "
+            f"{target:8.2f} +- {halfwidth:5.2f}{score:7.1f}  {verdict}"
+        )
     runs = out["shortcut k=0"]["250-400"]
-    print(f"shortcut k=0, episodes 250-400: {np.mean(runs < 12):.0%} of runs use the shortcut "
-          f"(mean < 12 steps); per-run means {np.round(np.sort(runs), 1).tolist()}")
+    print(
+        f"shortcut k=0, episodes 250-400: {np.mean(runs < 12):.0%} of runs use the shortcut "
+        f"(mean < 12 steps); per-run means {np.round(np.sort(runs), 1).tolist()}"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -209,12 +225,13 @@ def _print_table(out, elapsed, cpu, n_runs):
 def test_agrees_with_tutorial(results, name, label):
     target, halfwidth = TARGETS[name, label]
     ok, mean, se, score = consistent(results[name][label], target, halfwidth)
-    assert ok, (f"{name}, episodes {label}: mean {mean:.2f} (se {se:.2f}) vs tutorial "
-                f"{target} +- {halfwidth}: {score:+.1f} combined standard errors")
+    assert ok, (
+        f"{name}, episodes {label}: mean {mean:.2f} (se {se:.2f}) vs tutorial "
+        f"{target} +- {halfwidth}: {score:+.1f} combined standard errors"
+    )
 
 
-@pytest.mark.parametrize("control,target_key", CONTROL_CHECKS,
-                         ids=[f"{c} vs {t[0]}" for c, t in CONTROL_CHECKS])
+@pytest.mark.parametrize("control,target_key", CONTROL_CHECKS, ids=[f"{c} vs {t[0]}" for c, t in CONTROL_CHECKS])
 def test_negative_control_is_rejected(results, control, target_key):
     target, halfwidth = TARGETS[target_key]
     ok, mean, se, score = consistent(results[control][target_key[1]], target, halfwidth)

@@ -1,12 +1,23 @@
 """The slippery world, its exact model, the counting model and the plain loop (dynaq_course.going_further.slippery)."""
+
 import numpy as np
 import pytest
 from scipy import stats
 
 from dynaq_course import QuentinsWorld
 from dynaq_course.going_further.greedy_paths import optimal_values
-from dynaq_course.going_further.slippery import (BUDGETS, MODELS, PARAMS, CountingModel, PlanningBudget, SlipperyWorld,
-                                     learn_slippery, optimal_q, policy_value, transition_model)
+from dynaq_course.going_further.slippery import (
+    BUDGETS,
+    MODELS,
+    PARAMS,
+    CountingModel,
+    PlanningBudget,
+    SlipperyWorld,
+    learn_slippery,
+    optimal_q,
+    policy_value,
+    transition_model,
+)
 from dynaq_course.world import START_STATE
 
 
@@ -77,6 +88,7 @@ def test_counting_model_counts_and_averages():
 
 # ------------------------------------------------------------------ the counting model's sample updates
 
+
 def follows(draws, probabilities) -> float:
     """Chi-square goodness-of-fit p-value of ``draws`` (a list of outcomes) against {outcome: probability}."""
     outcomes = list(probabilities)
@@ -91,8 +103,8 @@ def _model_5_3_2():
     for nxt, r, times in [(5, 0.0, 5), (6, -1.0, 3), (None, 1.0, 2)]:
         for _ in range(times):
             model.update(4, 0, r, nxt)
-    model.update(4, 0, 1.0, 5)                     # one more 5 with another reward: mean 1/6
-    return model                                   # 5: 6 of 11, 6: 3 of 11, end: 2 of 11
+    model.update(4, 0, 1.0, 5)  # one more 5 with another reward: mean 1/6
+    return model  # 5: 6 of 11, 6: 3 of 11, end: 2 of 11
 
 
 def test_counting_model_samples_next_states_with_their_frequencies():
@@ -100,7 +112,7 @@ def test_counting_model_samples_next_states_with_their_frequencies():
     np.random.seed(0)
     draws = [model.sample(4, 0) for _ in range(11_000)]
     rewards = {nxt: r for r, nxt in draws}
-    assert rewards == {5: pytest.approx(1 / 6), 6: -1.0, None: 1.0}     # each outcome's mean reward
+    assert rewards == {5: pytest.approx(1 / 6), 6: -1.0, None: 1.0}  # each outcome's mean reward
     nexts = [nxt for _, nxt in draws]
     assert follows(nexts, {5: 6 / 11, 6: 3 / 11, None: 2 / 11}) > 1e-3
     # negative controls: the same draws against the wrong frequencies, and a sampler ignoring the counts
@@ -113,13 +125,14 @@ def test_counting_model_samples_next_states_with_their_frequencies():
 
 # ------------------------------------------------------------------ the planning budget
 
+
 def test_budget_in_updates_makes_exactly_k_updates_per_step():
     plan = PlanningBudget(3, "updates")
     for step in range(50):
         plan.add_step()
         made = 0
         while plan.has_credit():
-            plan.spend(4)                          # an expected update over 4 next states
+            plan.spend(4)  # an expected update over 4 next states
             made += 1
         assert made == 3
     assert plan.work() == {"real_steps": 50, "planning_updates": 150, "evaluations": 600}
@@ -127,7 +140,7 @@ def test_budget_in_updates_makes_exactly_k_updates_per_step():
 
 def test_budget_in_evaluations_averages_k_per_step_with_the_debt_carried_over():
     plan = PlanningBudget(2, "evaluations")
-    costs = [3, 1, 4, 4, 2, 1]                     # the updates' evaluations, in turn
+    costs = [3, 1, 4, 4, 2, 1]  # the updates' evaluations, in turn
     i = 0
     for step in range(1, 301):
         plan.add_step()
@@ -140,9 +153,16 @@ def test_budget_in_evaluations_averages_k_per_step_with_the_debt_carried_over():
     assert plan.evaluations / plan.steps == pytest.approx(2.0, abs=4 / 300)
 
 
-@pytest.mark.parametrize("k, unit, match", [(-1, "updates", "whole number"), (1.5, "updates", "whole number"),
-                                            (True, "updates", "whole number"), (2, "compute", "budget"),
-                                            (2, None, "budget")])
+@pytest.mark.parametrize(
+    "k, unit, match",
+    [
+        (-1, "updates", "whole number"),
+        (1.5, "updates", "whole number"),
+        (True, "updates", "whole number"),
+        (2, "compute", "budget"),
+        (2, None, "budget"),
+    ],
+)
 def test_bad_budget_is_refused(k, unit, match):
     with pytest.raises(ValueError, match=match):
         PlanningBudget(k, unit)
@@ -168,12 +188,11 @@ def test_plain_loop_runs_the_three_agents_and_is_repeatable():
 def test_plain_loop_spends_exactly_its_budget(model, budget):
     k = 3
     np.random.seed(8)
-    _, _, steps, work = learn_slippery(SlipperyWorld(0.3), dict(PARAMS, k=k), 6, 1000, model, budget,
-                                       return_work=True)
+    _, _, steps, work = learn_slippery(SlipperyWorld(0.3), dict(PARAMS, k=k), 6, 1000, model, budget, return_work=True)
     real = work["real_steps"]
     assert real == steps.sum()
     spent = work["planning_updates"] if budget == "updates" else work["evaluations"]
-    assert k * real <= spent <= k * real + 3       # a debt of at most 3: an expected update costs at most 4
+    assert k * real <= spent <= k * real + 3  # a debt of at most 3: an expected update costs at most 4
     if budget == "updates":
         assert work["planning_updates"] == k * real
     if model == "counting":
@@ -194,10 +213,12 @@ def test_the_discounted_optimal_policy_is_not_the_fastest_in_a_slippery_world():
     is worth little from afar (0.8 ** 18 ~ 0.02 from the start), and the policy that maximizes the
     discounted return has long episodes once the floor slips. Expected steps from the start under the
     greedy policy of Q* (exact, absorbing Markov chain; measured 654 at slip 0.1, 213 at slip 0.2)."""
+
     def expected_steps(slip):
         P, _ = transition_model(slip)
         policy = optimal_q(slip).argmax(axis=1)
         P_pi = P[np.arange(100), policy, :100]
         return np.linalg.solve(np.eye(100) - P_pi, np.ones(100))[START_STATE]
-    assert expected_steps(0.0) == pytest.approx(20.0)       # the tutorial's world: the shortest episode
+
+    assert expected_steps(0.0) == pytest.approx(20.0)  # the tutorial's world: the shortest episode
     assert expected_steps(0.1) > 100 and expected_steps(0.2) > 100

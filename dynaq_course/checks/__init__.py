@@ -4,6 +4,7 @@ Standard library and numpy only (it is imported in every student kernel and in t
 verifier's fresh processes). The self-checks students call are re-exported here, so
 ``from dynaq_course.checks import self_check_planning`` keeps working.
 """
+
 from dynaq_course.checks.self_check import (
     self_check_bonus_greedy_action,
     self_check_dyna_q_plus_reward,

@@ -17,36 +17,52 @@ one mistake consistent with EVERY call (see ``diagnose``). The messages
 (``messages.CATALOGUE``) say what went wrong in terms of the lesson, never the
 expected action.
 """
+
 from __future__ import annotations
 
-from builtins import abs, all, any, bool, float, int, isinstance, len, max, min, range, repr, set  # noqa: A004 - bound now
+from builtins import (  # bound now: a later cell that rebinds a builtin changes nothing here
+    abs,
+    all,
+    any,
+    bool,
+    float,
+    int,
+    len,
+    max,
+    min,
+    range,
+    repr,
+    set,
+)
 from dataclasses import dataclass
-from numbers import Integral as _Integral
 
 import numpy as np
 
 from dynaq_course.checks import messages as msg
 from dynaq_course.checks.diagnose import close, same
-from dynaq_course.checks.probes import N_ACTIONS, Probe
+from dynaq_course.checks.probes import Probe
+from dynaq_course.world import returned_action as _returned_action
 
 NAME = "bonus_greedy_action"
-_asarray, _sqrt, _array, _abs, _flatnonzero = np.asarray, np.sqrt, np.array, np.abs, np.flatnonzero   # bound now
-_TIE = 1e-9   # relative: scores this close to the largest one tie it (see NEAR_TIE)
+_asarray, _sqrt, _array, _abs, _flatnonzero = np.asarray, np.sqrt, np.array, np.abs, np.flatnonzero  # bound now
+_TIE = 1e-9  # relative: scores this close to the largest one tie it (see NEAR_TIE)
 
 
 @dataclass
 class GreedyProbe(Probe):
-    value: np.ndarray          # value_row
-    tau: np.ndarray            # tau_row
+    value: np.ndarray  # value_row
+    tau: np.ndarray  # tau_row
     kappa: float
-    group: int                 # the calls of one case share it
+    group: int  # the calls of one case share it
 
     def args(self):
         return (np.array(self.value, copy=True), np.array(self.tau, copy=True), self.kappa)
 
     def describe(self) -> str:
-        return (f"value_row={_numbers(self.value)}, tau_row={_numbers(self.tau)}"
-                f"{' (integers)' if np.asarray(self.tau).dtype.kind in 'iu' else ''}, kappa={self.kappa:g}")
+        return (
+            f"value_row={_numbers(self.value)}, tau_row={_numbers(self.tau)}"
+            f"{' (integers)' if np.asarray(self.tau).dtype.kind in 'iu' else ''}, kappa={self.kappa:g}"
+        )
 
 
 def _numbers(row) -> str:
@@ -55,25 +71,42 @@ def _numbers(row) -> str:
 
 # ------------------------------------------------------------------ probes
 
-GREEDY_REPEATS = {"visible": 3, "hidden": 4}   # calls per case (each call has its own seed)
+GREEDY_REPEATS = {"visible": 3, "hidden": 4}  # calls per case (each call has its own seed)
 GREEDY_KAPPAS = (0.0, 0.001, 0.003, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.7, 1.5)
-NEAR_TIE = (1e-12, 1e-4)   # relative to the largest score: closer ties it; up to the second, none (np.isclose)
+NEAR_TIE = (1e-12, 1e-4)  # relative to the largest score: closer ties it; up to the second, none (np.isclose)
 
 
 def greedy_scores(value, tau, kappa, rule: str = "right") -> np.ndarray:
     """The four scores of one way of choosing: the right one, Q + kappa * sqrt(tau), or a common mistake."""
     q, t, k = _asarray(value, dtype=float), _asarray(tau, dtype=float), float(kappa)
-    rules = {"right": lambda: q + k * _sqrt(t), "no-bonus": lambda: q, "bonus-only": lambda: k * _sqrt(t),
-             "minus": lambda: q - k * _sqrt(t), "argmin": lambda: -(q + k * _sqrt(t)),
-             "linear-tau": lambda: q + k * t, "sqrt-of-product": lambda: q + _sqrt(k * t),
-             "kappa-squared": lambda: q + k ** 2 * _sqrt(t), "sqrt-on-kappa": lambda: q + _sqrt(k) * t,
-             "tau-plus-one": lambda: q + k * _sqrt(t + 1)}
+    rules = {
+        "right": lambda: q + k * _sqrt(t),
+        "no-bonus": lambda: q,
+        "bonus-only": lambda: k * _sqrt(t),
+        "minus": lambda: q - k * _sqrt(t),
+        "argmin": lambda: -(q + k * _sqrt(t)),
+        "linear-tau": lambda: q + k * t,
+        "sqrt-of-product": lambda: q + _sqrt(k * t),
+        "kappa-squared": lambda: q + k**2 * _sqrt(t),
+        "sqrt-on-kappa": lambda: q + _sqrt(k) * t,
+        "tau-plus-one": lambda: q + k * _sqrt(t + 1),
+    }
     return rules[rule]()
 
 
-GREEDY_HARDCODED_KAPPAS = (1e-3, 1e-4, 1e-2, 0.05, 0.1, 0.5, 1.0)   # fixed kappas a function might use
-GREEDY_RULES = ("right", "no-bonus", "bonus-only", "minus", "argmin", "linear-tau", "sqrt-of-product",
-                "kappa-squared", "sqrt-on-kappa", "tau-plus-one")
+GREEDY_HARDCODED_KAPPAS = (1e-3, 1e-4, 1e-2, 0.05, 0.1, 0.5, 1.0)  # fixed kappas a function might use
+GREEDY_RULES = (
+    "right",
+    "no-bonus",
+    "bonus-only",
+    "minus",
+    "argmin",
+    "linear-tau",
+    "sqrt-of-product",
+    "kappa-squared",
+    "sqrt-on-kappa",
+    "tau-plus-one",
+)
 
 
 def greedy_near_tie(scores) -> bool:
@@ -92,27 +125,28 @@ def _greedy_probes(level, cases, first_group) -> list[GreedyProbe]:
         scores += [greedy_scores(value, tau, c) for c in GREEDY_HARDCODED_KAPPAS]
         if any(greedy_near_tie(s) for s in scores):
             raise ValueError(f"near tie in a bonus_greedy_action probe: {value}, {tau}, {kappa}")
-        probes += [GreedyProbe(NAME, level, "greedy", value, tau, float(kappa), g)
-                   for _ in range(GREEDY_REPEATS[level])]
+        probes += [
+            GreedyProbe(NAME, level, "greedy", value, tau, float(kappa), g) for _ in range(GREEDY_REPEATS[level])
+        ]
     return probes
 
 
 VISIBLE_GREEDY = [  # value_row, tau_row, kappa
-    ([0.5, 0.2, 0.4, 0.1], [0.0, 100.0, 4.0, 1.0], 0.05),      # the bonus wins
-    ([1.0, 0.6, 0.0, 0.2], [0.0, 9.0, 0.0, 1.0], 0.1),         # a bonus that does not win
-    ([0.0, 0.0, 0.0, 0.0], [3.0, 3.0, 3.0, 3.0], 0.1),         # all four tie
-    ([0.2, 0.7, 0.7, 0.1], [0.0, 0.0, 0.0, 0.0], 0.5),         # two tie, no bonus anywhere
-    ([-0.8, -0.3, -0.6, -1.0], [1.0, 0.0, 4.0, 9.0], 0.1),     # every score negative
-    ([0.1, 0.3, 0.2, 0.0], [100.0, 0.0, 50.0, 400.0], 0.0),    # kappa = 0: no bonus
-    ([0.3, 0.0, 0.25, 0.1], [0.0, 0.0, 1.0, 0.0], 0.1),        # an action tried on the last step gets no bonus
-    ([0.3, 0.8, 0.5, -0.2], np.array([25, 0, 4, 100]), 0.1),   # integers; three tie once the bonus is added
-    ([0.6, 0.5, 0.1, 0.0], [4.0, 0.0, 0.0, 0.0], 0.1),         # the bonus keeps the best action the best
+    ([0.5, 0.2, 0.4, 0.1], [0.0, 100.0, 4.0, 1.0], 0.05),  # the bonus wins
+    ([1.0, 0.6, 0.0, 0.2], [0.0, 9.0, 0.0, 1.0], 0.1),  # a bonus that does not win
+    ([0.0, 0.0, 0.0, 0.0], [3.0, 3.0, 3.0, 3.0], 0.1),  # all four tie
+    ([0.2, 0.7, 0.7, 0.1], [0.0, 0.0, 0.0, 0.0], 0.5),  # two tie, no bonus anywhere
+    ([-0.8, -0.3, -0.6, -1.0], [1.0, 0.0, 4.0, 9.0], 0.1),  # every score negative
+    ([0.1, 0.3, 0.2, 0.0], [100.0, 0.0, 50.0, 400.0], 0.0),  # kappa = 0: no bonus
+    ([0.3, 0.0, 0.25, 0.1], [0.0, 0.0, 1.0, 0.0], 0.1),  # an action tried on the last step gets no bonus
+    ([0.3, 0.8, 0.5, -0.2], np.array([25, 0, 4, 100]), 0.1),  # integers; three tie once the bonus is added
+    ([0.6, 0.5, 0.1, 0.0], [4.0, 0.0, 0.0, 0.0], 0.1),  # the bonus keeps the best action the best
     ([0.5, 0.2, 0.45, 0.0], [0.0, 4.0, 0.0, 1.0], 0.4),
-    ([0.5, 0.0, 0.0, 0.1], [0.0, 1.0, 0.0, 0.0], 0.1),         # the value outweighs the bonus
+    ([0.5, 0.0, 0.0, 0.1], [0.0, 1.0, 0.0, 0.0], 0.1),  # the value outweighs the bonus
     ([0.5, 0.2, 0.0, 0.0], [0.0, 2.0, 0.0, 1.0], 0.1),
     ([0.5, 0.4995, 0.2, 0.1], [0.0, 400.0, 0.0, 0.0], 0.001),  # a bonus of 0.02 tips the balance
-    ([2.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], 0.01),        # the value outweighs any bonus
-    ([0.1, 0.2, 0.0, 0.15], [0.0, 0.0, 0.0, 9.0], 0.05),       # the last action wins
+    ([2.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], 0.01),  # the value outweighs any bonus
+    ([0.1, 0.2, 0.0, 0.15], [0.0, 0.0, 0.0, 9.0], 0.05),  # the last action wins
 ]
 
 
@@ -136,19 +170,19 @@ def probes(level: str) -> list[GreedyProbe]:
     if level == "visible":
         return probes
     cases = [
-        ([0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], 0.01),      # a state never visited: all tie
-        ([-1.0, -1.0, -0.2, -1.0], [0.0, 0.0, 0.0, 0.0], 0.3),    # negative, no bonus yet
+        ([0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], 0.01),  # a state never visited: all tie
+        ([-1.0, -1.0, -0.2, -1.0], [0.0, 0.0, 0.0, 0.0], 0.3),  # negative, no bonus yet
         ([-0.5, -0.4, -0.9, -0.1], [400.0, 1.0, 0.0, 0.0], 0.01),  # every score negative, the best not action 0
         ([-0.6, -0.45, -0.2, -0.7], [16.0, 0.0, 1.0, 0.0], 0.05),
-        ([0.25, 0.1, 0.1, 0.2], [0.0, 1.0, 0.0, 0.0], 0.2),       # tau + 1 would change the choice
+        ([0.25, 0.1, 0.1, 0.2], [0.0, 1.0, 0.0, 0.0], 0.2),  # tau + 1 would change the choice
         ([0.05, 0.0, 0.02, 0.035], [0.0, 0.0, 0.0, 1.0], 0.02),
         ([0.9, 0.7, 0.85, 0.0], [0.0, 4.0, 0.0, 0.0], 0.15),
-        ([1.0, 0.2, 0.5, 0.0], [0.0, 400.0, 100.0, 4.0], 0.05),    # 0.2 + 1.0 beats 1.0: the bonus wins
-        ([1.0, 0.9, 0.3, 0.8], [0.0, 1.0, 3000.0, 36.0], 0.001),   # a tiny kappa
-        ([0.0, 0.3, 0.1, 0.2], [2.0, 0.0, 1.0, 1.0], 1.5),         # a large kappa
-        ([0.4, 0.1, 0.4, 0.3], np.array([9, 9, 9, 9]), 0.2),       # equal bonuses: the tie of the values stays
-        ([0.7, 0.3, 0.5, 0.6], np.array([0, 16, 4, 1]), 0.1),      # 0.3 + 0.4 = 0.7: a tie made by the bonus
-        ([0.1, 0.3, 0.0, -0.1], [4.0, 0.0, 1.0, 0.0], 0.1),       # 0.1 + 0.2 ties 0.3 up to the last bit
+        ([1.0, 0.2, 0.5, 0.0], [0.0, 400.0, 100.0, 4.0], 0.05),  # 0.2 + 1.0 beats 1.0: the bonus wins
+        ([1.0, 0.9, 0.3, 0.8], [0.0, 1.0, 3000.0, 36.0], 0.001),  # a tiny kappa
+        ([0.0, 0.3, 0.1, 0.2], [2.0, 0.0, 1.0, 1.0], 1.5),  # a large kappa
+        ([0.4, 0.1, 0.4, 0.3], np.array([9, 9, 9, 9]), 0.2),  # equal bonuses: the tie of the values stays
+        ([0.7, 0.3, 0.5, 0.6], np.array([0, 16, 4, 1]), 0.1),  # 0.3 + 0.4 = 0.7: a tie made by the bonus
+        ([0.1, 0.3, 0.0, -0.1], [4.0, 0.0, 1.0, 0.0], 0.1),  # 0.1 + 0.2 ties 0.3 up to the last bit
     ]
     rng = np.random.default_rng(8404)
     styles = ["mixed", "negative", "close"] * 8
@@ -174,18 +208,16 @@ def record(probe, args, result, rec: dict) -> dict:
 def _record_action(result, record: dict) -> dict:
     """An action or what came back instead.
 
-    An action is what ``dyna_plus.learn_dyna_q_action_bonus`` accepts: an integer
-    0-3 (a Python int or a NumPy integer, not a bool), or a NumPy array holding
-    one such integer; a float (even 2.0), a bool or several numbers are not.
+    An action is what ``world.returned_action`` accepts (so does the Dyna-Q loop
+    ``dyna_plus.learn_dyna_q_action_bonus``): an integer 0-3, not a bool, or a NumPy
+    array holding one; a float (even 2.0), a bool or several numbers are not.
     """
     if result is None:
         record["returned"] = "none"
         return record
-    action = result
-    if isinstance(action, np.ndarray) and action.size == 1:
-        action = action.reshape(())[()]
-    if not isinstance(action, (bool, np.bool_)) and isinstance(action, _Integral) and 0 <= action < N_ACTIONS:
-        record["out"] = np.array(int(action), dtype=float)
+    action = _returned_action(result)
+    if action is not None:
+        record["out"] = np.array(action, dtype=float)
         return record
     record.update(returned="not-action", etype=type(result).__name__, evalue=_short(result))
     try:
@@ -205,6 +237,7 @@ def _short(result) -> str:
 
 # ------------------------------------------------------------------ diagnosis
 
+
 def _tol(scores) -> float:
     return _TIE * max(1.0, float(_abs(scores).max()))
 
@@ -220,13 +253,22 @@ def _greedy_variants(probe):
     v, t, k = probe.value, probe.tau, probe.kappa
     right = greedy_scores(v, t, k)
     out = [(None, "right", _ties(right))]
-    out += [(f"greedy-{name}", name, _ties(greedy_scores(v, t, k, rule))) for name, rule in (
-        ("bonus-ignored", "no-bonus"), ("value-missing", "bonus-only"), ("minus", "minus"), ("argmin", "argmin"),
-        ("linear-tau", "linear-tau"), ("sqrt-of-product", "sqrt-of-product"), ("kappa-squared", "kappa-squared"),
-        ("sqrt-on-kappa", "sqrt-on-kappa"), ("tau-plus-one", "tau-plus-one"))]
-    out += [("greedy-hardcoded-kappa", f"kappa={c:g}", _ties(greedy_scores(v, t, c)))
-            for c in GREEDY_HARDCODED_KAPPAS]
-    best, tol = right.max(), _tol(right)   # a search that starts from action 0 with a best score of 0 (> or >=)
+    out += [
+        (f"greedy-{name}", name, _ties(greedy_scores(v, t, k, rule)))
+        for name, rule in (
+            ("bonus-ignored", "no-bonus"),
+            ("value-missing", "bonus-only"),
+            ("minus", "minus"),
+            ("argmin", "argmin"),
+            ("linear-tau", "linear-tau"),
+            ("sqrt-of-product", "sqrt-of-product"),
+            ("kappa-squared", "kappa-squared"),
+            ("sqrt-on-kappa", "sqrt-on-kappa"),
+            ("tau-plus-one", "tau-plus-one"),
+        )
+    ]
+    out += [("greedy-hardcoded-kappa", f"kappa={c:g}", _ties(greedy_scores(v, t, c))) for c in GREEDY_HARDCODED_KAPPAS]
+    best, tol = right.max(), _tol(right)  # a search that starts from action 0 with a best score of 0 (> or >=)
     zero = {0} if best < -tol else out[0][2] if best > tol else out[0][2] | {0}
     out.append(("greedy-initial-best-zero", "zero", zero))
     return out
@@ -248,6 +290,7 @@ def _not_an_action(fields) -> str:
 
 def _not_action_code(probes, bad):
     """The named mistake of calls that returned something other than an action, with its fields."""
+
     def score_like(i, f, full):
         out, right = f["out"], greedy_scores(probes[i].value, probes[i].tau, probes[i].kappa)
         if out is None or f["etype"] in ("bool", "bool_"):
@@ -255,6 +298,7 @@ def _not_action_code(probes, bad):
         if full:
             return out.shape == right.shape and close(out, right)
         return out.size == 1 and close(out.reshape(()), right.max())
+
     if all(score_like(i, f, False) for i, f in bad):
         return "greedy-returns-score", {}
     if all(score_like(i, f, True) for i, f in bad):
@@ -288,8 +332,17 @@ def diagnose(probes, outcomes, fn_name: str, reference_outcomes=None, level: str
             labels.append((i, "greedy-returns-none", {"case": probe.describe()}))
         elif rec["returned"] == "not-action":
             out = rec["out"]
-            labels.append((i, "not-action", {"etype": rec["etype"], "evalue": rec["evalue"],
-                                             "out": None if out is None else _array(out, dtype=float)}))
+            labels.append(
+                (
+                    i,
+                    "not-action",
+                    {
+                        "etype": rec["etype"],
+                        "evalue": rec["evalue"],
+                        "out": None if out is None else _array(out, dtype=float),
+                    },
+                )
+            )
         else:
             actions[i] = int(rec["out"])
     for code in _GREEDY_FIRST:
@@ -301,10 +354,10 @@ def diagnose(probes, outcomes, fn_name: str, reference_outcomes=None, level: str
         code, fields = _not_action_code(probes, bad)
         return msg.failed(code, fn=fn_name, **fields)
     for _, c, fields in labels:
-        return msg.failed(c, fn=fn_name, **fields)   # a crash
+        return msg.failed(c, fn=fn_name, **fields)  # a crash
     variants = [_greedy_variants(p) for p in probes]
     wrong = [i for i in range(len(probes)) if actions[i] not in variants[i][0][2]]
-    if reference_outcomes is not None:   # the reference's action must not score higher than the student's
+    if reference_outcomes is not None:  # the reference's action must not score higher than the student's
         for i, probe in enumerate(probes):
             ref = reference_outcomes[i]["out"]
             if ref is not None and i not in wrong:

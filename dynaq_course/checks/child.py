@@ -17,36 +17,52 @@ the attributes of the course's own modules. A load problem (notebook missing or
 invalid, no such cell, the cell raising, no function) is written as
 ``x_problem`` with its details instead of outcomes.
 """
+
 from __future__ import annotations
 
 import builtins
-from builtins import callable, dict, exec, isinstance, open, setattr, str, vars  # noqa: A004 - bound now
 import json
 import linecache
 import os
 import sys
+from builtins import (  # bound now: a later cell that rebinds a builtin changes nothing here
+    callable,
+    dict,
+    exec,
+    isinstance,
+    open,
+    setattr,
+    str,
+    vars,
+)
 from pathlib import Path
 
 import numpy as np
 import numpy.testing
 
-from dynaq_course import agent
 import dynaq_course.checks as checks_package
-from dynaq_course.checks import self_check as checks
+from dynaq_course import agent, notebook_cells, params, world
+from dynaq_course.checks import diagnose, messages, probes, registry, verify
 from dynaq_course.checks import loader as exercises
-from dynaq_course import notebook_cells, params, world
-from dynaq_course.checks import diagnose
-from dynaq_course.checks import messages
-from dynaq_course.checks import probes
-from dynaq_course.checks import registry
-from dynaq_course.checks import verify
+from dynaq_course.checks import self_check as checks
 
-WATCHED = {"builtins": builtins, "numpy": np, "numpy.testing": numpy.testing, "numpy.random": np.random,
-           "dynaq_course.agent": agent, "dynaq_course.checks": checks_package, "dynaq_course.checks.self_check": checks,
-           "dynaq_course.params": params, "dynaq_course.world": world, "dynaq_course.checks.loader": exercises,
-           "dynaq_course.checks.diagnose": diagnose, "dynaq_course.checks.messages": messages,
-           "dynaq_course.checks.probes": probes, "dynaq_course.checks.registry": registry,
-           "dynaq_course.checks.verify": verify}
+WATCHED = {
+    "builtins": builtins,
+    "numpy": np,
+    "numpy.testing": numpy.testing,
+    "numpy.random": np.random,
+    "dynaq_course.agent": agent,
+    "dynaq_course.checks": checks_package,
+    "dynaq_course.checks.self_check": checks,
+    "dynaq_course.params": params,
+    "dynaq_course.world": world,
+    "dynaq_course.checks.loader": exercises,
+    "dynaq_course.checks.diagnose": diagnose,
+    "dynaq_course.checks.messages": messages,
+    "dynaq_course.checks.probes": probes,
+    "dynaq_course.checks.registry": registry,
+    "dynaq_course.checks.verify": verify,
+}
 # ... and every exercise's module (its probes and its diagnosis).
 WATCHED |= {ex.module.__name__: ex.module for ex in registry.EXERCISES.values()}
 
@@ -108,8 +124,12 @@ def needed_setup(setup: str, cell: str) -> str:
         if isinstance(node, (ast.Import, ast.ImportFrom)) and not any(a.name == "*" for a in node.names):
             others = [n for n in tree.body if n is not node]
             used = {n.id for t in [cell_tree, *others] for n in ast.walk(t) if isinstance(n, ast.Name)}
-            used |= {n.value.id for t in [cell_tree, *others] for n in ast.walk(t)
-                     if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)}
+            used |= {
+                n.value.id
+                for t in [cell_tree, *others]
+                for n in ast.walk(t)
+                if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+            }
             if not (_bound_names(node) & used):
                 continue
         keep.append(ast.get_source_segment(setup, node))

@@ -17,9 +17,24 @@ Comparison helpers and builtins are bound when this module is imported, so a
 student's cell that patches numpy or builtins later does not change a verdict
 computed in the same kernel.
 """
+
 from __future__ import annotations
 
-from builtins import all, any, bool, dict, enumerate, len, list, next, set, sorted, sum, tuple, zip  # noqa: A004 - bound now
+from builtins import (  # bound now: a later cell that rebinds a builtin changes nothing here
+    all,
+    any,
+    bool,
+    dict,
+    enumerate,
+    len,
+    list,
+    next,
+    set,
+    sorted,
+    sum,
+    tuple,
+    zip,
+)
 
 import numpy as np
 
@@ -69,8 +84,7 @@ def array_call_problem(probe, rec, prefix: str, expected_shape):
     if rec["returned"] == "none":
         return (f"{prefix}-returns-none", {})
     if rec["returned"] == "not-array":
-        return (f"{prefix}-wrong-shape", {"shape": f"(not an array: {rec['etype']})",
-                                          "expected_shape": expected_shape})
+        return (f"{prefix}-wrong-shape", {"shape": f"(not an array: {rec['etype']})", "expected_shape": expected_shape})
     if rec["out"].shape != expected_shape:
         return (f"{prefix}-wrong-shape", {"shape": tuple(rec["out"].shape), "expected_shape": expected_shape})
     return None
@@ -157,11 +171,11 @@ def verdict_from_cases(probes, outcomes, fn_name: str, level: str, label, pool) 
     return msg.failed(code, fn=fn_name, **fields)
 
 
-def diagnose(exercise: str, probes, outcomes, fn_name: str | None = None, reference_outcomes=None,
-             level: str = "hidden") -> Verdict:
+def diagnose(
+    exercise: str, probes, outcomes, fn_name: str | None = None, reference_outcomes=None, level: str = "hidden"
+) -> Verdict:
     """The verdict on a student's function from its recorded calls (and the reference's, if given)."""
-    return registry.exercise(exercise).module.diagnose(probes, outcomes, fn_name or exercise, reference_outcomes,
-                                                       level)
+    return registry.exercise(exercise).module.diagnose(probes, outcomes, fn_name or exercise, reference_outcomes, level)
 
 
 def check_reference(exercise: str, probes, reference_outcomes) -> Verdict:
@@ -169,5 +183,4 @@ def check_reference(exercise: str, probes, reference_outcomes) -> Verdict:
     verdict = diagnose(exercise, probes, reference_outcomes, "the reference solution")
     if verdict.passed:
         return verdict
-    return msg.failed("grader-error", fn=exercise, detail=f"the reference solution fails the checks: "
-                                                          f"{verdict.message}")
+    return msg.failed("grader-error", fn=exercise, detail=f"the reference solution fails the checks: {verdict.message}")

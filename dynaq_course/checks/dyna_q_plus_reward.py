@@ -14,30 +14,46 @@ the mistake that explains (nearly) every failing probe is the verdict
 (``diagnose.best_explanation``), else the generic message. A function that works
 on single numbers but raises on arrays gets its own message.
 """
+
 from __future__ import annotations
 
-from builtins import any, dict, float, isinstance, set, tuple  # noqa: A004 - bound now
+from builtins import (  # bound now: a later cell that rebinds a builtin changes nothing here
+    any,
+    dict,
+    float,
+    isinstance,
+    set,
+    tuple,
+)
 from dataclasses import dataclass
 
 import numpy as np
 
 from dynaq_course.checks import messages as msg
-from dynaq_course.checks.diagnose import best_explanation, close, first_of, same, unlike_reference, \
-    verdict_from_cases
+from dynaq_course.checks.diagnose import best_explanation, close, first_of, same, unlike_reference, verdict_from_cases
 from dynaq_course.checks.probes import N_ACTIONS, N_STATES, Probe, record_array
 
 NAME = "dyna_q_plus_reward"
-_array, _sqrt = np.array, np.sqrt   # bound at import: a student's cell may patch numpy later in the same kernel
+_array, _sqrt = np.array, np.sqrt  # bound at import: a student's cell may patch numpy later in the same kernel
 _HARDCODED_KAPPAS = (1e-3, 1e-4, 1e-2, 0.1, 0.5, 1.0)
 _FIRST = ("not-implemented", "uses-outside-name", "plus-returns-none", "plus-modifies-input", "plus-wrong-shape")
 # Preferred first when two explanations fit equally many probes.
-_PREFERENCE = ("plus-reward-missing", "plus-minus", "plus-linear-tau", "plus-sqrt-of-product", "plus-kappa-squared",
-               "plus-sqrt-on-kappa", "plus-tau-plus-one", "plus-times-reward", "plus-hardcoded-kappa")
+_PREFERENCE = (
+    "plus-reward-missing",
+    "plus-minus",
+    "plus-linear-tau",
+    "plus-sqrt-of-product",
+    "plus-kappa-squared",
+    "plus-sqrt-on-kappa",
+    "plus-tau-plus-one",
+    "plus-times-reward",
+    "plus-hardcoded-kappa",
+)
 
 
 @dataclass
 class RewardProbe(Probe):
-    reward: object             # a number or an array
+    reward: object  # a number or an array
     tau: object
     kappa: float
 
@@ -55,6 +71,7 @@ class RewardProbe(Probe):
 
 # ------------------------------------------------------------------ probes
 
+
 def _reward_probe(level, reward, tau, kappa) -> RewardProbe:
     kind = "array" if isinstance(reward, np.ndarray) else "scalar"
     return RewardProbe(NAME, level, kind, reward, tau, kappa)
@@ -66,18 +83,37 @@ def probes(level: str) -> list[RewardProbe]:
         _reward_probe("visible", -1.0, 0.0, 0.1),
         _reward_probe("visible", 1.0, 9.0, 0.01),
         _reward_probe("visible", np.array([0.0, 1.0, -1.0, 0.0]), np.array([1.0, 9.0, 100.0, 0.0]), 0.3),
-        _reward_probe("visible", np.zeros((N_STATES, N_ACTIONS)),
-                      np.arange(N_STATES * N_ACTIONS).reshape(N_STATES, N_ACTIONS), 0.02),
+        _reward_probe(
+            "visible",
+            np.zeros((N_STATES, N_ACTIONS)),
+            np.arange(N_STATES * N_ACTIONS).reshape(N_STATES, N_ACTIONS),
+            0.02,
+        ),
     ]
     if level == "visible":
         return probes
     rng = np.random.default_rng(606)
-    scalars = [(0.0, 16.0, 0.25), (1.0, 0.0, 2.0), (-1.0, 3.0, 0.7), (0.5, 10_000.0, 0.001), (0.0, 7, 1.0),
-               (2, 5, 3), (np.float64(-0.3), np.float64(2.5), 0.4), (0.0, 1.0, 0.6), (1.0, 50.0, 0.0),
-               (-2.0, 0.25, 1.5), (0.0, np.int64(12), 0.05)]
+    scalars = [
+        (0.0, 16.0, 0.25),
+        (1.0, 0.0, 2.0),
+        (-1.0, 3.0, 0.7),
+        (0.5, 10_000.0, 0.001),
+        (0.0, 7, 1.0),
+        (2, 5, 3),
+        (np.float64(-0.3), np.float64(2.5), 0.4),
+        (0.0, 1.0, 0.6),
+        (1.0, 50.0, 0.0),
+        (-2.0, 0.25, 1.5),
+        (0.0, np.int64(12), 0.05),
+    ]
     probes += [_reward_probe("hidden", r, t, k) for r, t, k in scalars]
-    for shape, kappa, integer in [((6,), 0.2, False), ((N_STATES, N_ACTIONS), 0.05, True), ((3, 5), 1.0, False),
-                                  ((8,), 0.0, True), ((N_STATES, N_ACTIONS), 0.9, False)]:
+    for shape, kappa, integer in [
+        ((6,), 0.2, False),
+        ((N_STATES, N_ACTIONS), 0.05, True),
+        ((3, 5), 1.0, False),
+        ((8,), 0.0, True),
+        ((N_STATES, N_ACTIONS), 0.9, False),
+    ]:
         reward = rng.choice([-1.0, 0.0, 1.0, 0.5], size=shape)
         tau = rng.integers(0, 500, size=shape)
         tau = tau if integer else tau * rng.uniform(0.5, 1.5, size=shape)
@@ -95,19 +131,22 @@ def record(probe, args, result, rec: dict) -> dict:
 
 # ------------------------------------------------------------------ diagnosis
 
+
 def _reward_variants(r, t, k):
     """[(code, result)]: the right bonus reward first, then one common mistake each."""
     r, t, k = _array(r, dtype=float), _array(t, dtype=float), float(k)
-    out = [(None, r + k * _sqrt(t)),
-           ("plus-reward-missing", k * _sqrt(t)),
-           ("plus-minus", r - k * _sqrt(t)),
-           ("plus-linear-tau", r + k * t),
-           ("plus-sqrt-of-product", r + _sqrt(k * t)),
-           ("plus-kappa-squared", r + k ** 2 * _sqrt(t)),
-           ("plus-kappa-squared", r + k ** 2 * t),
-           ("plus-sqrt-on-kappa", r + _sqrt(k) * t),
-           ("plus-tau-plus-one", r + k * _sqrt(t + 1)),
-           ("plus-times-reward", r * k * _sqrt(t))]
+    out = [
+        (None, r + k * _sqrt(t)),
+        ("plus-reward-missing", k * _sqrt(t)),
+        ("plus-minus", r - k * _sqrt(t)),
+        ("plus-linear-tau", r + k * t),
+        ("plus-sqrt-of-product", r + _sqrt(k * t)),
+        ("plus-kappa-squared", r + k**2 * _sqrt(t)),
+        ("plus-kappa-squared", r + k**2 * t),
+        ("plus-sqrt-on-kappa", r + _sqrt(k) * t),
+        ("plus-tau-plus-one", r + k * _sqrt(t + 1)),
+        ("plus-times-reward", r * k * _sqrt(t)),
+    ]
     out += [("plus-hardcoded-kappa", r + c * _sqrt(t)) for c in _HARDCODED_KAPPAS if c != k]
     return out
 
@@ -154,8 +193,10 @@ def _pool(labels, probes):
 
 def diagnose(probes, outcomes, fn_name: str, reference_outcomes=None, level: str = "hidden"):
     """The verdict on a student's bonus reward from its recorded calls (and the reference's, if given)."""
+
     def label(i, probe, rec):
-        return (_call_problem(probe, rec) or _reward_case(probe, rec)
-                or unlike_reference(reference_outcomes, i, probe, rec))
+        return (
+            _call_problem(probe, rec) or _reward_case(probe, rec) or unlike_reference(reference_outcomes, i, probe, rec)
+        )
 
     return verdict_from_cases(probes, outcomes, fn_name, level, label, _pool)

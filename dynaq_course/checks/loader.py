@@ -14,6 +14,7 @@ Because it reads the file on disk, it says when that file was saved, and warns
 when the kernel that calls it already holds a different function of the same
 name (typically: the exercise cell was edited and run, but not saved).
 """
+
 from __future__ import annotations
 
 import json
@@ -61,8 +62,9 @@ def _setup_code(notebook: dict) -> str:
     lines = []
     for cell in notebook_cells.code_cells(notebook):
         if SETUP_TAG in cell.get("metadata", {}).get("tags", []):
-            lines += [ln for ln in notebook_cells.cell_source(cell).splitlines()
-                      if not ln.lstrip().startswith(("%", "!"))]
+            lines += [
+                ln for ln in notebook_cells.cell_source(cell).splitlines() if not ln.lstrip().startswith(("%", "!"))
+            ]
     return "\n".join(lines)
 
 
@@ -72,17 +74,21 @@ def _run_cell(code: str, filename: str, namespace: dict, what: str) -> None:
     try:
         exec(compile(code, filename, "exec"), namespace)
     except SyntaxError as err:
-        raise ExerciseNotReady(f"{what}, as saved, is not valid Python: {err.msg} at line {err.lineno} "
-                               f"(`{(err.text or '').strip()}`). Fix it there, save that notebook (Ctrl+S), "
-                               "then run this cell again.") from None
+        raise ExerciseNotReady(
+            f"{what}, as saved, is not valid Python: {err.msg} at line {err.lineno} "
+            f"(`{(err.text or '').strip()}`). Fix it there, save that notebook (Ctrl+S), "
+            "then run this cell again."
+        ) from None
     except Exception as err:  # noqa: BLE001 - any error of the learner's cell, said in their terms
         from dynaq_course.checks.messages import crash_location
         from dynaq_course.checks.probes import error_line
 
         where = error_line(filename, err)
         place = crash_location(where.get("line"), where.get("code")).replace("your exercise cell", "that cell")
-        raise ExerciseNotReady(f"{what}, as saved, raised {type(err).__name__} {place}when it ran: {err}. "
-                               "Fix it there, save that notebook (Ctrl+S), then run this cell again.") from None
+        raise ExerciseNotReady(
+            f"{what}, as saved, raised {type(err).__name__} {place}when it ran: {err}. "
+            "Fix it there, save that notebook (Ctrl+S), then run this cell again."
+        ) from None
 
 
 def _define(name: str, setup: str, code: str, origin: str):
@@ -173,18 +179,23 @@ def load_exercise(name: str, folder: str | Path = ".", verbose: bool = True, nam
     try:
         notebook = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise ExerciseNotReady(f"Could not read {exercise.notebook} ({err}). Open it in JupyterLab and save it again.") from None
+        raise ExerciseNotReady(
+            f"Could not read {exercise.notebook} ({err}). Open it in JupyterLab and save it again."
+        ) from None
     saved = saved_when(path)
     cell = _exercise_cell(notebook, name)
     if cell is None:
-        raise ExerciseNotReady(f"No cell in {exercise.notebook} ({saved}) defines {name}. "
-                               "Did the exercise cell get deleted?")
+        raise ExerciseNotReady(
+            f"No cell in {exercise.notebook} ({saved}) defines {name}. Did the exercise cell get deleted?"
+        )
     setup = _setup_code(notebook)
     function = _define(name, setup, notebook_cells.cell_source(cell), exercise.notebook)
     if verbose and differs_from_kernel(function, namespace, name):
-        _say(f"Warning: the {name} defined in this kernel differs from the one saved in {exercise.notebook} "
-              f"({saved}). This cell uses the saved one. If the kernel's version is your latest, save "
-              f"{exercise.notebook} (Ctrl+S) and run this cell again.")
+        _say(
+            f"Warning: the {name} defined in this kernel differs from the one saved in {exercise.notebook} "
+            f"({saved}). This cell uses the saved one. If the kernel's version is your latest, save "
+            f"{exercise.notebook} (Ctrl+S) and run this cell again."
+        )
     try:
         exercise.module.try_once(function)
     except NotImplementedError:
@@ -196,23 +207,29 @@ def load_exercise(name: str, folder: str | Path = ".", verbose: bool = True, nam
                 "(Ctrl+S), then run this cell again."
             ) from None
         if verbose:
-            _say(f"Note: your {name} in {exercise.notebook} ({saved}) is not done yet, so this notebook uses "
-                  f"the revealed solution of {exercise.label}. Finish yours, save, and re-run this cell to use it.")
+            _say(
+                f"Note: your {name} in {exercise.notebook} ({saved}) is not done yet, so this notebook uses "
+                f"the revealed solution of {exercise.label}. Finish yours, save, and re-run this cell to use it."
+            )
         return _define(name, setup, solution, f"{exercise.notebook} (revealed solution)")
-    except Exception as err:  # a bug in the student's code: load it anyway, but say so
+    except Exception as err:  # noqa: BLE001 - a bug in the student's code: load it anyway, but say so
         if verbose:
             from dynaq_course.checks.messages import crash_location
             from dynaq_course.checks.probes import learner_line
 
             where = learner_line(function, err)
-            _say(f"Warning: your {name} from {exercise.notebook} raised {type(err).__name__} "
-                  f"{crash_location(where.get('line'), where.get('code'))}on a simple test call: {err}. "
-                  "The experiments below will likely fail until it is fixed; fix it, save, and re-run this cell.")
+            _say(
+                f"Warning: your {name} from {exercise.notebook} raised {type(err).__name__} "
+                f"{crash_location(where.get('line'), where.get('code'))}on a simple test call: {err}. "
+                "The experiments below will likely fail until it is fixed; fix it, save, and re-run this cell."
+            )
     else:
         problem = _self_check_problem(name, function)
         if problem and verbose:
-            _say(f"Warning: your {name} from {exercise.notebook} does not pass its self-check yet: {problem} "
-                  "The experiments below use it anyway; fix it, save, and re-run this cell.")
+            _say(
+                f"Warning: your {name} from {exercise.notebook} does not pass its self-check yet: {problem} "
+                "The experiments below use it anyway; fix it, save, and re-run this cell."
+            )
     if verbose:
         _say(f"Using your {name}, read from {exercise.notebook} ({saved}).")
     return function
@@ -273,15 +290,20 @@ def solution_if_skipped(name: str, notebook: str | Path, namespace: dict | None 
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
-        raise ExerciseNotReady(f"{name} is not written yet, and its revealed solution could not be read from "
-                               f"{path} ({err}). Run this notebook from its own folder.") from None
+        raise ExerciseNotReady(
+            f"{name} is not written yet, and its revealed solution could not be read from "
+            f"{path} ({err}). Run this notebook from its own folder."
+        ) from None
     solution = _revealed_solution(saved, name)
     if solution is None:
-        raise ExerciseNotReady(f"{name} is not written yet and {path.name} has no revealed solution for it: "
-                               "write it in its exercise cell, run that cell, then run this cell again.")
+        raise ExerciseNotReady(
+            f"{name} is not written yet and {path.name} has no revealed solution for it: "
+            "write it in its exercise cell, run that cell, then run this cell again."
+        )
     if verbose:
-        why = ("its cell has not been run" if function is None
-               else "it still raises NotImplementedError")
-        print(f"Note: your {name} is not done yet ({why}), so the cells below use the solution under "
-              f"\"Show a solution\". Write yours, run its cell, then run this cell again to use it.")
+        why = "its cell has not been run" if function is None else "it still raises NotImplementedError"
+        print(
+            f"Note: your {name} is not done yet ({why}), so the cells below use the solution under "
+            f'"Show a solution". Write yours, run its cell, then run this cell again to use it.'
+        )
     return _define(name, _setup_code(saved), solution, f"{path.name} (revealed solution)")

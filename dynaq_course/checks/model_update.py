@@ -11,9 +11,19 @@ else changed. A failing case is classified by what was written where (swapped,
 one half missing, another action/state, all actions, [action, state], ...);
 the cases' labels are pooled by ``diagnose.pool_by_tally``.
 """
+
 from __future__ import annotations
 
-from builtins import all, float, int, len, map, range, set, tuple  # noqa: A004 - bound now
+from builtins import (  # bound now: a later cell that rebinds a builtin changes nothing here
+    all,
+    float,
+    int,
+    len,
+    map,
+    range,
+    set,
+    tuple,
+)
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +33,7 @@ from dynaq_course.checks.probes import N_ACTIONS, N_STATES, Probe, empty_model, 
 from dynaq_course.world import GOAL_STATE, QuentinsWorld
 
 NAME = "dyna_q_model_update"
-_isnan, _argwhere = np.isnan, np.argwhere   # bound at import: a student's cell may patch numpy later
+_isnan, _argwhere = np.isnan, np.argwhere  # bound at import: a student's cell may patch numpy later
 # Shown wherever they happen, before anything else; "crash" and "model-wrong" only when nothing else is left.
 _FIRST = ("not-implemented", "uses-outside-name", "model-returns-none", "model-wrong-shape")
 _LAST = ("crash", "model-wrong")
@@ -41,8 +51,7 @@ class UpdateProbe(Probe):
         return (self.model.copy(), self.state, self.action, self.reward, self.next_state)
 
     def describe(self) -> str:
-        return (f"state={self.state}, action={self.action}, reward={self.reward:g}, "
-                f"next_state={self.next_state}")
+        return f"state={self.state}, action={self.action}, reward={self.reward:g}, next_state={self.next_state}"
 
     @property
     def terminal(self) -> bool:
@@ -66,6 +75,7 @@ def _random_model(rng, density: float) -> np.ndarray:
 
 
 # ------------------------------------------------------------------ probes
+
 
 def probes(level: str) -> list[UpdateProbe]:
     probes = []
@@ -102,8 +112,11 @@ def probes(level: str) -> list[UpdateProbe]:
             model[state, action] = np.nan
         else:
             model[state, action, 0] = reward + 7.0
-            model[state, action, 1] = float((state + 11) % N_STATES) if next_state != (state + 11) % N_STATES \
+            model[state, action, 1] = (
+                float((state + 11) % N_STATES)
+                if next_state != (state + 11) % N_STATES
                 else float((state + 12) % N_STATES)
+            )
         probes.append(UpdateProbe(NAME, "hidden", "update", model, state, action, reward, next_state))
     return probes
 
@@ -119,6 +132,7 @@ def try_once(function) -> None:
 
 
 # ------------------------------------------------------------------ diagnosis
+
 
 def _model_case(probe, out):
     """(code, fields) for one model-update call that returned an array of the right shape; None if right."""
@@ -162,6 +176,7 @@ def _model_case(probe, out):
 
 def diagnose(probes, outcomes, fn_name: str, reference_outcomes=None, level: str = "hidden"):
     """The verdict on a student's model update from its recorded calls (and the reference's, if given)."""
+
     def label(i, probe, rec):
         problem = array_call_problem(probe, rec, "model", probe.model.shape) or _model_case(probe, rec["out"])
         if problem is None and reference_outcomes is not None:

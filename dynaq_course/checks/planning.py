@@ -27,16 +27,39 @@ failures seen only on end-of-episode cases become the "terminal" mistake;
 otherwise the most frequent label wins, counting mistakes (k - 1, k + 1, one
 update, fixed count) being recognised across cases (``_explain_code``).
 """
+
 from __future__ import annotations
 
-from builtins import abs, all, any, dict, float, int, len, max, min, range, round, set, sorted, sum, \
-    tuple  # noqa: A004 - bound now
+from builtins import (
+    abs,
+    all,
+    any,
+    dict,
+    float,
+    int,
+    len,
+    max,
+    min,
+    range,
+    round,
+    set,
+    sorted,
+    sum,
+    tuple,  # bound now: a later cell that rebinds a builtin changes nothing here
+)
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from dynaq_course.checks.diagnose import array_call_problem, close, differs, pool_by_tally, same, tally, \
-    verdict_from_cases
+from dynaq_course.checks.diagnose import (
+    array_call_problem,
+    close,
+    differs,
+    pool_by_tally,
+    same,
+    tally,
+    verdict_from_cases,
+)
 from dynaq_course.checks.model_update import remember
 from dynaq_course.checks.probes import N_ACTIONS, N_STATES, Probe, empty_model, record_array
 from dynaq_course.params import TUTORIAL_PARAMS
@@ -45,12 +68,17 @@ from dynaq_course.world import GOAL_STATE, QuentinsWorld
 NAME = "dyna_q_planning"
 SPREAD_ALPHA, SPREAD_K = 0.01, 400
 SHARE_FRACTION = 1 / 3
-_isnan, _log, _array, _argwhere = np.isnan, np.log, np.array, np.argwhere   # bound at import
+_isnan, _log, _array, _argwhere = np.isnan, np.log, np.array, np.argwhere  # bound at import
 _HARDCODED_ALPHAS = (0.5, 0.1, 0.2, 0.9, 1.0)
 _HARDCODED_GAMMAS = (0.8, 0.9, 0.95, 0.99, 1.0, 0.0)
 # Shown wherever they happen, before anything else; "crash" and "planning-wrong" only when nothing else is left.
-_FIRST = ("not-implemented", "uses-outside-name", "planning-returns-none", "planning-wrong-shape",
-          "planning-modifies-model")
+_FIRST = (
+    "not-implemented",
+    "uses-outside-name",
+    "planning-returns-none",
+    "planning-wrong-shape",
+    "planning-modifies-model",
+)
 _LAST = ("crash", "planning-wrong")
 
 
@@ -66,8 +94,9 @@ class PlanningProbe(Probe):
     def describe(self) -> str:
         pairs = int((~_isnan(self.model[:, :, 0])).sum())
         p = self.params
-        return (f"{pairs} remembered pair{'s' * (pairs != 1)}, k={p['k']}, alpha={p['alpha']:.3g}, "
-                f"gamma={p['gamma']:.3g}")
+        return (
+            f"{pairs} remembered pair{'s' * (pairs != 1)}, k={p['k']}, alpha={p['alpha']:.3g}, gamma={p['gamma']:.3g}"
+        )
 
     @property
     def terminal(self) -> bool:
@@ -76,11 +105,18 @@ class PlanningProbe(Probe):
 
 # ------------------------------------------------------------------ probes
 
+
 def _fixed(level, state, action, reward, next_state, value, alpha, gamma, k, epsilon=0.05) -> PlanningProbe:
     model = empty_model()
     remember(model, state, action, reward, next_state)
-    return PlanningProbe(NAME, level, "fixed", model, value=value,
-                 params={"epsilon": epsilon, "alpha": float(alpha), "gamma": float(gamma), "k": int(k)})
+    return PlanningProbe(
+        NAME,
+        level,
+        "fixed",
+        model,
+        value=value,
+        params={"epsilon": epsilon, "alpha": float(alpha), "gamma": float(gamma), "k": int(k)},
+    )
 
 
 def _spread(level, pairs, rng, k=SPREAD_K) -> PlanningProbe:
@@ -90,8 +126,14 @@ def _spread(level, pairs, rng, k=SPREAD_K) -> PlanningProbe:
     for state, action, reward, next_state in pairs:
         remember(model, state, action, reward, next_state)
         value[state, action] = reward + 1.0
-    return PlanningProbe(NAME, level, "spread", model, value=value,
-                 params={"epsilon": 0.05, "alpha": SPREAD_ALPHA, "gamma": 0.0, "k": int(k)})
+    return PlanningProbe(
+        NAME,
+        level,
+        "spread",
+        model,
+        value=value,
+        params={"epsilon": 0.05, "alpha": SPREAD_ALPHA, "gamma": 0.0, "k": int(k)},
+    )
 
 
 def probes(level: str) -> list[PlanningProbe]:
@@ -115,17 +157,17 @@ def probes(level: str) -> list[PlanningProbe]:
         alpha = float(rng.uniform(0.05, 0.95))
         gamma = float(rng.uniform(0.0, 0.99))
         value = rng.normal(size=(N_STATES, N_ACTIONS))
-        if case % 4 == 0:                      # the goal: any move ends the episode
+        if case % 4 == 0:  # the goal: any move ends the episode
             state, action = GOAL_STATE, int(rng.integers(N_ACTIONS))
             next_state, reward = env.get_outcome(state, action)
-        elif case % 4 == 1:                    # an episode that ended elsewhere (e.g. a time limit)
+        elif case % 4 == 1:  # an episode that ended elsewhere (e.g. a time limit)
             state, action = int(rng.integers(N_STATES - 1)), int(rng.integers(N_ACTIONS))
             next_state, reward = None, float(rng.choice([-1.0, 0.0, 1.0]))
-        elif case % 4 == 2:                    # small state numbers, reward 0/1: a swap stays in range
+        elif case % 4 == 2:  # small state numbers, reward 0/1: a swap stays in range
             state = int(rng.integers(0, N_ACTIONS))
             action = (state + 1 + int(rng.integers(0, 3))) % N_ACTIONS
             next_state, reward = int(rng.integers(2, N_STATES)), float(rng.choice([0.0, 1.0]))
-        else:                                  # a step of Quentin's World
+        else:  # a step of Quentin's World
             state, action = int(rng.integers(N_STATES - 1)), int(rng.integers(N_ACTIONS))
             next_state, reward = env.get_outcome(state, action)
         probes.append(_fixed("hidden", state, action, float(reward), next_state, value, alpha, gamma, k))
@@ -161,6 +203,7 @@ def try_once(function) -> None:
 
 # ------------------------------------------------------------------ diagnosis
 
+
 def _replays(value, s, a, r, n, alpha, gamma, upto):
     """Yield (times, value table) after 0, 1, ..., upto Q-learning updates of the pair (s, a)."""
     v = _array(value, dtype=float)
@@ -179,15 +222,16 @@ def _replayed(value, s, a, r, n, alpha, gamma, times):
 
 
 def _single_pair(probe):
-    (s, a), = _argwhere(~_isnan(probe.model[:, :, 0]))
+    ((s, a),) = _argwhere(~_isnan(probe.model[:, :, 0]))
     return int(s), int(a), float(probe.model[s, a, 0]), float(probe.model[s, a, 1])
 
 
 def _swap_pattern(changed, observed) -> bool:
     """Every wrongly changed entry is (action, state) of a remembered (state, action)."""
     outside = [tuple(x) for x in _argwhere(changed & ~observed)]
-    return bool(outside) and all(st < observed.shape[1] and ac < observed.shape[0] and observed[ac, st]
-                                 for st, ac in outside)
+    return bool(outside) and all(
+        st < observed.shape[1] and ac < observed.shape[0] and observed[ac, st] for st, ac in outside
+    )
 
 
 def _fixed_case(probe, out):
@@ -206,10 +250,17 @@ def _fixed_case(probe, out):
             return ("planning-state-action-swapped", {})
         return ("planning-unobserved", {})
     # Every way this case can be explained; pooled over cases by _explain_code.
-    options = {("count", times) for times, expected in _replays(value, s, a, r, n, alpha, gamma, max(k + 3, 120))
-               if close(out, expected)}
-    if any(close(out, _replayed(value, s, a, r, n, al, ga, k))
-           for al in (alpha,) + _HARDCODED_ALPHAS for ga in (gamma,) + _HARDCODED_GAMMAS if (al, ga) != (alpha, gamma)):
+    options = {
+        ("count", times)
+        for times, expected in _replays(value, s, a, r, n, alpha, gamma, max(k + 3, 120))
+        if close(out, expected)
+    }
+    if any(
+        close(out, _replayed(value, s, a, r, n, al, ga, k))
+        for al in (alpha,) + _HARDCODED_ALPHAS
+        for ga in (gamma,) + _HARDCODED_GAMMAS
+        if (al, ga) != (alpha, gamma)
+    ):
         options.add(("hardcoded",))
     if not _isnan(n) and r in (0.0, 1.0) and float(n).is_integer():
         if close(out, _replayed(value, s, a, n, r, alpha, gamma, k)):
@@ -266,8 +317,15 @@ def _planning_case(probe, rec):
 
 
 # Preferred first when two explanations fit equally many cases.
-_EXPLANATIONS = ("planning-not-returned", "planning-one-update", "planning-k-minus-1", "planning-k-plus-1",
-                 "planning-ignores-k", "planning-hardcoded-params", "planning-reward-next-swapped")
+_EXPLANATIONS = (
+    "planning-not-returned",
+    "planning-one-update",
+    "planning-k-minus-1",
+    "planning-k-plus-1",
+    "planning-ignores-k",
+    "planning-hardcoded-params",
+    "planning-reward-next-swapped",
+)
 
 
 def _explain_code(cases):
@@ -297,6 +355,7 @@ def _explain_code(cases):
 
 def diagnose(probes, outcomes, fn_name: str, reference_outcomes=None, level: str = "hidden"):
     """The verdict on a student's planning from its recorded calls (and the reference's, if given)."""
+
     def label(i, probe, rec):
         problem = array_call_problem(probe, rec, "planning", probe.value.shape) or _planning_case(probe, rec)
         if problem is None and reference_outcomes is not None and probe.kind == "fixed":

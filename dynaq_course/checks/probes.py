@@ -10,6 +10,7 @@ what came back (the array, None, or the exception) as plain arrays and
 strings, the form the child process writes to disk (``outcomes_to_arrays`` /
 ``arrays_to_outcomes``; npz, no pickle).
 """
+
 from __future__ import annotations
 
 import linecache
@@ -27,9 +28,10 @@ CALL_SEED = 8675309
 @dataclass
 class Probe:
     """One case of an exercise: its inputs. Each exercise's module extends it with its own fields."""
+
     exercise: str
-    level: str                      # "visible" or "hidden"
-    kind: str                       # which kind of case, in the exercise's own terms
+    level: str  # "visible" or "hidden"
+    kind: str  # which kind of case, in the exercise's own terms
 
     def args(self) -> tuple:
         """Fresh copies of the arguments of one call."""
@@ -57,6 +59,7 @@ def probes_for(exercise: str, level: str) -> list[Probe]:
 
 # ------------------------------------------------------------------ one call, recorded
 
+
 def call_probe(fn, probe: Probe, index: int) -> dict:
     """Call ``fn`` on fresh copies of the probe's inputs; record what came back.
 
@@ -69,13 +72,25 @@ def call_probe(fn, probe: Probe, index: int) -> dict:
     except Exception:  # noqa: BLE001 - patched builtins break the random module; the check goes on
         pass
     args = probe.args()
-    record = {"returned": "array", "out": None, "etype": "", "evalue": "", "model_after": None, "name": "",
-              "arrays": {}}
+    record = {
+        "returned": "array",
+        "out": None,
+        "etype": "",
+        "evalue": "",
+        "model_after": None,
+        "name": "",
+        "arrays": {},
+    }
     try:
         result = fn(*args)
     except NameError as err:
-        record.update(returned="error", etype=type(err).__name__, evalue=str(err)[:500],
-                      name=getattr(err, "name", "") or "", **learner_line(fn, err))
+        record.update(
+            returned="error",
+            etype=type(err).__name__,
+            evalue=str(err)[:500],
+            name=getattr(err, "name", "") or "",
+            **learner_line(fn, err),
+        )
         return record
     except Exception as err:  # noqa: BLE001 - any exception is an outcome to report
         record.update(returned="error", etype=type(err).__name__, evalue=str(err)[:500], **learner_line(fn, err))
@@ -131,11 +146,20 @@ def call_all(fn, probes: list[Probe]) -> list[dict]:
 
 # ------------------------------------------------------------------ on disk (npz, no pickle)
 
+
 def outcomes_to_arrays(outcomes: list[dict], extra: dict | None = None) -> dict:
     arrays = {"n": np.array(len(outcomes))}
     for i, rec in enumerate(outcomes):
-        arrays[f"{i}_meta"] = np.array([rec["returned"], rec["etype"], rec["evalue"], rec.get("name", ""),
-                                        str(rec.get("line", "")), rec.get("code", "")])
+        arrays[f"{i}_meta"] = np.array(
+            [
+                rec["returned"],
+                rec["etype"],
+                rec["evalue"],
+                rec.get("name", ""),
+                str(rec.get("line", "")),
+                rec.get("code", ""),
+            ]
+        )
         if rec["out"] is not None:
             arrays[f"{i}_out"] = rec["out"]
         if rec["model_after"] is not None:
@@ -151,10 +175,18 @@ def arrays_to_outcomes(data) -> tuple[list[dict], dict]:
     outcomes = []
     for i in range(int(data["n"])):
         returned, etype, evalue, name, line, code = ([str(x) for x in data[f"{i}_meta"]] + ["", ""])[:6]
-        outcomes.append({"returned": returned, "etype": etype, "evalue": evalue, "name": name, "line": line,
-                         "code": code,
-                         "out": data[f"{i}_out"] if f"{i}_out" in data else None,
-                         "model_after": data[f"{i}_model"] if f"{i}_model" in data else None,
-                         "arrays": {k[len(f"{i}_a_"):]: data[k] for k in data.files if k.startswith(f"{i}_a_")}})
+        outcomes.append(
+            {
+                "returned": returned,
+                "etype": etype,
+                "evalue": evalue,
+                "name": name,
+                "line": line,
+                "code": code,
+                "out": data[f"{i}_out"] if f"{i}_out" in data else None,
+                "model_after": data[f"{i}_model"] if f"{i}_model" in data else None,
+                "arrays": {k[len(f"{i}_a_") :]: data[k] for k in data.files if k.startswith(f"{i}_a_")},
+            }
+        )
     extra = {k[2:]: str(data[k]) for k in data.files if k.startswith("x_")}
     return outcomes, extra

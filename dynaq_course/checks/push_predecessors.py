@@ -22,32 +22,62 @@ predecessor state, never-tried or episode-ending pairs); the mistake that
 explains (nearly) every failing probe is the verdict
 (``diagnose.best_explanation``), else the generic message.
 """
+
 from __future__ import annotations
 
 import re
-from builtins import abs, all, any, dict, float, int, len, range, set, sorted  # noqa: A004 - bound now
+from builtins import (  # bound now: a later cell that rebinds a builtin changes nothing here
+    abs,
+    all,
+    any,
+    dict,
+    float,
+    int,
+    len,
+    range,
+    set,
+    sorted,
+)
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from dynaq_course.checks import messages as msg
-from dynaq_course.checks.diagnose import best_explanation, close, first_of, same, unlike_reference, \
-    verdict_from_cases
+from dynaq_course.checks.diagnose import best_explanation, close, first_of, same, unlike_reference, verdict_from_cases
 from dynaq_course.checks.probes import N_ACTIONS, N_STATES, Probe
 from dynaq_course.priority_queue import PriorityQueue
 
 NAME = "push_predecessors"
 THETA_MARGIN = 1e-6
-_isnan, _array, _inf = np.isnan, np.array, np.inf   # bound at import: a student's cell may patch numpy later
+_isnan, _array, _inf = np.isnan, np.array, np.inf  # bound at import: a student's cell may patch numpy later
 _HARDCODED_THETAS = (0.0, 1e-4, 1e-3, 1e-2, 0.05, 0.1, 0.2, 0.5, 1.0)
 _HARDCODED_GAMMAS = (0.9, 0.95, 0.99, 0.8, 0.5)
-_FIRST = ("not-implemented", "uses-outside-name", "push-returns-none", "push-not-queue", "push-modifies-inputs",
-          "push-new-queue")
+_FIRST = (
+    "not-implemented",
+    "uses-outside-name",
+    "push-returns-none",
+    "push-not-queue",
+    "push-modifies-inputs",
+    "push-new-queue",
+)
 # Preferred first when two explanations fit equally many probes.
-_PREFERENCE = ("push-nothing", "push-pair-swapped", "push-successors", "push-all-actions", "push-unseen-pairs",
-               "push-terminal-pairs", "push-ignores-theta", "push-hardcoded-theta", "push-no-abs", "push-no-max",
-               "push-max-of-predecessor", "push-no-gamma", "push-hardcoded-gamma", "push-reward-missing",
-               "push-wrong-priority")
+_PREFERENCE = (
+    "push-nothing",
+    "push-pair-swapped",
+    "push-successors",
+    "push-all-actions",
+    "push-unseen-pairs",
+    "push-terminal-pairs",
+    "push-ignores-theta",
+    "push-hardcoded-theta",
+    "push-no-abs",
+    "push-no-max",
+    "push-max-of-predecessor",
+    "push-no-gamma",
+    "push-hardcoded-gamma",
+    "push-reward-missing",
+    "push-wrong-priority",
+)
 _NEGATIVE_PRIORITY = re.compile(r"priority must be .*got (np\.float\d*\()?-")
 
 
@@ -71,19 +101,22 @@ class PushProbe(Probe):
     value: np.ndarray
     state: int
     params: dict = field(default_factory=dict)
-    queued: dict = field(default_factory=dict)   # what the queue holds before the call
+    queued: dict = field(default_factory=dict)  # what the queue holds before the call
 
     def args(self):
         return (self.model.copy(), self.value.copy(), new_queue(self.queued), self.state, dict(self.params))
 
     def describe(self) -> str:
         preds = int((self.model[:, :, 1] == self.state).sum())
-        return (f"state={self.state} ({preds} predecessor pair{'s' * (preds != 1)}), gamma={self.params['gamma']:.3g}, "
-                f"theta={self.params['theta']:.3g}, {len(self.queued)} pair{'s' * (len(self.queued) != 1)} already "
-                "in the queue")
+        return (
+            f"state={self.state} ({preds} predecessor pair{'s' * (preds != 1)}), gamma={self.params['gamma']:.3g}, "
+            f"theta={self.params['theta']:.3g}, {len(self.queued)} pair{'s' * (len(self.queued) != 1)} already "
+            "in the queue"
+        )
 
 
 # ------------------------------------------------------------------ probes
+
 
 def _priority(model, value, s_bar, a_bar, state, gamma):
     return abs(model[s_bar, a_bar, 0] + gamma * value[state].max() - value[s_bar, a_bar])
@@ -96,9 +129,9 @@ def _push_probe(level, rng, state, gamma, theta, n_preds, self_loops=0, tiny=0, 
         seen = rng.random((N_STATES, N_ACTIONS)) < density
         model[seen, 0] = rng.choice([-1.0, 0.0, 1.0, 0.5], size=seen.sum())
         nxt = rng.integers(0, N_STATES, size=seen.sum()).astype(float)
-        nxt[rng.random(seen.sum()) < 0.12] = np.nan           # episode-ending pairs
+        nxt[rng.random(seen.sum()) < 0.12] = np.nan  # episode-ending pairs
         model[seen, 1] = nxt
-        model[model[:, :, 1] == state] = np.nan               # no accidental predecessors (set them below)
+        model[model[:, :, 1] == state] = np.nan  # no accidental predecessors (set them below)
         others = [s for s in range(N_STATES) if s != state]
         pred_states = rng.choice(others, size=n_preds - self_loops, replace=False)
         pairs = [(int(s), int(rng.integers(N_ACTIONS))) for s in pred_states]
@@ -106,7 +139,7 @@ def _push_probe(level, rng, state, gamma, theta, n_preds, self_loops=0, tiny=0, 
         pairs += [(state, int(a)) for a in loop_actions]
         for s_bar, a_bar in pairs:
             model[s_bar, a_bar] = float(rng.choice([-1.0, 0.0, 1.0, 0.5])), state
-        for s_bar, _ in pairs[: max(1, n_preds // 2)]:        # predecessor states also have other actions
+        for s_bar, _ in pairs[: max(1, n_preds // 2)]:  # predecessor states also have other actions
             for a in range(N_ACTIONS):
                 if np.isnan(model[s_bar, a, 0]) and rng.random() < 0.6:
                     model[s_bar, a] = float(rng.choice([0.0, 1.0])), float((s_bar + 1 + a) % N_STATES)
@@ -114,7 +147,7 @@ def _push_probe(level, rng, state, gamma, theta, n_preds, self_loops=0, tiny=0, 
                         model[s_bar, a, 1] = float((state + 2) % N_STATES)
         value = rng.normal(scale=1.5, size=(N_STATES, N_ACTIONS))
         # A few predecessors with a tiny error (above 0, below any theta used).
-        for i, (s_bar, a_bar) in enumerate(pairs[:tiny]):   # errors around 1e-4: below it, then above it
+        for i, (s_bar, a_bar) in enumerate(pairs[:tiny]):  # errors around 1e-4: below it, then above it
             if s_bar != state:
                 target = model[s_bar, a_bar, 0] + gamma * value[state].max()
                 size = 10 ** rng.uniform(-5, -4.3) if i % 2 == 0 else 10 ** rng.uniform(-3.7, -3)
@@ -127,14 +160,22 @@ def _push_probe(level, rng, state, gamma, theta, n_preds, self_loops=0, tiny=0, 
         if not (any(above) and not all(above) and any(d < -theta for d in signed) and any(d > theta for d in signed)):
             continue
         waiting = {}
-        for i in range(queued):   # a predecessor waiting with a high priority, one with a low one, an unrelated pair
+        for i in range(queued):  # a predecessor waiting with a high priority, one with a low one, an unrelated pair
             j = len(pairs) - 1 - i  # from the end: the pairs with tiny errors (the first ones) are never waiting
             if j >= tiny and i % 3 != 2:
                 waiting[pairs[j]] = float(errors[j] + (1.0 if i % 3 == 0 else -0.5 * errors[j]))
             else:
                 waiting[(int(rng.integers(N_STATES)), int(rng.integers(N_ACTIONS)))] = float(rng.uniform(0.1, 3))
-        return PushProbe(NAME, level, "push", model=model, value=value, state=int(state),
-                            params={"gamma": float(gamma), "theta": float(theta)}, queued=waiting)
+        return PushProbe(
+            NAME,
+            level,
+            "push",
+            model=model,
+            value=value,
+            state=int(state),
+            params={"gamma": float(gamma), "theta": float(theta)},
+            queued=waiting,
+        )
     raise RuntimeError("could not build a push_predecessors probe")  # pragma: no cover - the seeds are fixed
 
 
@@ -148,10 +189,18 @@ def probes(level: str) -> list[PushProbe]:
     if level == "visible":
         return probes
     cases = [  # state, gamma, theta, predecessors, self-loops, tiny errors, queued pairs, density
-        (99, 0.9, 0.2, 4, 0, 1, 0, 0.4), (0, 0.95, 0.05, 6, 1, 1, 3, 0.6), (37, 0.7, 0.8, 5, 0, 0, 2, 0.3),
-        (12, 0.99, 0.15, 8, 2, 2, 3, 0.5), (0, 0.6, 0.3, 4, 0, 1, 0, 0.8), (81, 0.85, 0.4, 7, 1, 0, 6, 0.4),
-        (5, 0.5, 0.02, 5, 0, 2, 3, 0.2), (64, 0.93, 1.2, 6, 1, 1, 2, 0.5), (0, 0.75, 0.6, 5, 1, 0, 3, 0.3),
-        (48, 0.97, 0.25, 3, 0, 1, 1, 0.7), (90, 0.65, 0.09, 6, 0, 2, 4, 0.4), (23, 0.88, 0.5, 8, 1, 1, 3, 0.6),
+        (99, 0.9, 0.2, 4, 0, 1, 0, 0.4),
+        (0, 0.95, 0.05, 6, 1, 1, 3, 0.6),
+        (37, 0.7, 0.8, 5, 0, 0, 2, 0.3),
+        (12, 0.99, 0.15, 8, 2, 2, 3, 0.5),
+        (0, 0.6, 0.3, 4, 0, 1, 0, 0.8),
+        (81, 0.85, 0.4, 7, 1, 0, 6, 0.4),
+        (5, 0.5, 0.02, 5, 0, 2, 3, 0.2),
+        (64, 0.93, 1.2, 6, 1, 1, 2, 0.5),
+        (0, 0.75, 0.6, 5, 1, 0, 3, 0.3),
+        (48, 0.97, 0.25, 3, 0, 1, 1, 0.7),
+        (90, 0.65, 0.09, 6, 0, 2, 4, 0.4),
+        (23, 0.88, 0.5, 8, 1, 1, 3, 0.6),
     ]
     probes += [_push_probe("hidden", rng, s, g, t, n, loops, tiny, q, d) for s, g, t, n, loops, tiny, q, d in cases]
     return probes
@@ -180,15 +229,17 @@ def record(probe, args, result, rec: dict) -> dict:
 
 # ------------------------------------------------------------------ diagnosis
 
-def _pushes(probe, candidates="pred", order="sa", signed=None, theta=None, target="max", gamma=None,
-            reward=True, other="pair"):
+
+def _pushes(
+    probe, candidates="pred", order="sa", signed=None, theta=None, target="max", gamma=None, reward=True, other="pair"
+):
     """What the queue holds after one variant of the predecessor step: {(s, a): priority}."""
     model, value, state = probe.model, probe.value, probe.state
     gamma = probe.params["gamma"] if gamma is None else gamma
     theta = probe.params["theta"] if theta is None else theta
-    if candidates == "unseen":          # np.nan_to_num(model): NaN next states (and rewards) become 0
+    if candidates == "unseen":  # np.nan_to_num(model): NaN next states (and rewards) become 0
         model = np.nan_to_num(model, nan=0.0)
-    elif candidates == "terminal":      # only the next-state column: episode-ending pairs lead to state 0
+    elif candidates == "terminal":  # only the next-state column: episode-ending pairs lead to state 0
         model = model.copy()
         seen = ~_isnan(model[:, :, 0])
         model[seen & _isnan(model[:, :, 1]), 1] = 0.0
@@ -226,20 +277,22 @@ def _successor_pushes(probe):
 def _push_variants(probe):
     """[(code, items)]: the right queue first, then one common mistake each."""
     theta, gamma = probe.params["theta"], probe.params["gamma"]
-    out = [(None, _pushes(probe)),
-           ("push-nothing", dict(probe.queued)),
-           ("push-no-abs", _pushes(probe, signed="threshold")),
-           ("push-no-abs", _pushes(probe, signed="abs-threshold")),
-           ("push-ignores-theta", _pushes(probe, theta=-_inf)),
-           ("push-ignores-theta", _pushes(probe, theta=0.0)),
-           ("push-no-max", _pushes(probe, target="no-max")),
-           ("push-max-of-predecessor", _pushes(probe, other="max")),
-           ("push-no-gamma", _pushes(probe, gamma=1.0)),
-           ("push-reward-missing", _pushes(probe, reward=False)),
-           ("push-pair-swapped", _pushes(probe, order="as")),
-           ("push-successors", _successor_pushes(probe)),
-           ("push-unseen-pairs", _pushes(probe, candidates="unseen")),
-           ("push-terminal-pairs", _pushes(probe, candidates="terminal"))]
+    out = [
+        (None, _pushes(probe)),
+        ("push-nothing", dict(probe.queued)),
+        ("push-no-abs", _pushes(probe, signed="threshold")),
+        ("push-no-abs", _pushes(probe, signed="abs-threshold")),
+        ("push-ignores-theta", _pushes(probe, theta=-_inf)),
+        ("push-ignores-theta", _pushes(probe, theta=0.0)),
+        ("push-no-max", _pushes(probe, target="no-max")),
+        ("push-max-of-predecessor", _pushes(probe, other="max")),
+        ("push-no-gamma", _pushes(probe, gamma=1.0)),
+        ("push-reward-missing", _pushes(probe, reward=False)),
+        ("push-pair-swapped", _pushes(probe, order="as")),
+        ("push-successors", _successor_pushes(probe)),
+        ("push-unseen-pairs", _pushes(probe, candidates="unseen")),
+        ("push-terminal-pairs", _pushes(probe, candidates="terminal")),
+    ]
     out += [("push-hardcoded-theta", _pushes(probe, theta=c)) for c in _HARDCODED_THETAS if c != theta and c > 0]
     out += [("push-hardcoded-gamma", _pushes(probe, gamma=c)) for c in _HARDCODED_GAMMAS if c != gamma]
     return out
@@ -260,7 +313,7 @@ def _wrong_pairs(probe, got: dict, right: dict):
     model, state = probe.model, probe.state
     preds = {(int(s), int(a)) for s, a in np.argwhere(model[:, :, 1] == state)}
     if pushed and all(s == state for s, _ in pushed) and any(s != state for s, _ in set(right) - pushed):
-        return "push-successors"   # only pairs leaving state (self-loops among them may be right)
+        return "push-successors"  # only pairs leaving state (self-loops among them may be right)
     if not extra:
         return None
     if all((a, s) in preds for s, a in extra):
@@ -312,14 +365,17 @@ def _call_problem(probe, rec):
 
 
 def _pool(labels, probes):
-    return first_of(labels, _FIRST) or first_of(labels, ("crash",)) or best_explanation(labels, _PREFERENCE,
-                                                                                         "push-wrong")
+    return (
+        first_of(labels, _FIRST) or first_of(labels, ("crash",)) or best_explanation(labels, _PREFERENCE, "push-wrong")
+    )
 
 
 def diagnose(probes, outcomes, fn_name: str, reference_outcomes=None, level: str = "hidden"):
     """The verdict on a student's predecessor step from its recorded calls (and the reference's, if given)."""
+
     def label(i, probe, rec):
-        return (_call_problem(probe, rec) or _push_case(probe, rec)
-                or unlike_reference(reference_outcomes, i, probe, rec))
+        return (
+            _call_problem(probe, rec) or _push_case(probe, rec) or unlike_reference(reference_outcomes, i, probe, rec)
+        )
 
     return verdict_from_cases(probes, outcomes, fn_name, level, label, _pool)

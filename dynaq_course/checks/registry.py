@@ -28,6 +28,7 @@ Adding an exercise: write its module (copy the smallest one,
 ``messages.CATALOGUE``, its ``self_check_<stem>`` to ``self_check``, and its
 corpus folder to tests/grading_corpus.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -40,13 +41,13 @@ LEVELS = ("visible", "hidden")
 
 @dataclass(frozen=True)
 class Exercise:
-    name: str              # the function the learner writes; also the grade_id of its exercise cell
-    stem: str              # names its test cells, self-check and module (see the module's docstring)
-    assignment: str        # the nbgrader assignment (folder of source/)
-    notebook: str          # the notebook file holding the exercise cell and its test cells
-    label: str             # how messages name it ("Exercise 2 (model update)")
-    visible_points: int    # points of the self-check's test cell
-    hidden_points: int     # points of the hidden-test cell
+    name: str  # the function the learner writes; also the grade_id of its exercise cell
+    stem: str  # names its test cells, self-check and module (see the module's docstring)
+    assignment: str  # the nbgrader assignment (folder of source/)
+    notebook: str  # the notebook file holding the exercise cell and its test cells
+    label: str  # how messages name it ("Exercise 2 (model update)")
+    visible_points: int  # points of the self-check's test cell
+    hidden_points: int  # points of the hidden-test cell
     loaded_later: bool = False  # later notebooks bring it in with ``load_exercise``
 
     @property
@@ -76,18 +77,60 @@ class Exercise:
         return importlib.import_module(f"dynaq_course.checks.{self.stem}")
 
 
-EXERCISES: MappingProxyType = MappingProxyType({ex.name: ex for ex in (
-    Exercise("dyna_q_model_update", "model_update", "dyna_q", "02_model_update.ipynb",
-             "Exercise 2 (model update)", 1, 2, loaded_later=True),
-    Exercise("dyna_q_planning", "planning", "dyna_q", "03_planning.ipynb",
-             "Exercise 3 (planning)", 1, 3, loaded_later=True),
-    Exercise("dyna_q_plus_reward", "dyna_q_plus_reward", "going_further", "06_going_further.ipynb",
-             "Exercise 6a (the Dyna-Q+ bonus reward)", 1, 2),
-    Exercise("bonus_greedy_action", "bonus_greedy_action", "going_further", "06_going_further.ipynb",
-             "Exercise 6b (the bonus in action selection)", 1, 2),
-    Exercise("push_predecessors", "push_predecessors", "going_further", "06_going_further.ipynb",
-             "Exercise 6c (the predecessors in prioritized sweeping)", 1, 3),
-)})
+EXERCISES: MappingProxyType = MappingProxyType(
+    {
+        ex.name: ex
+        for ex in (
+            Exercise(
+                "dyna_q_model_update",
+                "model_update",
+                "dyna_q",
+                "02_model_update.ipynb",
+                "Exercise 2 (model update)",
+                1,
+                2,
+                loaded_later=True,
+            ),
+            Exercise(
+                "dyna_q_planning",
+                "planning",
+                "dyna_q",
+                "03_planning.ipynb",
+                "Exercise 3 (planning)",
+                1,
+                3,
+                loaded_later=True,
+            ),
+            Exercise(
+                "dyna_q_plus_reward",
+                "dyna_q_plus_reward",
+                "going_further",
+                "06_going_further.ipynb",
+                "Exercise 6a (the Dyna-Q+ bonus reward)",
+                1,
+                2,
+            ),
+            Exercise(
+                "bonus_greedy_action",
+                "bonus_greedy_action",
+                "going_further",
+                "06_going_further.ipynb",
+                "Exercise 6b (the bonus in action selection)",
+                1,
+                2,
+            ),
+            Exercise(
+                "push_predecessors",
+                "push_predecessors",
+                "going_further",
+                "06_going_further.ipynb",
+                "Exercise 6c (the predecessors in prioritized sweeping)",
+                1,
+                3,
+            ),
+        )
+    }
+)
 
 
 def exercise(name: str) -> Exercise:
@@ -111,8 +154,11 @@ def in_assignment(assignment: str) -> list[Exercise]:
 
 def graded_cells(exercises=None) -> dict[str, tuple[Exercise, str]]:
     """{test cell grade_id: (exercise, level)} of ``exercises`` (default: all), visible before hidden."""
-    return {ex.test_cell(level): (ex, level) for ex in (EXERCISES.values() if exercises is None else exercises)
-            for level in LEVELS}
+    return {
+        ex.test_cell(level): (ex, level)
+        for ex in (EXERCISES.values() if exercises is None else exercises)
+        for level in LEVELS
+    }
 
 
 def loaded_later() -> list[Exercise]:

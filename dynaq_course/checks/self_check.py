@@ -17,9 +17,10 @@ in from another notebook are always checked in place.
 
 The hidden tests call ``verify.assert_exercise_passes`` directly.
 """
+
 from __future__ import annotations
 
-from builtins import getattr, print  # noqa: A004 - bound now
+from builtins import getattr, print  # bound now: a later cell that rebinds a builtin changes nothing here
 
 from dynaq_course.checks import diagnose as _diagnose_module
 from dynaq_course.checks import probes as _probes_module
@@ -35,9 +36,15 @@ _EXERCISE_MODULES = [ex.module for ex in registry.EXERCISES.values()]
 _probes_for, _call_all = _probes_module.probes_for, _probes_module.call_all
 _diagnose, _assert_passes = _diagnose_module.diagnose, _verify_module.assert_exercise_passes
 
-__all__ = ["ExerciseCheckFailed", "self_check_model_update", "self_check_planning",
-           "self_check_dyna_q_plus_reward", "self_check_bonus_greedy_action", "self_check_push_predecessors",
-           "check_in_kernel"]
+__all__ = [
+    "ExerciseCheckFailed",
+    "self_check_model_update",
+    "self_check_planning",
+    "self_check_dyna_q_plus_reward",
+    "self_check_bonus_greedy_action",
+    "self_check_push_predecessors",
+    "check_in_kernel",
+]
 
 
 def check_in_kernel(exercise: str, fn) -> None:
@@ -64,8 +71,10 @@ def _self_check(exercise: str, fn, if_not_written: str = "raise") -> None:
         from dynaq_course.checks.loader import _still_a_stub
 
         if _still_a_stub(exercise, fn):
-            print(f"{exercise} is not written yet (it still raises NotImplementedError), so there is nothing to "
-                  "check. The next cell uses its revealed solution instead; come back to it when you are ready.")
+            print(
+                f"{exercise} is not written yet (it still raises NotImplementedError), so there is nothing to "
+                "check. The next cell uses its revealed solution instead; come back to it when you are ready."
+            )
             return
     loaded = getattr(fn, "__module__", None) == LOADED_MODULE
     if (_GRADING_AT_IMPORT or grading_now()) and not loaded:

@@ -50,6 +50,7 @@ Three ways in:
 The child gets ``timeout`` seconds in all (default 20); its stdout and stderr
 are captured, truncated, and kept apart from the results.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,10 +64,10 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from dynaq_course import notebook_cells
 from dynaq_course.checks import registry
@@ -76,14 +77,21 @@ CHILD_TIMEOUT = 20.0
 OUTPUT_LIMIT = 4000
 
 # Bound when the module is imported (before a student's cell runs in the same kernel).
-_Popen, _PIPE, _loads, _dumps, _executable, _environ = subprocess.Popen, subprocess.PIPE, json.loads, json.dumps, \
-    sys.executable, os.environ
+_Popen, _PIPE, _loads, _dumps, _executable, _environ = (
+    subprocess.Popen,
+    subprocess.PIPE,
+    json.loads,
+    json.dumps,
+    sys.executable,
+    os.environ,
+)
 _getsource, _mkdtemp, _ExerciseCheckFailed = inspect.getsource, tempfile.mkdtemp, ExerciseCheckFailed
 
 
 @dataclass
 class ChildRun:
     """What came back from one child: outcomes, or a failed verdict when it could not produce them."""
+
     outcomes: list | None
     problem: Verdict | None
     tampered: str = ""
@@ -115,11 +123,18 @@ def _kill(proc) -> None:
         proc.kill()
 
 
-def run_child(notebook: Path, exercise: str, level: str, run_prefix: Sequence[str] = (),
-              timeout: float = CHILD_TIMEOUT, scratch: Path | None = None) -> ChildRun:
+def run_child(
+    notebook: Path,
+    exercise: str,
+    level: str,
+    run_prefix: Sequence[str] = (),
+    timeout: float = CHILD_TIMEOUT,
+    scratch: Path | None = None,
+) -> ChildRun:
     """Run the student's ``exercise`` from ``notebook`` in a fresh process on the probes of ``level``."""
-    from dynaq_course.checks.probes import arrays_to_outcomes
     import numpy as np
+
+    from dynaq_course.checks.probes import arrays_to_outcomes
 
     notebook = Path(notebook).resolve()
     fn = exercise
@@ -127,31 +142,58 @@ def run_child(notebook: Path, exercise: str, level: str, run_prefix: Sequence[st
         return ChildRun(None, failed("notebook-missing", fn=fn, notebook=notebook.name))
     folder = Path(_mkdtemp(prefix="dynaq-verify-", dir=scratch))
     results = folder / "results.npz"
-    cmd = [*run_prefix, _executable, "-I", "-m", "dynaq_course.checks.child", str(notebook), exercise, level,
-           str(results)]
+    cmd = [
+        *run_prefix,
+        _executable,
+        "-I",
+        "-m",
+        "dynaq_course.checks.child",
+        str(notebook),
+        exercise,
+        level,
+        str(results),
+    ]
     start = time.perf_counter()
     try:
-        proc = _Popen(cmd, stdin=subprocess.DEVNULL, stdout=_PIPE, stderr=_PIPE, cwd=str(notebook.parent),
-                      env=_child_env(), start_new_session=True)
+        proc = _Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=_PIPE,
+            stderr=_PIPE,
+            cwd=str(notebook.parent),
+            env=_child_env(),
+            start_new_session=True,
+        )
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             _kill(proc)
             out, err = proc.communicate()
-            return ChildRun(None, failed("did-not-finish", fn=fn, seconds=timeout), stdout=_tail(out),
-                            stderr=_tail(err), seconds=time.perf_counter() - start)
+            return ChildRun(
+                None,
+                failed("did-not-finish", fn=fn, seconds=timeout),
+                stdout=_tail(out),
+                stderr=_tail(err),
+                seconds=time.perf_counter() - start,
+            )
         seconds = time.perf_counter() - start
         if not results.exists():
             last = _tail(err).strip().splitlines()[-1:] or [""]
             detail = f"exit status {proc.returncode}" + (f"; last message: {last[0][:200]}" if last[0] else "")
-            return ChildRun(None, failed("child-died", fn=fn, detail=detail), stdout=_tail(out),
-                            stderr=_tail(err), seconds=seconds)
+            return ChildRun(
+                None, failed("child-died", fn=fn, detail=detail), stdout=_tail(out), stderr=_tail(err), seconds=seconds
+            )
         try:
             with np.load(results, allow_pickle=False) as data:
                 outcomes, extra = arrays_to_outcomes(data)
         except Exception as exc:  # noqa: BLE001 - a damaged results file is the child's failure
-            return ChildRun(None, failed("child-died", fn=fn, detail=f"unreadable results ({exc})"[:300]),
-                            stdout=_tail(out), stderr=_tail(err), seconds=seconds)
+            return ChildRun(
+                None,
+                failed("child-died", fn=fn, detail=f"unreadable results ({exc})"[:300]),
+                stdout=_tail(out),
+                stderr=_tail(err),
+                seconds=seconds,
+            )
     finally:
         for path in folder.glob("*"):
             path.unlink()
@@ -166,6 +208,7 @@ def run_child(notebook: Path, exercise: str, level: str, run_prefix: Sequence[st
 
 # ------------------------------------------------------------------ the reference
 
+
 def reference_function(source: str):
     """The function defined by ``source`` (one top-level def), run with clean imports."""
     import math
@@ -179,8 +222,15 @@ def reference_function(source: str):
     names = [node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)]
     if len(names) != 1:
         raise ValueError(f"the reference source must define exactly one function, found {names}")
-    namespace = {"__name__": "__reference__", "np": np, "numpy": np, "math": math, "random": random,
-                 "q_learning": q_learning, "new_model": new_model}
+    namespace = {
+        "__name__": "__reference__",
+        "np": np,
+        "numpy": np,
+        "math": math,
+        "random": random,
+        "q_learning": q_learning,
+        "new_model": new_model,
+    }
     exec(compile(source, "<reference>", "exec"), namespace)
     return namespace[names[0]]
 
@@ -208,8 +258,10 @@ def reference_sources(source_assignment_dir: Path) -> dict[str, str]:
             raise ValueError(f"{ex.notebook} in {source_assignment_dir} has no cell {ex.test_cell('hidden')!r}")
         where = notebook_cells.describe(cell, ex.notebook)
         region = textwrap.dedent(notebook_cells.hidden_test_text(notebook_cells.cell_source(cell), where))
-        node = next((n for n in ast.parse(region).body
-                     if isinstance(n, ast.FunctionDef) and n.name.startswith("_reference")), None)
+        node = next(
+            (n for n in ast.parse(region).body if isinstance(n, ast.FunctionDef) and n.name.startswith("_reference")),
+            None,
+        )
         if node is None:
             raise ValueError(f"the hidden tests of {where} define no _reference_... function")
         sources[exercise] = ast.get_source_segment(region, node)
@@ -218,8 +270,10 @@ def reference_sources(source_assignment_dir: Path) -> dict[str, str]:
 
 # ------------------------------------------------------------------ the verdict
 
-def judge(exercise: str, level: str, child: ChildRun, reference_source: str | None = None,
-          notebook_name: str | None = None) -> Verdict:
+
+def judge(
+    exercise: str, level: str, child: ChildRun, reference_source: str | None = None, notebook_name: str | None = None
+) -> Verdict:
     """The verdict on a child's outcomes. ``child`` may have run more probes than ``level`` needs."""
     from dynaq_course.checks.diagnose import check_reference, diagnose
     from dynaq_course.checks.probes import call_all, probes_for
@@ -227,8 +281,12 @@ def judge(exercise: str, level: str, child: ChildRun, reference_source: str | No
     if child.problem is not None:
         return child.problem
     if child.tampered:
-        return failed("tampering", fn=exercise, notebook=notebook_name or registry.exercise(exercise).notebook,
-                      what=child.tampered)
+        return failed(
+            "tampering",
+            fn=exercise,
+            notebook=notebook_name or registry.exercise(exercise).notebook,
+            what=child.tampered,
+        )
     probes = probes_for(exercise, level)
     outcomes = child.outcomes[: len(probes)]
     if len(outcomes) != len(probes):
@@ -245,27 +303,49 @@ def judge(exercise: str, level: str, child: ChildRun, reference_source: str | No
     return diagnose(exercise, probes, outcomes, exercise, reference, level)
 
 
-def verdict(exercise: str, level: str, notebook: Path, reference_source: str | None = None,
-            run_prefix: Sequence[str] = (), timeout: float = CHILD_TIMEOUT, scratch: Path | None = None) -> Verdict:
+def verdict(
+    exercise: str,
+    level: str,
+    notebook: Path,
+    reference_source: str | None = None,
+    run_prefix: Sequence[str] = (),
+    timeout: float = CHILD_TIMEOUT,
+    scratch: Path | None = None,
+) -> Verdict:
     child = run_child(notebook, exercise, level, run_prefix, timeout, scratch)
     return judge(exercise, level, child, reference_source, Path(notebook).name)
 
 
-def trusted_verdicts(submission_dir: Path, source_assignment_dir: Path, run_prefix: Sequence[str] = (),
-                     timeout: float = CHILD_TIMEOUT, scratch: Path | None = None) -> dict[str, Verdict]:
+def trusted_verdicts(
+    submission_dir: Path,
+    source_assignment_dir: Path,
+    run_prefix: Sequence[str] = (),
+    timeout: float = CHILD_TIMEOUT,
+    scratch: Path | None = None,
+) -> dict[str, Verdict]:
     """{test cell grade_id: Verdict} for a submission folder, with no kernel involved (see the module doc)."""
     submission_dir = Path(submission_dir)
     try:
         references = reference_sources(source_assignment_dir)
     except Exception as exc:  # noqa: BLE001
-        bad = failed("grader-error", fn="the exercises", detail=f"no reference solutions in "
-                                                                f"{source_assignment_dir}: {exc}")
+        bad = failed(
+            "grader-error", fn="the exercises", detail=f"no reference solutions in {source_assignment_dir}: {exc}"
+        )
         exercises = registry.in_assignment(Path(source_assignment_dir).name) or None  # unknown folder: every cell
         return {grade_id: bad for grade_id in registry.graded_cells(exercises)}
     with ThreadPoolExecutor(max_workers=len(references)) as pool:
-        runs = {exercise: pool.submit(run_child, submission_dir / registry.exercise(exercise).notebook, exercise,
-                                      "hidden", run_prefix, timeout, scratch)
-                for exercise in references}
+        runs = {
+            exercise: pool.submit(
+                run_child,
+                submission_dir / registry.exercise(exercise).notebook,
+                exercise,
+                "hidden",
+                run_prefix,
+                timeout,
+                scratch,
+            )
+            for exercise in references
+        }
         runs = {exercise: future.result() for exercise, future in runs.items()}
     result = {}
     for grade_id, (exercise, level) in registry.graded_cells([registry.exercise(name) for name in references]).items():
@@ -276,15 +356,29 @@ def trusted_verdicts(submission_dir: Path, source_assignment_dir: Path, run_pref
 
 # ------------------------------------------------------------------ from a test cell
 
-def assert_exercise_passes(exercise: str, reference=None, level: str = "hidden", folder: str | Path = ".",
-                           timeout: float = CHILD_TIMEOUT) -> None:
+
+def assert_exercise_passes(
+    exercise: str, reference=None, level: str = "hidden", folder: str | Path = ".", timeout: float = CHILD_TIMEOUT
+) -> None:
     """Check the exercise of the notebook on disk in a fresh verifier process; raise if it fails.
 
     ``reference``: the reference function (its source is sent to the verifier) or its source text.
     """
     notebook = Path(folder).resolve() / registry.exercise(exercise).notebook
-    cmd = [_executable, "-I", "-m", "dynaq_course.checks.verify", "--exercise", exercise, "--level", level,
-           "--notebook", str(notebook), "--timeout", str(timeout)]
+    cmd = [
+        _executable,
+        "-I",
+        "-m",
+        "dynaq_course.checks.verify",
+        "--exercise",
+        exercise,
+        "--level",
+        level,
+        "--notebook",
+        str(notebook),
+        "--timeout",
+        str(timeout),
+    ]
     work = Path(_mkdtemp(prefix="dynaq-reference-"))
     try:
         if reference is not None:
@@ -304,8 +398,11 @@ def assert_exercise_passes(exercise: str, reference=None, level: str = "hidden",
     try:
         result = Verdict.from_dict(_loads(out.decode().strip().splitlines()[-1]))
     except Exception:  # noqa: BLE001 - no verdict came back
-        result = failed("grader-error", fn=exercise,
-                        detail=f"the verifier gave no verdict (exit {proc.returncode}): {_tail(err)[-300:]}")
+        result = failed(
+            "grader-error",
+            fn=exercise,
+            detail=f"the verifier gave no verdict (exit {proc.returncode}): {_tail(err)[-300:]}",
+        )
     if not result.passed:
         raise _ExerciseCheckFailed(result.message)
     print(result.message)

@@ -66,7 +66,7 @@ def _load_numba(module: str = "_numba"):
     if module not in _compiled:
         try:
             _compiled[module] = importlib.import_module(f"dynaq_course.engine.{module}")
-        except Exception as err:  # ImportError, or a broken numba/llvmlite install
+        except Exception as err:  # noqa: BLE001 - ImportError, or a broken numba/llvmlite install
             _compiled[module] = err
     loaded = _compiled[module]
     return None if isinstance(loaded, Exception) else loaded

@@ -45,6 +45,7 @@ import numpy as np
 
 from dynaq_course.agent import _param, new_model, q_learning
 from dynaq_course.params import tutorial_params
+from dynaq_course.world import returned_action
 
 PARAMS = tutorial_params(k=10, kappa=1e-2)
 
@@ -168,23 +169,23 @@ def learn_dyna_q_action_bonus(env, params, n_episodes, max_steps, bonus_greedy_a
     n_actions = env.n_actions
 
     def greedy_action(value_row, tau_row):
-        action = bonus_greedy_action(value_row.copy(), tau_row.copy(), kappa)  # copies: the loop's stay intact
-        if isinstance(action, np.ndarray) and action.size == 1:
-            action = action.reshape(())[()]
-        if isinstance(action, (bool, np.bool_)) or not isinstance(action, numbers.Integral):
-            if isinstance(action, numbers.Real) and not isinstance(action, (bool, np.bool_)):
-                hint = " (the action's number, as np.argmax gives it, not its score)"
-            elif action is None:
-                hint = " (does the function end with `return` and the action?)"
-            else:
-                hint = ""
-            raise TypeError(f"{who} must return an action: an integer 0-{n_actions - 1}{hint}; got {action!r}.")
-        if not 0 <= action < n_actions:
+        returned = bonus_greedy_action(value_row.copy(), tau_row.copy(), kappa)  # copies: the loop's stay intact
+        action = returned_action(returned)
+        if action is not None:
+            return action
+        number = returned.reshape(())[()] if isinstance(returned, np.ndarray) and returned.size == 1 else returned
+        if isinstance(number, numbers.Integral) and not isinstance(number, (bool, np.bool_)):
             raise ValueError(
-                f"{who}({value_row.tolist()}, {tau_row.tolist()}, {kappa}) returned {action!r}: "
+                f"{who}({value_row.tolist()}, {tau_row.tolist()}, {kappa}) returned {returned!r}: "
                 f"actions are 0-{n_actions - 1} (0 right, 1 up, 2 left, 3 down)."
             )
-        return int(action)
+        if isinstance(number, numbers.Real) and not isinstance(number, (bool, np.bool_)):
+            hint = " (the action's number, as np.argmax gives it, not its score)"
+        elif returned is None:
+            hint = " (does the function end with `return` and the action?)"
+        else:
+            hint = ""
+        raise TypeError(f"{who} must return an action: an integer 0-{n_actions - 1}{hint}; got {returned!r}.")
 
     def plain(r, tau):
         return r

@@ -24,6 +24,7 @@ Enable it in nbgrader_config.py (after Execute, before SaveAutoGrades)::
         "nbgrader.preprocessors.CheckCellMetadata",
     ]
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -39,8 +40,11 @@ from dynaq_course.checks import registry, verify
 class TrustedVerdicts(Preprocessor):
     enabled = Bool(True).tag(config=True)
     timeout = Float(verify.CHILD_TIMEOUT, help="Seconds the child running the student's code gets.").tag(config=True)
-    source_root = Unicode("", help="Folder holding source/<assignment>; default: the course root "
-                                   "(nbgrader's working folder while it converts).").tag(config=True)
+    source_root = Unicode(
+        "",
+        help="Folder holding source/<assignment>; default: the course root "
+        "(nbgrader's working folder while it converts).",
+    ).tag(config=True)
 
     def preprocess(self, nb, resources):
         name = (resources.get("nbgrader", {}) or {}).get("notebook") or resources.get("unique_key", "")
@@ -60,14 +64,23 @@ class TrustedVerdicts(Preprocessor):
             if grade_id not in cells:
                 continue
             exercise, level = cells[grade_id]
-            verdict = verify.judge(exercise.name, level, children[exercise.name],
-                                   references[exercise.name] if level == "hidden" else None)
+            verdict = verify.judge(
+                exercise.name, level, children[exercise.name], references[exercise.name] if level == "hidden" else None
+            )
             kernel_failed = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
             if not verdict.passed and not kernel_failed:
-                self.log.warning("%s %s: the kernel passed it, the trusted check did not (%s)",
-                                 name, grade_id, verdict.code)
-                cell.setdefault("outputs", []).append(nbformat.v4.new_output(
-                    "error", ename="ExerciseCheckFailed", evalue=verdict.message,
-                    traceback=[f"ExerciseCheckFailed: {verdict.message}",
-                               "(Checked again outside the notebook's kernel.)"]))
+                self.log.warning(
+                    "%s %s: the kernel passed it, the trusted check did not (%s)", name, grade_id, verdict.code
+                )
+                cell.setdefault("outputs", []).append(
+                    nbformat.v4.new_output(
+                        "error",
+                        ename="ExerciseCheckFailed",
+                        evalue=verdict.message,
+                        traceback=[
+                            f"ExerciseCheckFailed: {verdict.message}",
+                            "(Checked again outside the notebook's kernel.)",
+                        ],
+                    )
+                )
         return nb, resources

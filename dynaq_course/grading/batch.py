@@ -259,7 +259,7 @@ def run(options: Options, out=None) -> Summary:
             planned = futures[future]
             try:
                 result = future.result()
-            except Exception as err:  # a worker process died, a Dask worker was lost...
+            except Exception as err:  # noqa: BLE001 - a worker process died, a Dask worker was lost...
                 result = Result(
                     options.assignment,
                     planned.student,

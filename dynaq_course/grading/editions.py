@@ -49,6 +49,7 @@ read the solution from them.
 This is instructor tooling: it needs nbgrader and nbclient (both in
 requirements.txt); the editions it writes do not.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,7 +57,6 @@ import contextlib
 import copy
 import os
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -66,9 +66,22 @@ import nbformat
 
 from dynaq_course.checks import registry
 from dynaq_course.checks.loader import REVEAL_METADATA_KEY
-from dynaq_course.notebook_cells import (BEGIN_HIDDEN, BEGIN_SOLUTION, END_HIDDEN, END_SOLUTION, describe,
-                                         grade_id, has_markers, is_grade_cell, is_solution_cell, nbgrader_meta,
-                                         outside, replace_regions, solution_text, without_markers)
+from dynaq_course.notebook_cells import (
+    BEGIN_HIDDEN,
+    BEGIN_SOLUTION,
+    END_HIDDEN,
+    END_SOLUTION,
+    describe,
+    grade_id,
+    has_markers,
+    is_grade_cell,
+    is_solution_cell,
+    nbgrader_meta,
+    outside,
+    replace_regions,
+    solution_text,
+    without_markers,
+)
 
 ASSIGNMENT = "dyna_q"
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # headless, and keeps figures in the notebook
@@ -96,23 +109,30 @@ SOLUTIONS_BANNER = (
 )
 
 
-def self_learner_banner(has_exercises: bool, has_hints: bool, has_questions: bool,
-                        falls_back_here: bool, loads_earlier: bool) -> str:
+def self_learner_banner(
+    has_exercises: bool, has_hints: bool, has_questions: bool, falls_back_here: bool, loads_earlier: bool
+) -> str:
     """The banner of one self-learner notebook: it names only the reveal cells and fallbacks that notebook has."""
     parts = ["> **Self-learner edition.** Work through this notebook at your own pace."]
     if has_exercises:
-        parts.append("Write each exercise in its cell and run the self-check below it."
-                     + (" Stuck? Open **Show a hint** under the exercise;" if has_hints else "")
-                     + (" open" if has_hints else " Open")
-                     + " **Show a solution** when you want to compare.")
+        parts.append(
+            "Write each exercise in its cell and run the self-check below it."
+            + (" Stuck? Open **Show a hint** under the exercise;" if has_hints else "")
+            + (" open" if has_hints else " Open")
+            + " **Show a solution** when you want to compare."
+        )
     if has_questions:
         parts.append("Write your answer to each question in the cell under it, then open **Show a model answer**.")
     if falls_back_here:
-        parts.append("If you skip an exercise, its self-check says so and the cells after it use its revealed "
-                     "solution, and say so.")
+        parts.append(
+            "If you skip an exercise, its self-check says so and the cells after it use its revealed "
+            "solution, and say so."
+        )
     if loads_earlier:
-        parts.append("Your functions from earlier sections are read from their notebooks; one that is not done "
-                     "yet is replaced by its revealed solution, and the cell says so.")
+        parts.append(
+            "Your functions from earlier sections are read from their notebooks; one that is not done "
+            "yet is replaced by its revealed solution, and the cell says so."
+        )
     return " ".join(parts)
 
 
@@ -177,6 +197,7 @@ def _banner_cell(text: str, cell_id: str):
 
 # ------------------------------------------------------------------ edition tags
 
+
 def edition_tags(cell, where: str = "") -> set[str]:
     """The edition tags of ``cell`` (see the module docstring), checked.
 
@@ -187,9 +208,12 @@ def edition_tags(cell, where: str = "") -> set[str]:
     """
     tags = set(cell.get("metadata", {}).get("tags", []))
     name = f"{where} cell {cell.get('id')!r}".strip()
-    near = [t for t in tags - set(EDITION_TAGS)
-            if re.sub(r"[^a-z]", "", t.lower()) in {"gradedonly", "selflearneronly", "hint", "hints",
-                                                    "selflearner", "gradeonly"}]
+    near = [
+        t
+        for t in tags - set(EDITION_TAGS)
+        if re.sub(r"[^a-z]", "", t.lower())
+        in {"gradedonly", "selflearneronly", "hint", "hints", "selflearner", "gradeonly"}
+    ]
     if near:
         raise ValueError(f"{name}: tag {near[0]!r} is not an edition tag; use one of {', '.join(EDITION_TAGS)}")
     found = tags & set(EDITION_TAGS)
@@ -232,16 +256,21 @@ def hint_targets(cells, where: str = "") -> dict[int, int]:
     for i, cell in enumerate(cells):
         if HINT not in edition_tags(cell, where):
             continue
-        target = next((j for j in range(i + 1, len(cells))
-                       if _is_answer_cell(cells[j]) or cells[j].cell_type == "code"), None)
+        target = next(
+            (j for j in range(i + 1, len(cells)) if _is_answer_cell(cells[j]) or cells[j].cell_type == "code"), None
+        )
         if target is None or not _is_answer_cell(cells[target]):
-            raise ValueError(f"{where} hint cell {cell.get('id')!r} is not directly before an exercise or a "
-                             "question's answer cell (only markdown may stand between them)".strip())
+            raise ValueError(
+                f"{where} hint cell {cell.get('id')!r} is not directly before an exercise or a "
+                "question's answer cell (only markdown may stand between them)".strip()
+            )
         for line in solution_region(cells[target].source, describe(cells[target], where)).split("\n"):
             line = line.strip()
             if len(line) > 8 and not line.startswith("#") and line in cell.source:
-                raise ValueError(f"{where} hint cell {cell.get('id')!r} gives away the solution line "
-                                 f"{line!r}: a hint should guide, the solution reveal shows the code".strip())
+                raise ValueError(
+                    f"{where} hint cell {cell.get('id')!r} gives away the solution line "
+                    f"{line!r}: a hint should guide, the solution reveal shows the code".strip()
+                )
         targets[i] = target
     return targets
 
@@ -258,8 +287,11 @@ def answer_label(cells, index: int) -> str:
 
 def _summary(kind: str, label: str) -> str:
     """The line a reveal cell shows closed: it says what opening it shows."""
-    what = {HINT_SUMMARY: "a nudge, not the code", SOLUTION_SUMMARY: "the complete code",
-            ANSWER_SUMMARY: "one good answer"}[kind]
+    what = {
+        HINT_SUMMARY: "a nudge, not the code",
+        SOLUTION_SUMMARY: "the complete code",
+        ANSWER_SUMMARY: "one good answer",
+    }[kind]
     joiner = {HINT_SUMMARY: "for", SOLUTION_SUMMARY: "to", ANSWER_SUMMARY: "to"}[kind]
     return f"{kind} {joiner} {label} ({what})" if label else f"{kind} ({what})"
 
@@ -303,6 +335,7 @@ def grading_language(nb) -> list[tuple[int, str, str, str]]:
 
 # ------------------------------------------------------------------ editions
 
+
 def make_solution_notebook(nb, where: str = ""):
     """Source notebook -> solution notebook (not yet executed)."""
     nb = copy.deepcopy(nb)
@@ -345,7 +378,7 @@ def _reveal_cell(summary: str, body: str, cell_id: str, reveals: str | None):
 FALLBACK_CODE = (
     "# Skipped {label}? Then the cells below use its revealed solution; this cell says which one they use.\n"
     "from dynaq_course.checks.loader import solution_if_skipped\n"
-    "{name} = solution_if_skipped(\"{name}\", \"{notebook}\")"
+    '{name} = solution_if_skipped("{name}", "{notebook}")'
 )
 
 
@@ -383,8 +416,10 @@ def _fallback_anchors(cells) -> dict[int, int]:
             elif uses.search(other.source):
                 used = True
                 break
-        if name in registry.EXERCISES and (used or any(uses.search(c.source) for c in cells[anchor + 1:]
-                                 if c.cell_type == "code" and not nbgrader_meta(c))):
+        if name in registry.EXERCISES and (
+            used
+            or any(uses.search(c.source) for c in cells[anchor + 1 :] if c.cell_type == "code" and not nbgrader_meta(c))
+        ):
             anchors[anchor] = i
     return anchors
 
@@ -398,7 +433,7 @@ def _let_self_checks_pass_a_skipped_exercise(cells, exercise: int, anchor: int) 
     name = grade_id(cells[exercise])
     check = registry.exercise(name).self_check
     call = re.compile(rf"(\b{re.escape(check)}\(\s*{re.escape(name)}\s*)\)")
-    for cell in cells[exercise + 1:anchor + 1]:
+    for cell in cells[exercise + 1 : anchor + 1]:
         if cell.cell_type == "code" and is_grade_cell(cell):
             cell.source = call.sub(r'\1, if_not_written="note")', cell.source)
 
@@ -420,21 +455,34 @@ def make_self_learner_notebook(nb, notebook_name: str = "", where: str = ""):
     for i, cell in enumerate(source):
         if i in hints or not kept_in(cell, "notebooks", where):
             pass  # a hint is placed after its exercise's stub, below
-        elif (has_markers(cell.source, BEGIN_HIDDEN, END_HIDDEN)
-              and _without_hidden_tests(cell.source, describe(cell, where)) is None):
+        elif (
+            has_markers(cell.source, BEGIN_HIDDEN, END_HIDDEN)
+            and _without_hidden_tests(cell.source, describe(cell, where)) is None
+        ):
             pass
         else:
             cells += _self_learner_cells(source, i, hint_of.get(i), where)
         if i in anchors:
             exercise = anchors[i]
-            cells.append(_fallback_cell(grade_id(source[exercise]),
-                                        answer_label(source, exercise), notebook_name,
-                                        f"{source[exercise].id}-fallback"))
-    has = {"exercises": any(_is_answer_cell(c) and c.cell_type == "code" for c in source),
-           "questions": any(_is_answer_cell(c) and c.cell_type == "markdown" for c in source)}
-    banner = self_learner_banner(has["exercises"], any(source[t].cell_type == "code" for t in hints.values()),
-                                 has["questions"], bool(anchors),
-                                 any("load_exercise(" in c.source for c in source if c.cell_type == "code"))
+            cells.append(
+                _fallback_cell(
+                    grade_id(source[exercise]),
+                    answer_label(source, exercise),
+                    notebook_name,
+                    f"{source[exercise].id}-fallback",
+                )
+            )
+    has = {
+        "exercises": any(_is_answer_cell(c) and c.cell_type == "code" for c in source),
+        "questions": any(_is_answer_cell(c) and c.cell_type == "markdown" for c in source),
+    }
+    banner = self_learner_banner(
+        has["exercises"],
+        any(source[t].cell_type == "code" for t in hints.values()),
+        has["questions"],
+        bool(anchors),
+        any("load_exercise(" in c.source for c in source if c.cell_type == "code"),
+    )
     cells.insert(1, _banner_cell(banner, "self-learner-banner"))
     nb.cells = cells
     return nb
@@ -450,15 +498,26 @@ def _self_learner_cells(source, index: int, hint_index: int | None, where: str =
     label = answer_label(source, index)
     hint = []
     if hint_index is not None:
-        hint = [_reveal_cell(_summary(HINT_SUMMARY, label), source[hint_index].source,
-                             f"{source[hint_index].id}-hint", None)]
+        hint = [
+            _reveal_cell(
+                _summary(HINT_SUMMARY, label), source[hint_index].source, f"{source[hint_index].id}-hint", None
+            )
+        ]
     if meta.get("solution") and cell.cell_type == "code":
         solved = without_markers(cell.source, BEGIN_SOLUTION, END_SOLUTION, where)
         cell.source = replace_regions(cell.source, BEGIN_SOLUTION, END_SOLUTION, CODE_STUB, where)
         _strip_grading_metadata(cell)
         _without_edition_tags(cell)
-        return [cell, *hint, _reveal_cell(_summary(SOLUTION_SUMMARY, label), f"```python\n{solved.strip()}\n```",
-                                          f"{cell.id}-reveal", meta.get("grade_id"))]
+        return [
+            cell,
+            *hint,
+            _reveal_cell(
+                _summary(SOLUTION_SUMMARY, label),
+                f"```python\n{solved.strip()}\n```",
+                f"{cell.id}-reveal",
+                meta.get("grade_id"),
+            ),
+        ]
     if meta.get("solution") and cell.cell_type == "markdown":
         answer = cell.source.strip()
         cell.source = "*Your answer:* double-click this cell to write it."
@@ -505,8 +564,9 @@ def execute_folder(folder: Path, timeout: int = 600) -> None:
     with environment(MPLBACKEND=INLINE_BACKEND, DYNAQ_NO_PROGRESS="1"):
         for path in sorted(folder.glob("*.ipynb")):
             nb = nbformat.read(path, as_version=4)
-            client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                    resources={"metadata": {"path": str(folder)}})
+            client = NotebookClient(
+                nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+            )
             try:
                 client.execute()
             except Exception as err:
@@ -529,8 +589,10 @@ def _clear_notebooks(target: Path) -> None:
 def build_solutions(root: Path, target: Path, execute: bool = True, assignment: str = ASSIGNMENT) -> None:
     _clear_notebooks(target)
     for path in source_notebooks(root, assignment):
-        _write(make_solution_notebook(nbformat.read(path, as_version=4), f"source/{assignment}/{path.name}"),
-               target / path.name)
+        _write(
+            make_solution_notebook(nbformat.read(path, as_version=4), f"source/{assignment}/{path.name}"),
+            target / path.name,
+        )
     if execute:
         execute_folder(target)
 
@@ -548,7 +610,11 @@ def build_release(root: Path, assignment: str = ASSIGNMENT) -> None:
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")  # nbgrader runs alembic
     result = subprocess.run(
         [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force"],
-        cwd=root, env=env, capture_output=True, text=True)
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{result.stdout}\n{result.stderr}")
 
@@ -568,18 +634,20 @@ def build(root: Path | None = None, only=EDITIONS, execute: bool = True, assignm
             print(f"{where['notebooks']}/  <- self-learner edition of {assignment}", flush=True)
             build_notebooks(root, root / where["notebooks"], assignment)
         if "solutions" in only:
-            print(f"{where['solutions']}/  <- worked solutions of {assignment} (executing, about a minute)",
-                  flush=True)
+            print(f"{where['solutions']}/  <- worked solutions of {assignment} (executing, about a minute)", flush=True)
             build_solutions(root, root / where["solutions"], execute=execute, assignment=assignment)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Build release/, solutions/ and notebooks/ from source/.")
     parser.add_argument("--course-dir", type=Path, default=None, help="course directory (default: this repo)")
-    parser.add_argument("--only", default=",".join(EDITIONS),
-                        help="comma-separated subset of: " + ", ".join(EDITIONS))
-    parser.add_argument("--assignment", action="append", default=None,
-                        help="build only this assignment (repeat for several; default: every folder of source/)")
+    parser.add_argument("--only", default=",".join(EDITIONS), help="comma-separated subset of: " + ", ".join(EDITIONS))
+    parser.add_argument(
+        "--assignment",
+        action="append",
+        default=None,
+        help="build only this assignment (repeat for several; default: every folder of source/)",
+    )
     args = parser.parse_args(argv)
     only = [part.strip() for part in args.only.split(",") if part.strip()]
     unknown = set(only) - set(EDITIONS)

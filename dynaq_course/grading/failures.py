@@ -42,7 +42,7 @@ def precheck_submission(folder: Path, student: str, notebooks: list[str]) -> tup
         try:
             nb = nbformat.read(path, as_version=4)
             nbformat.validate(nb)
-        except Exception as err:  # nbformat raises several types (ValidationError, NBFormatError, KeyError...)
+        except Exception as err:  # noqa: BLE001 - nbformat raises ValidationError, NBFormatError, KeyError...
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             failures.append(Failure(student, name, INVALID_NOTEBOOK, f"not a valid notebook: {first[:200]}"))
             continue

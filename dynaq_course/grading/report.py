@@ -13,6 +13,7 @@ From the gradebook and the autograded notebooks of an assignment:
 As a table for the terminal (:func:`format_table`) and an HTML page with an
 embedded matplotlib figure (:func:`render_html`).
 """
+
 from __future__ import annotations
 
 import base64
@@ -47,17 +48,18 @@ class CellStats:
 class ClassReport:
     assignment: str
     max_score: float
-    scores: dict[str, float] = field(default_factory=dict)           # student -> total score
-    cells: dict[tuple, CellStats] = field(default_factory=dict)      # (notebook, grade_id) -> stats
-    mistakes: Counter = field(default_factory=Counter)               # (grade_id, code) -> submissions
+    scores: dict[str, float] = field(default_factory=dict)  # student -> total score
+    cells: dict[tuple, CellStats] = field(default_factory=dict)  # (notebook, grade_id) -> stats
+    mistakes: Counter = field(default_factory=Counter)  # (grade_id, code) -> submissions
     not_graded: list[tuple[str, str]] = field(default_factory=list)  # (student, notebook) without an auto score
 
 
 def _mistake(error) -> str:
     from dynaq_course.checks.messages import mistake_code
 
-    text = ANSI.sub("", "\n".join([f"{error.get('ename', '')}: {error.get('evalue', '')}",
-                                   *error.get("traceback", [])]))
+    text = ANSI.sub(
+        "", "\n".join([f"{error.get('ename', '')}: {error.get('evalue', '')}", *error.get("traceback", [])])
+    )
     return mistake_code(text) or error.get("ename") or "error"
 
 
@@ -107,7 +109,11 @@ def format_table(r: ClassReport, top: int = 10) -> str:
     if r.scores:
         values = sorted(r.scores.values())
         mean = sum(values) / len(values)
-        median = values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+        median = (
+            values[len(values) // 2]
+            if len(values) % 2
+            else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+        )
         lines.append(f"Scores: mean {mean:.2f}, median {median:g}, min {values[0]:g}, max {values[-1]:g}")
         counts = Counter(values)
         width = max(counts.values())
@@ -116,7 +122,9 @@ def format_table(r: ClassReport, top: int = 10) -> str:
             lines.append(f"  {score:>6g} | {bar} {counts[score]}")
     lines += ["", f"{'test cell':<46} {'points':>6} {'passed':>13}"]
     for (notebook, grade_id), s in sorted(r.cells.items()):
-        lines.append(f"{notebook + '/' + grade_id:<46} {s.max_score:>6g} {s.passed:>4}/{s.graded:<4} {100 * s.rate:4.0f}%")
+        lines.append(
+            f"{notebook + '/' + grade_id:<46} {s.max_score:>6g} {s.passed:>4}/{s.graded:<4} {100 * s.rate:4.0f}%"
+        )
     lines += ["", "Most common mistakes (failing test cell: mistake or exception, submissions)"]
     if not r.mistakes:
         lines.append("  none")
@@ -129,6 +137,7 @@ def format_table(r: ClassReport, top: int = 10) -> str:
 
 def figure_png(r: ClassReport) -> bytes:
     import matplotlib
+
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
@@ -149,7 +158,9 @@ def figure_png(r: ClassReport) -> bytes:
 def render_html(r: ClassReport) -> str:
     png = base64.b64encode(figure_png(r)).decode()
     table = html.escape(format_table(r))
-    return (f"<!doctype html>\n<html><head><meta charset='utf-8'><title>Class report: {html.escape(r.assignment)}"
-            f"</title></head>\n<body style='font-family: sans-serif'>\n<h1>Class report: {html.escape(r.assignment)}</h1>\n"
-            f"<img alt='score distribution and pass rate per test cell' src='data:image/png;base64,{png}'>\n"
-            f"<pre>{table}</pre>\n</body></html>\n")
+    return (
+        f"<!doctype html>\n<html><head><meta charset='utf-8'><title>Class report: {html.escape(r.assignment)}"
+        f"</title></head>\n<body style='font-family: sans-serif'>\n<h1>Class report: {html.escape(r.assignment)}</h1>\n"
+        f"<img alt='score distribution and pass rate per test cell' src='data:image/png;base64,{png}'>\n"
+        f"<pre>{table}</pre>\n</body></html>\n"
+    )

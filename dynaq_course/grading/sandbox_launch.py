@@ -28,7 +28,6 @@ import json
 import os
 import resource
 import shutil
-import stat
 import sys
 from pathlib import Path
 
@@ -59,7 +58,7 @@ ENV_KEEP = (
 ENV_KEEP_PREFIXES = ("LC_",)
 
 
-def _fail(message: str) -> "NoReturn":  # noqa: F821
+def _fail(message: str) -> NoReturn:  # noqa: F821
     print(f"dynaq sandbox: {message}", file=sys.stderr, flush=True)
     sys.exit(2)
 

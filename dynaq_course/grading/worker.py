@@ -187,7 +187,7 @@ def _trusted_verdicts(ws: Workspace, job: Job, kernel, result: Result) -> None:
             timeout=float(job.timeout or 20),
             scratch=folder,
         )
-    except Exception:
+    except Exception:  # noqa: BLE001 - any error of the re-check is recorded as the student's failure
         result.failures.append(
             Failure(job.student, None, VERIFY_ERROR, traceback.format_exc().strip().splitlines()[-1])
         )
@@ -206,7 +206,7 @@ def grade_submission(job: Job) -> Result:
             ws.autograded.mkdir(parents=True, exist_ok=True)
             try:
                 kernel = prepare_sandbox(ws, job.sandbox)
-            except Exception as err:  # SandboxUnavailable / SandboxRequired: a clear message from the sandbox
+            except Exception as err:  # noqa: BLE001 - SandboxUnavailable / SandboxRequired: a clear message
                 result.failures.append(Failure(job.student, None, SANDBOX_UNAVAILABLE, str(err)))
                 return result
             result.sandbox_active, result.sandbox_warning = bool(kernel.active), kernel.warning
@@ -223,7 +223,7 @@ def grade_submission(job: Job) -> Result:
             result.autograded_files = {
                 rel: data for rel, data in read_files(ws.autograded).items() if rel not in failed
             }
-        except Exception:
+        except Exception:  # noqa: BLE001 - any error of the worker is recorded as the student's failure
             result.failures.append(
                 Failure(job.student, None, WORKER_ERROR, traceback.format_exc().strip().splitlines()[-1])
             )

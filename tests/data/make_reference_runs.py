@@ -10,6 +10,7 @@ steps per episode and the final value table of every run to
 compares the fast engine with these runs. Re-record them when the agent loop,
 the world or the reference solutions change.
 """
+
 import multiprocessing
 import sys
 import time
@@ -22,8 +23,8 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
 from dynaq_course.agent import learn_environment  # noqa: E402
-from dynaq_course.grading.editions import ASSIGNMENT  # noqa: E402
 from dynaq_course.checks.loader import load_exercise  # noqa: E402
+from dynaq_course.grading.editions import ASSIGNMENT  # noqa: E402
 from dynaq_course.world import QuentinsWorld  # noqa: E402
 
 PARAMS = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8}
@@ -44,9 +45,15 @@ def _run(job):
     name, index, seed = job
     k, n_episodes, shortcut_episode, _, _ = SETTINGS[name]
     np.random.seed(seed)
-    value, _, steps = learn_environment(QuentinsWorld(), _FUNCTIONS["update"], _FUNCTIONS["planning"],
-                                        dict(PARAMS, k=k), MAX_STEPS, n_episodes,
-                                        shortcut_episode=shortcut_episode)
+    value, _, steps = learn_environment(
+        QuentinsWorld(),
+        _FUNCTIONS["update"],
+        _FUNCTIONS["planning"],
+        dict(PARAMS, k=k),
+        MAX_STEPS,
+        n_episodes,
+        shortcut_episode=shortcut_episode,
+    )
     return name, index, steps, value
 
 
@@ -56,8 +63,10 @@ def main():
     _FUNCTIONS["planning"] = load_exercise("dyna_q_planning", source, verbose=False)
     jobs = [(name, i, first + i) for name, (k, _, _, n, first) in SETTINGS.items() for i in range(n)]
     jobs.sort(key=lambda job: -(SETTINGS[job[0]][0] + 1) * SETTINGS[job[0]][1])  # long runs first
-    out = {name: (np.zeros((n, n_ep), np.int16), np.zeros((n, 100, 4), np.float32))
-           for name, (_, n_ep, _, n, _) in SETTINGS.items()}
+    out = {
+        name: (np.zeros((n, n_ep), np.int16), np.zeros((n, 100, 4), np.float32))
+        for name, (_, n_ep, _, n, _) in SETTINGS.items()
+    }
     start = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(2) as pool:
         for done, (name, index, steps, value) in enumerate(pool.imap_unordered(_run, jobs), 1):
@@ -70,8 +79,9 @@ def main():
         k, n_episodes, shortcut_episode, n, first = SETTINGS[name]
         arrays[f"{name}_steps"] = steps
         arrays[f"{name}_values"] = values
-        arrays[f"{name}_settings"] = np.array([k, n_episodes, -1 if shortcut_episode is None else shortcut_episode,
-                                               n, first])
+        arrays[f"{name}_settings"] = np.array(
+            [k, n_episodes, -1 if shortcut_episode is None else shortcut_episode, n, first]
+        )
     np.savez_compressed(HERE / "reference_runs.npz", **arrays)
     print(f"wrote {HERE / 'reference_runs.npz'} ({len(jobs)} runs, {time.perf_counter() - start:.0f} s)")
 
