@@ -1,4 +1,5 @@
 """nbgrader configuration of the Dyna-Q course. The repository root is the course directory."""
+
 import os
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
@@ -22,7 +23,7 @@ c.OverwriteCells.add_missing_cells = True
 
 # Students' stubs read like the tutorial's.
 c.ClearSolutions.code_stub = {
-    "python": "# YOUR CODE HERE\nraise NotImplementedError(\"Student exercise: write this function\")"
+    "python": '# YOUR CODE HERE\nraise NotImplementedError("Student exercise: write this function")'
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
@@ -30,8 +31,9 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # (dynaq_course/editions.py says what each edition does with the tags); then nbgrader's own steps.
 from nbgrader.converters import GenerateAssignment  # noqa: E402
 
-c.GenerateAssignment.preprocessors = ["dynaq_course.grading.nbgrader_plugins.EditionCells"] + \
-    GenerateAssignment.class_traits()["preprocessors"].default()
+c.GenerateAssignment.preprocessors = [
+    "dynaq_course.grading.nbgrader_plugins.EditionCells"
+] + GenerateAssignment.class_traits()["preprocessors"].default()
 
 # After the kernel has run a notebook, re-check the exercise test cells outside it: a
 # student's cell can rebind whatever a test cell calls. The re-check only ever turns a

@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from course_copy import ASSIGNMENT, nbgrader, nbgrader_env  # noqa: E402
-from grade_course import gradebook_rows, make_mini_course, submit  # noqa: E402
+from grade_course import gradebook_rows, submit  # noqa: E402
+from shared_courses import cut_to_mini  # noqa: E402
 
 KINDS = [
     "all_right",
@@ -46,11 +47,11 @@ KINDS = [
 
 
 def make_course(base: Path, mini: bool) -> tuple[Path, dict]:
-    if mini:
-        return make_mini_course(base)
     from course_copy import make_course_copy
 
     course = make_course_copy(base / "course")
+    if mini:
+        cut_to_mini(course)  # notebooks 02 and 03, their graded cells only
     env = nbgrader_env(base / "exchange", base / "jupyter_config")
     nbgrader(course, env, "generate_assignment", ASSIGNMENT, "--force")
     return course, env

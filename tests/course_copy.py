@@ -9,6 +9,7 @@
 * The exercise bodies of the test students: the instructor's solution,
   a correct one in another style, and two typical mistakes.
 """
+
 from __future__ import annotations
 
 import os
@@ -39,10 +40,22 @@ def make_course_copy(dest: Path) -> Path:
     return dest
 
 
+def copy_course(template: Path, dest: Path) -> Path:
+    """A copy of a whole course folder (e.g. a shared generated one, to grade or release in)."""
+    shutil.copytree(template, dest)
+    return dest
+
+
 # Imports only the lesson's experiments, figures and sliders use (a second or more per kernel).
-LESSON_ONLY_IMPORTS = ("matplotlib", "dynaq_course.lesson.plots", "dynaq_course.lesson.experiments", "dynaq_course.lesson.widgets",
-                       "dynaq_course.going_further.experiments", "dynaq_course.going_further.plots",
-                       "dynaq_course.going_further.widgets")
+LESSON_ONLY_IMPORTS = (
+    "matplotlib",
+    "dynaq_course.lesson.plots",
+    "dynaq_course.lesson.experiments",
+    "dynaq_course.lesson.widgets",
+    "dynaq_course.going_further.experiments",
+    "dynaq_course.going_further.plots",
+    "dynaq_course.going_further.widgets",
+)
 
 
 def keep_graded_cells_only(course: Path, assignment: str) -> None:
@@ -57,15 +70,27 @@ def keep_graded_cells_only(course: Path, assignment: str) -> None:
 
     for path in sorted((course / "source" / assignment).glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        nb.cells = [c for c in nb.cells if "setup" in c.metadata.get("tags", []) or c.metadata.get("nbgrader")
-                    or (c.cell_type == "code" and "load_exercise(" in c.source)]
+        nb.cells = [
+            c
+            for c in nb.cells
+            if "setup" in c.metadata.get("tags", [])
+            or c.metadata.get("nbgrader")
+            or (c.cell_type == "code" and "load_exercise(" in c.source)
+        ]
         for cell in nb.cells:
             if "setup" in cell.metadata.get("tags", []):
                 tree = ast.parse(cell.source)
-                kept = [node for node in tree.body if not (
-                    isinstance(node, (ast.Import, ast.ImportFrom)) and any(
-                        (getattr(node, "module", None) or alias.name).startswith(LESSON_ONLY_IMPORTS)
-                        for alias in node.names))]
+                kept = [
+                    node
+                    for node in tree.body
+                    if not (
+                        isinstance(node, (ast.Import, ast.ImportFrom))
+                        and any(
+                            (getattr(node, "module", None) or alias.name).startswith(LESSON_ONLY_IMPORTS)
+                            for alias in node.names
+                        )
+                    )
+                ]
                 cell.source = "\n".join(ast.get_source_segment(cell.source, node) for node in kept)
         nbformat.write(nb, path)
 
@@ -90,15 +115,23 @@ class Run:
     seconds: float
 
     def describe(self) -> str:
-        return (f"nbgrader {' '.join(self.args)} exited {self.returncode} after {self.seconds:.1f} s\n"
-                f"--- stdout\n{self.stdout[-4000:]}\n--- stderr\n{self.stderr[-6000:]}")
+        return (
+            f"nbgrader {' '.join(self.args)} exited {self.returncode} after {self.seconds:.1f} s\n"
+            f"--- stdout\n{self.stdout[-4000:]}\n--- stderr\n{self.stderr[-6000:]}"
+        )
 
 
 def nbgrader_timed_lines(cwd: Path, env: dict, *args: str, timeout: float = 900) -> tuple[Run, list]:
     """Run nbgrader, noting when each line of its log appeared: (run, [(seconds, line), ...])."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=cwd,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     lines = []
     for line in proc.stdout:  # nbgrader logs line by line; stop waiting when the process ends
         lines.append((time.perf_counter() - start, line.rstrip("\n")))
@@ -132,8 +165,9 @@ def seconds_per_student(lines: list, assignment: str, total: float) -> dict:
 
 def nbgrader(cwd: Path, env: dict, *args: str, check: bool = True, timeout: float = 600) -> Run:
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
     run = Run(list(args), proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - start)
     if check and run.returncode != 0:
         raise AssertionError(run.describe())
@@ -141,6 +175,7 @@ def nbgrader(cwd: Path, env: dict, *args: str, check: bool = True, timeout: floa
 
 
 # ------------------------------------------------------------ student work
+
 
 def _cell(nb, grade_id: str):
     for cell in nb.cells:
@@ -157,7 +192,7 @@ def fill_exercise(nb, grade_id: str, body: str) -> None:
     assert "raise NotImplementedError" in lines[start + 1], cell.source
     indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
     new_body = textwrap.indent(textwrap.dedent(body).strip("\n"), indent)
-    cell.source = "\n".join(lines[:start] + [new_body] + lines[start + 2:])
+    cell.source = "\n".join(lines[:start] + [new_body] + lines[start + 2 :])
 
 
 def answer_question(nb, grade_id: str, text: str) -> None:
@@ -223,8 +258,7 @@ QUESTIONS = {
 
 def student_work(kind: str) -> tuple[str | None, str | None]:
     """(model update body, planning body) of a test student; None leaves the stub."""
-    right = (source_solution(MODEL_UPDATE_NB, "dyna_q_model_update"),
-             source_solution(PLANNING_NB, "dyna_q_planning"))
+    right = (source_solution(MODEL_UPDATE_NB, "dyna_q_model_update"), source_solution(PLANNING_NB, "dyna_q_planning"))
     return {
         "all_right": right,
         "right_other_style": (MODEL_UPDATE_OTHER_STYLE, PLANNING_OTHER_STYLE),

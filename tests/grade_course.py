@@ -1,41 +1,39 @@
-"""Helpers for the grading-command tests: a mini course (notebooks 02 and 03 only, cut to
-the cells grading needs, generated once per test session) and submissions of test students, including broken ones."""
+"""Helpers for the grading-command tests: submissions of test students to a copy of the mini course
+(notebooks 02 and 03 only, cut to the cells grading needs: the ``mini_course`` fixture of conftest.py,
+generated once per test run), including broken ones, and what the gradebook then holds."""
+
 from __future__ import annotations
 
 import shutil
 import sqlite3
 from pathlib import Path
 
+import course_copy
 import nbformat
+import shared_courses
+from course_copy import (
+    ASSIGNMENT,
+    MODEL_UPDATE_NB,
+    PLANNING_NB,
+    QUESTIONS,
+    _cell,
+    answer_question,
+    fill_exercise,
+    student_work,
+)
 
-from course_copy import (ASSIGNMENT, MODEL_UPDATE_NB, PLANNING_NB, QUESTIONS, _cell, answer_question,
-                         fill_exercise, keep_graded_cells_only, make_course_copy, nbgrader, nbgrader_env, student_work)
-
-MINI_NOTEBOOKS = [MODEL_UPDATE_NB, PLANNING_NB]
+copy_course = course_copy.copy_course  # where the grading tests have always imported it from
 TIMESTAMP = "2025-03-01 12:00:00.000000 UTC"
 LATER = "2025-03-02 09:30:00.000000 UTC"
 
 # Autograded points per test cell of the mini assignment (nbgrader's grades, see test_pipeline.py).
-TEST_CELLS = {("02_model_update", "test_model_update_visible"): 1, ("02_model_update", "test_model_update_hidden"): 2,
-              ("03_planning", "test_planning_visible"): 1, ("03_planning", "test_planning_hidden"): 3}
+TEST_CELLS = {
+    ("02_model_update", "test_model_update_visible"): 1,
+    ("02_model_update", "test_model_update_hidden"): 2,
+    ("03_planning", "test_planning_visible"): 1,
+    ("03_planning", "test_planning_hidden"): 3,
+}
 EXPECTED_AUTO = {"all_right": 7, "right_other_style": 7, "untouched": 0, "wrong_model_update": 4, "wrong_planning": 3}
-
-
-def make_mini_course(base: Path) -> tuple[Path, dict]:
-    """A course copy whose assignment has only notebooks 02 and 03 (their graded cells), after generate_assignment."""
-    course = make_course_copy(base / "course")
-    for nb in (course / "source" / ASSIGNMENT).glob("*.ipynb"):
-        if nb.name not in MINI_NOTEBOOKS:
-            nb.unlink()
-    keep_graded_cells_only(course, ASSIGNMENT)
-    env = nbgrader_env(base / "exchange", base / "jupyter_config")
-    nbgrader(course, env, "generate_assignment", ASSIGNMENT, "--force")
-    return course, env
-
-
-def copy_course(template: Path, dest: Path) -> Path:
-    shutil.copytree(template, dest)
-    return dest
 
 
 def student_notebooks(course: Path, kind: str) -> dict:
@@ -83,16 +81,19 @@ def gradebook_rows(course: Path) -> dict:
     with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
         for sub in gb.find_assignment(ASSIGNMENT).submissions:
             s = sub.student.id
-            rows["submissions"][s] = dict(timestamp=sub.timestamp, code_score=sub.code_score,
-                                          needs_manual_grade=sub.needs_manual_grade)
+            rows["submissions"][s] = dict(
+                timestamp=sub.timestamp, code_score=sub.code_score, needs_manual_grade=sub.needs_manual_grade
+            )
             for nb in sub.notebooks:
                 rows["notebooks"][(s, nb.name)] = nb.late_submission_penalty
                 for g in nb.grades:
-                    rows["grades"][(s, nb.name, g.name)] = dict(auto_score=g.auto_score, manual_score=g.manual_score,
-                                                                needs_manual_grade=g.needs_manual_grade)
+                    rows["grades"][(s, nb.name, g.name)] = dict(
+                        auto_score=g.auto_score, manual_score=g.manual_score, needs_manual_grade=g.needs_manual_grade
+                    )
                 for c in nb.comments:
-                    rows["comments"][(s, nb.name, c.name)] = dict(auto_comment=c.auto_comment,
-                                                                  manual_comment=c.manual_comment)
+                    rows["comments"][(s, nb.name, c.name)] = dict(
+                        auto_comment=c.auto_comment, manual_comment=c.manual_comment
+                    )
     return rows
 
 
@@ -100,20 +101,19 @@ def raw_row_counts(course: Path) -> dict:
     """Rows per table, straight from SQLite (a doubled grade would show here)."""
     con = sqlite3.connect(course / "gradebook.db")
     try:
-        return {t: con.execute(f"select count(*) from {t}").fetchone()[0]
-                for t in ("grade", "comment", "submitted_notebook", "submitted_assignment", "student")}
+        return {
+            t: con.execute(f"select count(*) from {t}").fetchone()[0]
+            for t in ("grade", "comment", "submitted_notebook", "submitted_assignment", "student")
+        }
     finally:
         con.close()
 
 
-_TEMPLATES: dict = {}
-
-
 def mini_course_template(tmp_path_factory) -> tuple[Path, dict]:
-    """The generated mini course, made once per test session and copied by each test module."""
-    if "mini" not in _TEMPLATES:
-        _TEMPLATES["mini"] = make_mini_course(tmp_path_factory.mktemp("grade_template"))
-    return _TEMPLATES["mini"]
+    """(course, env) of the shared mini course (read-only: copy it with ``copy_course``); tests that
+    can, take the ``mini_course`` fixture instead."""
+    mini = shared_courses.mini_course(tmp_path_factory)
+    return mini.course, mini.env
 
 
 def grade_cli(course: Path, env: dict, *args: str, timeout: float = 600):
@@ -121,8 +121,14 @@ def grade_cli(course: Path, env: dict, *args: str, timeout: float = 600):
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-m", "dynaq_course.grade", ASSIGNMENT, "--no-progress", *args],
-                          cwd=course, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "dynaq_course.grade", ASSIGNMENT, "--no-progress", *args],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def describe(proc) -> str:

@@ -445,3 +445,13 @@ def test_model_holds_exactly_the_visited_outcomes(k, shortcut_episode, reference
 def test_new_model_is_all_nan():
     model = new_model(100, 4)
     assert model.shape == (100, 4, 2) and np.isnan(model).all()
+
+
+def test_the_course_parameters_are_the_tutorials():
+    """params.py is the one home of the tutorial's settings; this pins it to the tutorial's values
+    (written out here independently, as the tutorial's code sets them)."""
+    from dynaq_course import params
+
+    assert params.TUTORIAL_PARAMS == PARAMS == {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8}
+    assert params.MAX_STEPS == 1000
+    assert params.tutorial_params(k=10) == {**PARAMS, "k": 10} and params.TUTORIAL_PARAMS == PARAMS  # a fresh dict

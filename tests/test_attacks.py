@@ -19,6 +19,7 @@ students graded before (``aa_*``) and after (``zz_*``) them. Then:
 
     pytest -q tests/test_attacks.py
 """
+
 from __future__ import annotations
 
 import ast
@@ -35,18 +36,25 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from course_copy import ASSIGNMENT, nbgrader
+from grade_course import (
+    EXPECTED_AUTO,
+    TEST_CELLS,
+    append_to_cell,
+    copy_course,
+    describe,
+    grade_cli,
+    gradebook_rows,
+    submit,
+)
 
-from course_copy import ASSIGNMENT, _cell, nbgrader
+from dynaq_course import notebook_cells
 from dynaq_course.grading.editions import course_root
 from dynaq_course.grading.sandbox import UID_RANGE, sandbox_status
-from grade_course import (EXPECTED_AUTO, TEST_CELLS, append_to_cell, copy_course, describe, grade_cli,
-                          gradebook_rows, mini_course_template, submit)
 
 ATTACK_DIR = Path(__file__).parent / "attacks"
 HONEST = {"aa_honest_first": "all_right", "zz_honest_last": "right_other_style", "zz_wrong_last": "wrong_planning"}
 GRADER_WRITES = {"grade", "comment", "submitted_notebook", "submitted_assignment", "student"}
-HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.DOTALL)
-SOLUTION = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.DOTALL)
 
 _ok, _reason = sandbox_status()
 pytestmark = pytest.mark.skipif(not _ok, reason=f"no sandbox on this machine: {_reason}")
@@ -69,8 +77,9 @@ def load_attacks(port: int) -> list:
     for path in sorted(ATTACK_DIR.glob("*.py")):
         text = path.read_text()
         header = dict(re.findall(r"^# (\w+): (.*)$", text, re.MULTILINE))
-        attacks.append(Attack(path.stem, header["base"].strip(), header["cell"].strip(),
-                              text.replace("__PORT__", str(port))))
+        attacks.append(
+            Attack(path.stem, header["base"].strip(), header["cell"].strip(), text.replace("__PORT__", str(port)))
+        )
     return attacks
 
 
@@ -118,8 +127,9 @@ def gradebook_dump(course: Path) -> dict:
     con = sqlite3.connect(course / "gradebook.db")
     try:
         tables = [r[0] for r in con.execute("select name from sqlite_master where type = 'table'")]
-        return {t: sorted(map(repr, con.execute(f"select * from {t}").fetchall()))
-                for t in tables if t not in GRADER_WRITES}
+        return {
+            t: sorted(map(repr, con.execute(f"select * from {t}").fetchall())) for t in tables if t not in GRADER_WRITES
+        }
     finally:
         con.close()
 
@@ -131,12 +141,18 @@ def secret_lines(course: Path) -> set:
     for path in (course_root() / "dynaq_course").rglob("*.py"):
         public.update(line.strip() for line in path.read_text().splitlines())
     for path in (course / "release" / ASSIGNMENT).glob("*.ipynb"):
-        public.update(line.strip() for cell in nbformat.read(path, as_version=4).cells
-                      for line in cell.source.splitlines())
+        public.update(
+            line.strip() for cell in nbformat.read(path, as_version=4).cells for line in cell.source.splitlines()
+        )
     lines = set()
     for path in (course / "source" / ASSIGNMENT).glob("*.ipynb"):
         for cell in nbformat.read(path, as_version=4).cells:
-            for region in HIDDEN.findall(cell.source) + SOLUTION.findall(cell.source):
+            where = notebook_cells.describe(cell, path.name)
+            regions = (
+                notebook_cells.hidden_test_text(cell.source, where),
+                notebook_cells.solution_text(cell.source, where),
+            )
+            for region in regions:
                 lines.update(line.strip() for line in region.splitlines() if len(line.strip()) >= 12)
     return lines - public
 
@@ -146,12 +162,14 @@ def output_text(nb) -> str:
     code on purpose, for the instructor (the course's feedback replaces them by the error message)."""
     parts = []
     for cell in nb.cells:
-        hidden_cell = "### BEGIN HIDDEN TESTS" in cell.source
+        hidden_cell = notebook_cells.BEGIN_HIDDEN in cell.source
         for out in cell.get("outputs", []):
             if hidden_cell and out.get("output_type") == "error":
                 continue
             parts.append(out.get("text", "") if isinstance(out.get("text", ""), str) else "")
-            parts.extend(v for k, v in (out.get("data") or {}).items() if isinstance(v, str) and not k.startswith("image/"))
+            parts.extend(
+                v for k, v in (out.get("data") or {}).items() if isinstance(v, str) and not k.startswith("image/")
+            )
             parts.append(str(out.get("evalue", "")))
             parts.extend(out.get("traceback", []))
     return "\n".join(parts)
@@ -161,6 +179,7 @@ def adopt_orphans(on: bool) -> None:
     """Make this test process the subreaper of what it starts: a process the grader leaves
     behind is re-parented here (not to init), so it still counts as ours below."""
     import ctypes
+
     PR_SET_CHILD_SUBREAPER = 36
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)
 
@@ -181,8 +200,11 @@ def sandbox_processes() -> list:
                 return True
         return False
 
-    return [" ".join(r) for r in rows
-            if UID_RANGE[0] <= int(r[0]) < UID_RANGE[1] and not r[3].startswith("Z") and ours(int(r[1]))]
+    return [
+        " ".join(r)
+        for r in rows
+        if UID_RANGE[0] <= int(r[0]) < UID_RANGE[1] and not r[3].startswith("Z") and ours(int(r[1]))
+    ]
 
 
 @dataclass
@@ -193,9 +215,9 @@ class Graded:
     before_files: dict
     before_db: dict
     rows: dict
-    outputs: dict = field(default_factory=dict)      # student -> {notebook: output text}
+    outputs: dict = field(default_factory=dict)  # student -> {notebook: output text}
     notebook_bytes: dict = field(default_factory=dict)
-    feedback: dict = field(default_factory=dict)     # student -> html text of all notebooks
+    feedback: dict = field(default_factory=dict)  # student -> html text of all notebooks
     connections: int = 0
     leftover: list = field(default_factory=list)
 
@@ -205,9 +227,8 @@ class Graded:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> Graded:
-    template, env = mini_course_template(tmp_path_factory)
-    course = copy_course(template, tmp_path_factory.mktemp("attacks") / "course")
+def graded(mini_course, tmp_path_factory) -> Graded:
+    course, env = copy_course(mini_course.course, tmp_path_factory.mktemp("attacks") / "course"), mini_course.env
     server = CountingServer()
     adopt_orphans(True)
     try:
@@ -215,10 +236,12 @@ def graded(tmp_path_factory) -> Graded:
         for student, kind in HONEST.items():
             submit(course, student, kind)
         for attack in attacks:
+
             def edit(notebooks, attack=attack):
                 for nb in notebooks.values():
                     if any(c.metadata.get("nbgrader", {}).get("grade_id") == attack.cell for c in nb.cells):
                         append_to_cell(nb, attack.cell, attack.code)
+
             submit(course, attack.student, attack.base, edit=edit)
         before_files, before_db = file_hashes(course), gradebook_dump(course)
         proc = grade_cli(course, env, "--sandbox", "require")
@@ -227,15 +250,24 @@ def graded(tmp_path_factory) -> Graded:
     finally:
         server.close()
         adopt_orphans(False)
-    result = Graded(course, attacks, proc, before_files, before_db, gradebook_rows(course),
-                    connections=server.connections, leftover=leftover)
+    result = Graded(
+        course,
+        attacks,
+        proc,
+        before_files,
+        before_db,
+        gradebook_rows(course),
+        connections=server.connections,
+        leftover=leftover,
+    )
     for student in list(HONEST) + [a.student for a in attacks]:
         result.outputs[student], result.notebook_bytes[student] = {}, {}
         for path in sorted((course / "autograded" / student / ASSIGNMENT).glob("*.ipynb")):
             result.outputs[student][path.stem] = output_text(nbformat.read(path, as_version=4))
             result.notebook_bytes[student][path.stem] = path.stat().st_size
-        result.feedback[student] = "\n".join(p.read_text(errors="replace") for p in
-                                             sorted((course / "feedback" / student / ASSIGNMENT).glob("*.html")))
+        result.feedback[student] = "\n".join(
+            p.read_text(errors="replace") for p in sorted((course / "feedback" / student / ASSIGNMENT).glob("*.html"))
+        )
     print(f"\ngrading run: exit {proc.returncode}\n{proc.stdout[-3000:]}")
     return result
 
@@ -253,7 +285,10 @@ def test_every_attack_file_has_a_header():
 
 def test_honest_submissions_keep_exactly_their_scores(graded):
     for student, kind in HONEST.items():
-        assert graded.rows["submissions"][student]["code_score"] == EXPECTED_AUTO[kind], (student, describe(graded.proc))
+        assert graded.rows["submissions"][student]["code_score"] == EXPECTED_AUTO[kind], (
+            student,
+            describe(graded.proc),
+        )
     # Per cell too: an honest wrong planning stays wrong however the gradebook was attacked.
     assert graded.cell_score("zz_wrong_last", "03_planning", "test_planning_hidden") == 0
     assert graded.cell_score("zz_honest_last", "03_planning", "test_planning_hidden") == 3
@@ -298,8 +333,10 @@ def test_no_secret_reaches_outputs_feedback_or_the_log(graded):
 
 def test_the_attacks_ran_and_were_stopped(graded):
     out = {a.name: "\n".join(graded.outputs[a.student].values()) for a in graded.attacks}
-    assert "ATTACK gradebook:" in out["gradebook_rewrite"] and " rows" not in out["gradebook_rewrite"].split(
-        "ATTACK gradebook:")[1].split("\n")[0], out["gradebook_rewrite"][-2000:]
+    assert (
+        "ATTACK gradebook:" in out["gradebook_rewrite"]
+        and " rows" not in out["gradebook_rewrite"].split("ATTACK gradebook:")[1].split("\n")[0]
+    ), out["gradebook_rewrite"][-2000:]
     # It finds only files of installed software (nbgrader's own test notebooks in the venv) and, in notebook 03's
     # kernel, the attacker's own notebook 02 (the copy in its scratch folder, hidden tests cut out: the test above
     # shows no secret in any output); no course file. Its guesses at course paths all fail.

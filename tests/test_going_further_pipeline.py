@@ -20,6 +20,7 @@ Two nbgrader processes (two course copies) grade at the same time.
 
     pytest -q -s tests/test_going_further_pipeline.py    # -s prints the times
 """
+
 from __future__ import annotations
 
 import ast
@@ -31,18 +32,23 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from course_copy import answer_question, copy_course, fill_exercise, nbgrader, nbgrader_env
 
-from course_copy import answer_question, fill_exercise, make_course_copy, nbgrader, nbgrader_env
-from dynaq_course.grading import editions
 from dynaq_course.checks.messages import mistake_code
+from dynaq_course.grading import editions
 
 ROOT = editions.course_root()
 ASSIGNMENT = "going_further"
 NOTEBOOK = "06_going_further.ipynb"
-CELLS = {"test_dyna_q_plus_reward_visible": 1, "test_dyna_q_plus_reward_hidden": 2,
-         "test_bonus_greedy_action_visible": 1, "test_bonus_greedy_action_hidden": 2,
-         "test_push_predecessors_visible": 1, "test_push_predecessors_hidden": 3}
-QUESTIONS = ("question_bonus_placement", "question_going_further")   # Questions 6a and 6b, graded by hand
+CELLS = {
+    "test_dyna_q_plus_reward_visible": 1,
+    "test_dyna_q_plus_reward_hidden": 2,
+    "test_bonus_greedy_action_visible": 1,
+    "test_bonus_greedy_action_hidden": 2,
+    "test_push_predecessors_visible": 1,
+    "test_push_predecessors_hidden": 3,
+}
+QUESTIONS = ("question_bonus_placement", "question_going_further")  # Questions 6a and 6b, graded by hand
 PLUS, GREEDY, PUSH = "dyna_q_plus_reward", "bonus_greedy_action", "push_predecessors"
 
 
@@ -91,15 +97,27 @@ return queue
 STUDENTS = {
     "all_right": (_solution(PLUS), _solution(GREEDY), _solution(PUSH), dict(CELLS), {}),
     "other_style": (PLUS_OTHER_STYLE, GREEDY_OTHER_STYLE, PUSH_OTHER_STYLE, dict(CELLS), {}),
-    "wrong_bonus": (PLUS_LINEAR_TAU, GREEDY_OTHER_STYLE, PUSH_OTHER_STYLE,
-                    {**CELLS, "test_dyna_q_plus_reward_visible": 0, "test_dyna_q_plus_reward_hidden": 0},
-                    {"test_dyna_q_plus_reward_hidden": "plus-linear-tau"}),
-    "wrong_greedy": (PLUS_OTHER_STYLE, GREEDY_NO_BONUS, PUSH_OTHER_STYLE,
-                     {**CELLS, "test_bonus_greedy_action_visible": 0, "test_bonus_greedy_action_hidden": 0},
-                     {"test_bonus_greedy_action_hidden": "greedy-bonus-ignored"}),
-    "wrong_push": (PLUS_OTHER_STYLE, GREEDY_OTHER_STYLE, PUSH_NO_ABS,
-                   {**CELLS, "test_push_predecessors_visible": 0, "test_push_predecessors_hidden": 0},
-                   {"test_push_predecessors_hidden": "push-no-abs"}),
+    "wrong_bonus": (
+        PLUS_LINEAR_TAU,
+        GREEDY_OTHER_STYLE,
+        PUSH_OTHER_STYLE,
+        {**CELLS, "test_dyna_q_plus_reward_visible": 0, "test_dyna_q_plus_reward_hidden": 0},
+        {"test_dyna_q_plus_reward_hidden": "plus-linear-tau"},
+    ),
+    "wrong_greedy": (
+        PLUS_OTHER_STYLE,
+        GREEDY_NO_BONUS,
+        PUSH_OTHER_STYLE,
+        {**CELLS, "test_bonus_greedy_action_visible": 0, "test_bonus_greedy_action_hidden": 0},
+        {"test_bonus_greedy_action_hidden": "greedy-bonus-ignored"},
+    ),
+    "wrong_push": (
+        PLUS_OTHER_STYLE,
+        GREEDY_OTHER_STYLE,
+        PUSH_NO_ABS,
+        {**CELLS, "test_push_predecessors_visible": 0, "test_push_predecessors_hidden": 0},
+        {"test_push_predecessors_hidden": "push-no-abs"},
+    ),
 }
 
 
@@ -118,20 +136,20 @@ def _submit(course: Path, student: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(generated_going_further, tmp_path_factory):
     base = tmp_path_factory.mktemp("going_further")
     env = nbgrader_env(base / "exchange", base / "jupyter_config")
-    courses = [make_course_copy(base / f"course{i}") for i in range(2)]
-    for course in courses:
-        nbgrader(course, env, "generate_assignment", ASSIGNMENT, "--force")
+    courses = [copy_course(generated_going_further.course, base / f"course{i}") for i in range(2)]
     for i, student in enumerate(STUDENTS):
         _submit(courses[i % 2], student)
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = list(pool.map(lambda c: nbgrader(c, env, "autograde", ASSIGNMENT, timeout=900), courses))
     seconds = time.perf_counter() - start
-    print(f"\ngoing_further: {len(STUDENTS)} submissions of the whole notebook 06 autograded by two nbgrader "
-          f"processes in {seconds:.0f} s (" + ", ".join(f"{r.seconds:.0f} s" for r in runs) + ")")
+    print(
+        f"\ngoing_further: {len(STUDENTS)} submissions of the whole notebook 06 autograded by two nbgrader "
+        f"processes in {seconds:.0f} s (" + ", ".join(f"{r.seconds:.0f} s" for r in runs) + ")"
+    )
     from nbgrader.api import Gradebook
 
     scores, assignments = {}, set()
@@ -163,7 +181,7 @@ def test_each_test_cell_gets_exactly_its_points(graded, student):
     expected = STUDENTS[student][3]
     got = {cell: graded["scores"][student][cell] for cell in CELLS}
     assert got == expected
-    for question in QUESTIONS:   # manual: not graded automatically
+    for question in QUESTIONS:  # manual: not graded automatically
         assert graded["scores"][student][question] in (None, 0)
 
 
@@ -176,40 +194,61 @@ def test_the_failing_hidden_cell_names_the_mistake(graded, student):
 def test_every_lesson_cell_ran_without_error_for_a_correct_submission(graded):
     path = _course_of(graded, "all_right") / "autograded" / "all_right" / ASSIGNMENT / NOTEBOOK
     nb = nbformat.read(path, as_version=4)
-    errors = [(c.get("id"), o.ename, o.evalue[:200]) for c in nb.cells if c.cell_type == "code"
-              for o in c.outputs if o.output_type == "error"]
+    errors = [
+        (c.get("id"), o.ename, o.evalue[:200])
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
     assert not errors
-    experiments, sliders = _calling(nb, _noted_experiments()), _calling(nb, _imported(nb, "further_widgets"))
+    experiments, sliders = _calling(nb, _noted_experiments()), _calling(nb, _imported(nb, "going_further.widgets"))
     assert len(experiments) >= 3 and len(sliders) >= 3
-    for cell in experiments:   # every experiment ran shortened ...
+    for cell in experiments:  # every experiment ran shortened ...
         assert "is shortened to a few short runs" in _printed(cell), cell.source[:200]
-    for cell in sliders:       # ... and no slider was built
+    for cell in sliders:  # ... and no slider was built
         assert "the sliders are not built" in _printed(cell), cell.source[:200]
-    assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-                if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert not [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
 
 
 def _noted_experiments() -> set:
-    """The functions of further_experiments that print the note saying they run shortened under nbgrader."""
+    """The functions of going_further.experiments that print the note saying they run shortened under nbgrader."""
     from dynaq_course.going_further import experiments as further_experiments
 
     tree = ast.parse(inspect.getsource(further_experiments))
-    return {f.name for f in tree.body if isinstance(f, ast.FunctionDef) and any(
-        isinstance(n, ast.Call) and getattr(n.func, "id", None) == "_grading_note" for n in ast.walk(f))}
+    return {
+        f.name
+        for f in tree.body
+        if isinstance(f, ast.FunctionDef)
+        and any(isinstance(n, ast.Call) and getattr(n.func, "id", None) == "_grading_note" for n in ast.walk(f))
+    }
 
 
 def _imported(nb, module: str) -> set:
     """The names the set-up cell imports from dynaq_course.<module>."""
     setup = next(c for c in nb.cells if "setup" in c.metadata.get("tags", []))
-    return {alias.asname or alias.name for node in ast.walk(ast.parse(setup.source))
-            if isinstance(node, ast.ImportFrom) and node.module == f"dynaq_course.{module}" for alias in node.names}
+    return {
+        alias.asname or alias.name
+        for node in ast.walk(ast.parse(setup.source))
+        if isinstance(node, ast.ImportFrom) and node.module == f"dynaq_course.{module}"
+        for alias in node.names
+    }
 
 
 def _calling(nb, names: set) -> list:
     """The code cells (other than the set-up cell) that call one of ``names``."""
     call = re.compile(rf"\b({'|'.join(sorted(names))})\(")
-    return [c for c in nb.cells if c.cell_type == "code" and "setup" not in c.metadata.get("tags", [])
-            and names and call.search(c.source)]
+    return [
+        c
+        for c in nb.cells
+        if c.cell_type == "code" and "setup" not in c.metadata.get("tags", []) and names and call.search(c.source)
+    ]
 
 
 def _printed(cell) -> str:

@@ -3,12 +3,11 @@
 
     pytest -q tests/test_grade_dask.py
 """
+
 from __future__ import annotations
 
 import pytest
-
-from grade_course import (TEST_CELLS, copy_course, describe, grade_cli, gradebook_rows, mini_course_template,
-                          raw_row_counts, submit)
+from grade_course import TEST_CELLS, copy_course, describe, grade_cli, gradebook_rows, raw_row_counts, submit
 
 distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed (see requirements.txt)")
 
@@ -20,9 +19,8 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def dask_run(tmp_path_factory):
-    template, env = mini_course_template(tmp_path_factory)
-    course = copy_course(template, tmp_path_factory.mktemp("grade_dask") / "course")
+def dask_run(mini_course, tmp_path_factory):
+    course, env = copy_course(mini_course.course, tmp_path_factory.mktemp("grade_dask") / "course"), mini_course.env
     for student in EXPECTED:
         submit(course, student, student)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:

@@ -6,13 +6,21 @@ cell), an infinite loop (stopped at a low --timeout).
 
     pytest -q tests/test_grade_failures.py
 """
+
 from __future__ import annotations
 
 import pytest
-
 from course_copy import ASSIGNMENT, MODEL_UPDATE_NB, PLANNING_NB
-from grade_course import (append_to_cell, copy_course, describe, grade_cli, gradebook_rows, mini_course_template,
-                          raw_row_counts, student_notebooks, submit)
+from grade_course import (
+    append_to_cell,
+    copy_course,
+    describe,
+    grade_cli,
+    gradebook_rows,
+    raw_row_counts,
+    submit,
+)
+
 from dynaq_course.grading.batch import Options, plan
 from dynaq_course.grading.course import load_course
 from dynaq_course.grading.failures import precheck_submission
@@ -39,9 +47,8 @@ BROKEN = {  # student -> (notebook that cannot be graded, kind in the summary)
 
 
 @pytest.fixture(scope="module")
-def failed_run(tmp_path_factory):
-    template, env = mini_course_template(tmp_path_factory)
-    course = copy_course(template, tmp_path_factory.mktemp("grade_failures") / "course")
+def failed_run(mini_course, tmp_path_factory):
+    course, env = copy_course(mini_course.course, tmp_path_factory.mktemp("grade_failures") / "course"), mini_course.env
     submit(course, "honest", "all_right")
     folder = submit(course, "bad_json", "all_right")
     (folder / MODEL_UPDATE_NB).write_text('{"cells": [ this is not JSON')
@@ -64,7 +71,7 @@ def test_each_failure_is_named_with_its_kind(failed_run, student):
     notebook, kind = BROKEN[student]
     lines = [ln for ln in run.stdout.splitlines() if ln.strip().startswith(student + " ") and notebook in ln]
     assert any(kind in ln for ln in lines), f"no '{kind}' line for {student}/{notebook}:\n{run.stdout}"
-    assert f"NOT GRADED {student}/{notebook}: {kind}" in run.stdout   # printed as it happened
+    assert f"NOT GRADED {student}/{notebook}: {kind}" in run.stdout  # printed as it happened
 
 
 @pytest.mark.parametrize("student", sorted(BROKEN))
@@ -108,5 +115,8 @@ def test_precheck_invalid_nbformat(tmp_path):
     (tmp_path / "b.ipynb").write_text('{"nbformat": 4}')
     ok, failures = precheck_submission(tmp_path, "s", ["a", "b", "c"])
     assert ok == []
-    assert [(f.notebook, f.kind) for f in failures] == [("a", "invalid notebook"), ("b", "invalid notebook"),
-                                                        ("c", "missing notebook")]
+    assert [(f.notebook, f.kind) for f in failures] == [
+        ("a", "invalid notebook"),
+        ("b", "invalid notebook"),
+        ("c", "missing notebook"),
+    ]

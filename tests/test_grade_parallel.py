@@ -5,23 +5,32 @@ resume (nothing to do / only what is new / resubmitted), manual grades kept by
 
     pytest -q tests/test_grade_parallel.py
 """
+
 from __future__ import annotations
 
 import nbformat
 import pytest
-
 from course_copy import ASSIGNMENT, nbgrader
-from grade_course import (EXPECTED_AUTO, LATER, TEST_CELLS, copy_course, describe, grade_cli, gradebook_rows,
-                          mini_course_template, raw_row_counts, submit)
+from grade_course import (
+    EXPECTED_AUTO,
+    LATER,
+    TEST_CELLS,
+    copy_course,
+    describe,
+    grade_cli,
+    gradebook_rows,
+    raw_row_counts,
+    submit,
+)
 
 STUDENTS = ["all_right", "untouched", "wrong_planning"]
-GRADES_PER_SUBMISSION = 6   # 2 notebooks x (2 test cells + 1 written answer)
+GRADES_PER_SUBMISSION = 6  # 2 notebooks x (2 test cells + 1 written answer)
 
 
 @pytest.fixture(scope="module")
-def courses(tmp_path_factory):
+def courses(mini_course, tmp_path_factory):
     """(nbgrader's course, our course, env, first run): the same submissions graded both ways."""
-    template, env = mini_course_template(tmp_path_factory)
+    template, env = mini_course.course, mini_course.env
     base = tmp_path_factory.mktemp("grade_parallel")
     plain, ours = copy_course(template, base / "plain"), copy_course(template, base / "ours")
     for course in (plain, ours):
@@ -46,8 +55,8 @@ def test_grades_identical_to_sequential_nbgrader(courses):
     expected, got = gradebook_rows(plain), gradebook_rows(ours)
     assert got["grades"] == expected["grades"]
     assert got["comments"] == expected["comments"]
-    assert got["notebooks"] == expected["notebooks"]          # late penalties
-    assert got["submissions"] == expected["submissions"]      # timestamps, code scores, needs manual grade
+    assert got["notebooks"] == expected["notebooks"]  # late penalties
+    assert got["submissions"] == expected["submissions"]  # timestamps, code scores, needs manual grade
 
 
 def test_no_grade_lost_or_doubled(courses):
@@ -66,8 +75,11 @@ def test_no_grade_lost_or_doubled(courses):
 
 def _test_cell_errors(path):
     nb = nbformat.read(path, as_version=4)
-    return {c.metadata.nbgrader.grade_id: [o.ename for o in c.outputs if o.output_type == "error"]
-            for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
+    return {
+        c.metadata.nbgrader.grade_id: [o.ename for o in c.outputs if o.output_type == "error"]
+        for c in nb.cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+    }
 
 
 def test_autograded_notebooks_match_nbgrader(courses):
@@ -92,7 +104,7 @@ def test_only_new_and_resubmitted_are_graded(courses):
     _, ours, env, _ = courses
     before = gradebook_rows(ours)
     submit(ours, "newcomer", "right_other_style")
-    submit(ours, "wrong_planning", "all_right", timestamp=LATER)   # fixed it and handed in again
+    submit(ours, "wrong_planning", "all_right", timestamp=LATER)  # fixed it and handed in again
     run = grade_cli(ours, env)
     assert run.returncode == 0, describe(run)
     assert "2 submission(s) graded" in run.stdout, run.stdout

@@ -9,6 +9,7 @@ Numbers the notebooks print themselves (f-strings under a figure) are not repeat
 here. Sliders' "things to try" are checked with the sliders' own settings (seed,
 runs, episodes).
 """
+
 from __future__ import annotations
 
 import functools
@@ -20,15 +21,14 @@ import numpy as np
 import pytest
 
 from dynaq_course import engine
-from dynaq_course.lesson import widgets
 from dynaq_course.agent import learn_environment, q_learning
-from dynaq_course.grading.editions import ASSIGNMENT, course_root
 from dynaq_course.going_further.greedy_paths import greedy_path, optimal_path_length, optimal_values
-from dynaq_course.world import GOAL_STATE, RED_STATES, START_STATE, QuentinsWorld
-
+from dynaq_course.grading.editions import ASSIGNMENT, course_root
+from dynaq_course.lesson import widgets
+from dynaq_course.world import RED_STATES, START_STATE, QuentinsWorld
 
 PARAMS = {"epsilon": 0.05, "alpha": 0.5, "gamma": 0.8}
-MANY = 1000          # runs for the statistical claims
+MANY = 1000  # runs for the statistical claims
 SOURCE = course_root() / "source" / ASSIGNMENT
 EXPLORER_SEED = inspect.signature(widgets.Explorer.__init__).parameters["seed"].default
 
@@ -37,7 +37,7 @@ def _normalised(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _prose(notebook: str) -> str:
     cells = json.loads((SOURCE / f"{notebook}.ipynb").read_text())["cells"]
     return _normalised(" ".join("".join(cell["source"]) for cell in cells))
@@ -46,7 +46,8 @@ def _prose(notebook: str) -> str:
 def says(notebook: str, quote: str) -> None:
     """The claim is still in the notebook, word for word (white space aside)."""
     assert _normalised(quote) in _prose(notebook), (
-        f"{notebook} no longer says {quote!r}: update this test's check to the new sentence.")
+        f"{notebook} no longer says {quote!r}: update this test's check to the new sentence."
+    )
 
 
 def about(measured: float, quoted: float, tolerance: float = 0.75) -> bool:
@@ -54,11 +55,13 @@ def about(measured: float, quoted: float, tolerance: float = 0.75) -> bool:
     return abs(measured - quoted) <= tolerance
 
 
-@functools.lru_cache(maxsize=None)
-def sweep(ks: tuple, n_runs: int, n_episodes: int, seed: int, epsilon: float = 0.05,
-          shortcut_episode: int | None = None) -> np.ndarray:
-    return engine.simulate(ks, n_runs, n_episodes, epsilon=epsilon, seed=seed,
-                           shortcut_episode=shortcut_episode, progress=False).steps
+@functools.cache
+def sweep(
+    ks: tuple, n_runs: int, n_episodes: int, seed: int, epsilon: float = 0.05, shortcut_episode: int | None = None
+) -> np.ndarray:
+    return engine.simulate(
+        ks, n_runs, n_episodes, epsilon=epsilon, seed=seed, shortcut_episode=shortcut_episode, progress=False
+    ).steps
 
 
 def explorer(k: int, epsilon: float = 0.05, shortcut: bool = False) -> np.ndarray:
@@ -68,7 +71,7 @@ def explorer(k: int, epsilon: float = 0.05, shortcut: bool = False) -> np.ndarra
     return sweep((0, k), 10, 100, EXPLORER_SEED, epsilon)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def section3_run(reference):
     """The run Section 3's figure shows: seed 1, k = 10, 500 episodes."""
     model_update, planning = reference
@@ -87,6 +90,7 @@ def _walk(env, states):
 
 
 # --- Section 1 -------------------------------------------------------------------------------
+
 
 def test_s1_the_box_has_one_gap_at_14():
     says("01_the_world", "form a box around the start, with one gap in its bottom side, at 14")
@@ -121,10 +125,14 @@ def test_s1_question_1_model_answer_numbers():
 
 # --- Section 2 -------------------------------------------------------------------------------
 
+
 def test_s2_no_pair_is_worth_more_than_1():
-    says("02_model_update", "no state-action pair in this world is worth more than 1: the best ones, stepping "
-                            "into the goal from 98 or from 89, earn +1, and the step out of the goal that follows "
-                            "earns nothing")
+    says(
+        "02_model_update",
+        "no state-action pair in this world is worth more than 1: the best ones, stepping "
+        "into the goal from 98 or from 89, earn +1, and the step out of the goal that follows "
+        "earns nothing",
+    )
     q_star = optimal_values()
     assert q_star.max() == pytest.approx(1.0) and q_star[98, 0] == pytest.approx(1.0)
     assert set(zip(*np.nonzero(np.isclose(q_star, q_star.max())))) == {(98, 0), (89, 1)}
@@ -150,6 +158,7 @@ def _first_episode(seed):
     state, new, steps = env.init_state, 0, 0
     while True:
         from dynaq_course.agent import epsilon_greedy
+
         action = epsilon_greedy(value[state], 0.05)
         nxt, reward = env.get_outcome(state, action)
         new += not tried[state, action]
@@ -162,21 +171,28 @@ def _first_episode(seed):
 
 
 def test_s2_a_new_pair_at_every_step_and_the_goal_quickly():
-    says("02_model_update", "Why does the agent try a new pair at every step of this walk (the count above), and "
-                            "walk straight through walls?")
+    says(
+        "02_model_update",
+        "Why does the agent try a new pair at every step of this walk (the count above), and "
+        "walk straight through walls?",
+    )
     says("02_model_update", "it happens to lead it to the goal quickly")
-    new, steps = _first_episode(3)                     # the cell's own walk (seed 3)
+    new, steps = _first_episode(3)  # the cell's own walk (seed 3)
     assert new == steps
     new, steps = np.array([_first_episode(seed) for seed in range(300)]).T
-    assert (new / steps).mean() >= 0.9                 # and so it goes in most first episodes
+    assert (new / steps).mean() >= 0.9  # and so it goes in most first episodes
     assert np.quantile(steps, 0.95) <= 40
 
 
 def test_s2_the_walk_follows_the_tie_rule_but_for_one_random_step():
-    says("02_model_update", "Ties go to the first untried action in the order right, up, left, down, which is why "
-                            "the walk heads right through the wall and up the right edge; the one move that breaks "
-                            "the pattern, 79 → 69, is a random step (ε = 0.05).")
+    says(
+        "02_model_update",
+        "Ties go to the first untried action in the order right, up, left, down, which is why "
+        "the walk heads right through the wall and up the right edge; the one move that breaks "
+        "the pattern, 79 → 69, is a random step (ε = 0.05).",
+    )
     from dynaq_course.agent import epsilon_greedy
+
     env = QuentinsWorld()
     np.random.seed(3)
     value, state, off_rule = np.ones((100, 4)), env.init_state, []
@@ -195,9 +211,13 @@ def test_s2_the_walk_follows_the_tie_rule_but_for_one_random_step():
 
 # --- Section 3 -------------------------------------------------------------------------------
 
+
 def test_s3_figure_greedy_route(reference_functions):
-    says("03_planning", "down through the gap at the bottom of the box, right along the bottom row, and up the "
-                        "right-hand edge to the goal: the 19-move route")
+    says(
+        "03_planning",
+        "down through the gap at the bottom of the box, right along the bottom row, and up the "
+        "right-hand edge to the goal: the 19-move route",
+    )
     value, _, _ = section3_run(reference_functions)
     path, clean = greedy_path(value)
     assert clean and len(path) - 1 == 19
@@ -207,9 +227,12 @@ def test_s3_figure_greedy_route(reference_functions):
 
 def test_s3_figure_values(reference_functions):
     says("03_planning", "Most values end up between 0 and 1")
-    says("03_planning", "The dips below 0 are moves into a wall. The highest values, 1, are the two steps into "
-                        "the goal (right from 98, up from 89) and any pair the agent never tried, which keeps its "
-                        "starting value.")
+    says(
+        "03_planning",
+        "The dips below 0 are moves into a wall. The highest values, 1, are the two steps into "
+        "the goal (right from 98, up from 89) and any pair the agent never tried, which keeps its "
+        "starting value.",
+    )
     value, _, _ = section3_run(reference_functions)
     assert ((value >= 0) & (value <= 1)).mean() > 0.5
     env = QuentinsWorld()
@@ -249,18 +272,21 @@ def test_s4_then_the_longest_episodes_then_learning():
     says("04_how_much_to_plan", "Q-learning's episodes even lengthen again for a while after episode 10")
     q = steps[0].mean(axis=0)
     assert q[16:21].mean() > 1.2 * q[10:14].mean()
-    assert sweep(KS, 10, 100, 1)[0, :, 16:21].mean() > sweep(KS, 10, 100, 1)[0, :, 10:14].mean()   # the figure's runs
+    assert sweep(KS, 10, 100, 1)[0, :, 16:21].mean() > sweep(KS, 10, 100, 1)[0, :, 10:14].mean()  # the figure's runs
     for runs in steps:
         mean = runs.mean(axis=0)
         longest = runs[:, :21].max(axis=1)
-        assert np.median(longest) >= 200                       # several hundred, in most runs
-        assert mean[3:10].max() > 3 * mean[:3].max()           # after the short ones
-        assert mean[15:21].mean() < mean[3:10].max() / 2       # then shorter
+        assert np.median(longest) >= 200  # several hundred, in most runs
+        assert mean[3:10].max() > 3 * mean[:3].max()  # after the short ones
+        assert mean[15:21].mean() < mean[3:10].max() / 2  # then shorter
 
 
 def test_s4_most_tried_pairs_below_1_only_near_goal_risen(reference_functions):
-    says("04_how_much_to_plan", "By now most pairs the agent has tried have values below 1 (only those close to "
-                                "the goal have risen), while the pairs it has never tried are still at 1")
+    says(
+        "04_how_much_to_plan",
+        "By now most pairs the agent has tried have values below 1 (only those close to "
+        "the goal have risen), while the pairs it has never tried are still at 1",
+    )
     model_update, planning = reference_functions
     below, risen_far = [], 0
     for seed in range(50):
@@ -307,9 +333,12 @@ def test_s4_what_the_figure_shows():
 
 
 def test_s4_slider_k_steps():
-    says("04_how_much_to_plan", "Over episodes 20–99 the average falls quickly at first (about 48 steps for "
-                                "Q-learning, then 34, 30, 27, 24, 22 and 21 for those k) and then stops moving: from "
-                                "$k = 15$ on it stays near 21")
+    says(
+        "04_how_much_to_plan",
+        "Over episodes 20–99 the average falls quickly at first (about 48 steps for "
+        "Q-learning, then 34, 30, 27, 24, 22 and 21 for those k) and then stops moving: from "
+        "$k = 15$ on it stays near 21",
+    )
     quoted = {1: 34, 2: 30, 3: 27, 5: 24, 10: 22, 20: 21}
     assert about(explorer(1)[0, :, 20:].mean(), 48)
     for k, number in quoted.items():
@@ -319,8 +348,11 @@ def test_s4_slider_k_steps():
 
 
 def test_s4_slider_first_20_episodes():
-    says("04_how_much_to_plan", "about 71 steps per episode with $k = 10$, 47 with $k = 100$ and 45 with $k = 200$, "
-                                "against about 120 for Q-learning")
+    says(
+        "04_how_much_to_plan",
+        "about 71 steps per episode with $k = 10$, 47 with $k = 100$ and 45 with $k = 200$, "
+        "against about 120 for Q-learning",
+    )
     for k, number in ((10, 71), (100, 47), (200, 45)):
         assert about(explorer(k)[1, :, :20].mean(), number, 1.0), k
     assert about(explorer(10)[0, :, :20].mean(), 120, 1.0)
@@ -328,8 +360,11 @@ def test_s4_slider_first_20_episodes():
 
 def test_s4_slider_epsilon_0_and_0_5():
     says("04_how_much_to_plan", "the 10 runs are identical, its band disappears, and it still needs about 50 steps")
-    says("04_how_much_to_plan", "about 21 steps per episode with $k = 10$, and with $k = 100$ exactly 20 in every run "
-                                "and every episode from 20 on")
+    says(
+        "04_how_much_to_plan",
+        "about 21 steps per episode with $k = 10$, and with $k = 100$ exactly 20 in every run "
+        "and every episode from 20 on",
+    )
     says("04_how_much_to_plan", "about 40 for Dyna-Q and 60 for Q-learning over episodes 20–99")
     q = explorer(10, 0.0)[0]
     assert (q == q[0]).all() and about(q[:, 20:].mean(), 50)
@@ -341,16 +376,20 @@ def test_s4_slider_epsilon_0_and_0_5():
 
 # --- Section 5 -------------------------------------------------------------------------------
 
+
 def shortcut_many():
     return sweep((0, 10), MANY, 400, 11, shortcut_episode=200)
 
 
 def test_s5_before_and_after():
-    says("05_when_the_world_changes", "a little over 20 steps per episode over episodes 150–199, Dyna-Q a little "
-                                      "closer to the best 20 than Q-learning")
+    says(
+        "05_when_the_world_changes",
+        "a little over 20 steps per episode over episodes 150–199, Dyna-Q a little "
+        "closer to the best 20 than Q-learning",
+    )
     says("05_when_the_world_changes", "at about 10–11 steps per episode over episodes 250–399")
     says("05_when_the_world_changes", "so its average stays above Dyna-Q's")
-    for steps in (shortcut_many(), sweep((0, 10), 10, 400, 1, shortcut_episode=200)):   # many runs, and the figure's
+    for steps in (shortcut_many(), sweep((0, 10), 10, 400, 1, shortcut_episode=200)):  # many runs, and the figure's
         before = steps[:, :, 150:200].mean(axis=(1, 2))
         after = steps[:, :, 250:].mean(axis=(1, 2))
         assert (20 < before).all() and (before < 23).all() and before[1] < before[0]
@@ -359,8 +398,11 @@ def test_s5_before_and_after():
 
 
 def test_s5_q_learning_depends_on_the_run():
-    says("05_when_the_world_changes", "in some runs it finds the door through exploration, in others it keeps "
-                                      "walking around the box for all 200 remaining episodes")
+    says(
+        "05_when_the_world_changes",
+        "in some runs it finds the door through exploration, in others it keeps "
+        "walking around the box for all 200 remaining episodes",
+    )
     after = shortcut_many()[0, :, 250:].mean(axis=1)
     uses_door, never = (after <= 12).mean(), (shortcut_many()[0, :, 200:] >= 19).all(axis=1).mean()
     assert 0.1 < uses_door < 0.9 and never > 0.1
@@ -370,16 +412,24 @@ def test_s5_q_learning_depends_on_the_run():
 
 def _settles(mean: np.ndarray, door: int = 200, level: float = 12, hold: int = 5) -> int:
     """Episodes after the door until the mean first stays at or under `level` for `hold` episodes."""
-    return next(i for i in range(door, len(mean) - hold) if (mean[i:i + hold] <= level).all()) - door
+    return next(i for i in range(door, len(mean) - hold) if (mean[i : i + hold] <= level).all()) - door
 
 
 def test_s5_slider_claims():
-    says("05_when_the_world_changes", "Even one planning step per real step gets Dyna-Q through the door in nearly every "
-                                      "run (about 11 steps per episode after the door opens); with two or three, in every run")
-    says("05_when_the_world_changes", "from about the 7th episode after the door opens; with $k = 50$ or more, from the "
-                                      "2nd or 3rd")
-    says("05_when_the_world_changes", "every run keeps walking around the box, 20 steps in almost every episode. Dyna-Q still takes "
-                                      "the shortcut, and without random steps it walks the shortest route, 10 steps")
+    says(
+        "05_when_the_world_changes",
+        "Even one planning step per real step gets Dyna-Q through the door in nearly every "
+        "run (about 11 steps per episode after the door opens); with two or three, in every run",
+    )
+    says(
+        "05_when_the_world_changes",
+        "from about the 7th episode after the door opens; with $k = 50$ or more, from the 2nd or 3rd",
+    )
+    says(
+        "05_when_the_world_changes",
+        "every run keeps walking around the box, 20 steps in almost every episode. Dyna-Q still takes "
+        "the shortcut, and without random steps it walks the shortest route, 10 steps",
+    )
     says("05_when_the_world_changes", "Dyna-Q's lead shrinks to a few steps per episode")
     one = explorer(1, shortcut=True)[1, :, 250:].mean(axis=1)
     assert (one <= 12).mean() >= 0.8 and about(one.mean(), 11, 0.5)
@@ -391,10 +441,9 @@ def test_s5_slider_claims():
     still = explorer(10, 0.0, shortcut=True)
     assert (still[0, :, 200:] == 20).mean() > 0.98 and (still[0, :, 200:] >= 19).all()
     assert (still[1, :, 250:] == 10).all()
-    leads = {eps: np.subtract(*explorer(10, eps, shortcut=True)[:, :, 250:].mean(axis=(1, 2)))
-             for eps in (0.05, 0.5)}
+    leads = {eps: np.subtract(*explorer(10, eps, shortcut=True)[:, :, 250:].mean(axis=(1, 2))) for eps in (0.05, 0.5)}
     assert 2 <= leads[0.5] <= 8 and leads[0.5] < leads[0.05] + 2
-    for eps in (0.2, 0.3, 0.5):   # random moves cost every agent steps, before and after
+    for eps in (0.2, 0.3, 0.5):  # random moves cost every agent steps, before and after
         worse = explorer(10, eps, shortcut=True)
         base = explorer(10, 0.05, shortcut=True)
         for window in (slice(150, 200), slice(250, 400)):
@@ -402,6 +451,7 @@ def test_s5_slider_claims():
 
 
 # --- Negative controls: the checks above fail on data that does not fit the claim -------------
+
 
 def test_negative_controls():
     # "about N" is not loose enough to accept a neighbouring slider setting.
@@ -422,9 +472,11 @@ def test_negative_controls():
 
 # --- Section 3: planning made visible (seed 51, the cells' own run) ----------------------------
 
-@functools.lru_cache(maxsize=None)
+
+@functools.cache
 def _planning_run():
     from dynaq_course.lesson.planning_view import planning_snapshots, planning_trace
+
     return planning_snapshots(k_values=(0, 50), n_episodes=2, seed=51), planning_trace(k=50, episode=2, seed=51)
 
 
@@ -435,8 +487,8 @@ def test_s3_planning_view_walks():
     snapshots, _ = _planning_run()
     first, second = snapshots.walked(1), snapshots.walked(2)
     move = next(step for step in first if step.state == 55)
-    assert move.next_state == 65 and move.action != 0          # all four at 1: greedy would go right
-    assert not any(step.state == 75 for step in first)         # 75 is new in episode 2: greedy goes right there
+    assert move.next_state == 65 and move.action != 0  # all four at 1: greedy would go right
+    assert not any(step.state == 75 for step in first)  # 75 is new in episode 2: greedy goes right there
     move = next(step for step in second if step.state == 75)
     assert move.next_state == 85 and move.action != 0
     bumps = [step for step in first if step.next_state == step.state]
@@ -448,7 +500,10 @@ def test_s3_planning_view_walks():
 def test_s3_planning_view_spread():
     says("03_planning", "After episode 1, Q-learning has changed the value of one state: 89")
     says("03_planning", "Dyna-Q, fed the same 13 steps, has changed three: 89, 79 and 69.")
-    says("03_planning", "After episode 2, Q-learning has two states above 1 (89 and 88), Dyna-Q five (89, 79, 88, 69, 87).")
+    says(
+        "03_planning",
+        "After episode 2, Q-learning has two states above 1 (89 and 88), Dyna-Q five (89, 79, 88, 69, 87).",
+    )
     says("03_planning", "value above 1 never reaches more than three steps from the goal")
     snapshots, _ = _planning_run()
     assert len(snapshots.walked(1)) == 13
@@ -458,9 +513,9 @@ def test_s3_planning_view_spread():
     assert set(snapshots.changed_states(50, 2)) == {89, 79, 88, 69, 87}
     for k in (0, 50):
         for episode in (1, 2):
-            assert (snapshots.state_values(k, episode) >= 1 - 1e-9).all()   # "above 1": none fell below
+            assert (snapshots.state_values(k, episode) >= 1 - 1e-9).all()  # "above 1": none fell below
     # The bound: the goal's reward discounted by 0.8 per step, on top of the goal's own start value 1.
-    assert [(1 + 0.8) * 0.8 ** n for n in range(4)][3] < 1 < [(1 + 0.8) * 0.8 ** n for n in range(4)][2]
+    assert [(1 + 0.8) * 0.8**n for n in range(4)][3] < 1 < [(1 + 0.8) * 0.8**n for n in range(4)][2]
 
 
 def test_s3_planning_slider():
@@ -470,12 +525,16 @@ def test_s3_planning_slider():
     says("03_planning", "87 turns light purple later, during the updates after real step 9, when a replay of 87 → 88")
     snapshots, trace = _planning_run()
     from dynaq_course.lesson.planning_view import changed_states
+
     assert set(changed_states(trace.tables[0])) == {69, 79, 89}
     assert trace.n_updates == 500
     first_above = {s: next(i for i, t in enumerate(trace.tables) if t[s].max() > 1 + 1e-9) for s in (87, 88)}
-    step_of = lambda i: trace.updates[i - 1].real_step
+
+    def step_of(i):
+        return trace.updates[i - 1].real_step
+
     real_88 = [i for i, step in enumerate(trace.steps, 1) if step.state == 88 and step.next_state == 89]
-    assert step_of(first_above[88]) == real_88[0]                          # the first update after that real step
+    assert step_of(first_above[88]) == real_88[0]  # the first update after that real step
     assert step_of(first_above[87]) == 9 and trace.updates[first_above[87] - 1].replayed.state == 87
     walls = [u for u in trace.updates if u.replayed.reward < 0]
     assert walls and min(u.after - u.before for u in walls) < -0.2
@@ -486,16 +545,21 @@ def _switch(runs: np.ndarray, door: int = 200, level: float = 12, hold: int = 5)
     """Per run: episodes after the door until its episodes stay at or under `level` for `hold` episodes (inf: never)."""
     out = []
     for run in runs:
-        found = [i for i in range(door, len(run) - hold) if (run[i:i + hold] <= level).all()]
+        found = [i for i in range(door, len(run) - hold) if (run[i : i + hold] <= level).all()]
         out.append(found[0] - door if found else np.inf)
     return np.array(out, dtype=float)
 
 
 def test_s5_question_dyna_q_switches_in_nearly_every_run_q_learning_in_some_and_later():
-    says("05_when_the_world_changes", "Explain why Dyna-Q switches to it within a few episodes in (nearly) every run, "
-                                      "while Q-learning switches only in some runs, and later.")
-    says("05_when_the_world_changes", "in some runs that happens within the remaining 200 episodes, in others it "
-                                      "never does")
+    says(
+        "05_when_the_world_changes",
+        "Explain why Dyna-Q switches to it within a few episodes in (nearly) every run, "
+        "while Q-learning switches only in some runs, and later.",
+    )
+    says(
+        "05_when_the_world_changes",
+        "in some runs that happens within the remaining 200 episodes, in others it never does",
+    )
     dyna, q = _switch(shortcut_many()[1]), _switch(shortcut_many()[0])
     assert np.isfinite(dyna).mean() > 0.95 and np.median(dyna) <= 10
     assert 0.1 < np.isfinite(q).mean() < 0.95

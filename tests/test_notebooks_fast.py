@@ -12,6 +12,7 @@ in), run with nbclient from one folder, as nbgrader and JupyterLab run them:
 
 ``pytest -s`` prints the times.
 """
+
 import time
 
 import nbformat
@@ -22,7 +23,7 @@ from dynaq_course.grading.editions import build_solutions, course_root, environm
 INLINE = "module://matplotlib_inline.backend_inline"
 NOTEBOOKS = ["04_how_much_to_plan.ipynb", "05_when_the_world_changes.ipynb"]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-GRADING_SECONDS = 20     # generous: they take about 3 s each here, kernel start included
+GRADING_SECONDS = 20  # generous: they take about 3 s each here, kernel start included
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +42,9 @@ def run(folder, name, env, probe=None):
         nb.cells.append(nbformat.v4.new_code_cell(probe))
     with environment(**{"NBGRADER_EXECUTION": None, "DYNAQ_NO_PROGRESS": None, **env}):
         start = time.perf_counter()
-        NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(folder)}}).execute()
+        NotebookClient(
+            nb, timeout=60, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(folder)}}
+        ).execute()
         seconds = time.perf_counter() - start
     return nb, seconds
 
@@ -66,8 +68,12 @@ def errors(nb):
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_under_grading_the_notebook_is_quick_and_builds_no_widget(folder, name):
-    nb, seconds = run(folder, name, {"NBGRADER_EXECUTION": "autograde", "MPLBACKEND": INLINE},
-                      probe="import sys; print('numba loaded:', 'numba' in sys.modules)")
+    nb, seconds = run(
+        folder,
+        name,
+        {"NBGRADER_EXECUTION": "autograde", "MPLBACKEND": INLINE},
+        probe="import sys; print('numba loaded:', 'numba' in sys.modules)",
+    )
     print(f"\n{name} under grading: {seconds:.1f} s (kernel start included)")
     assert not errors(nb), errors(nb)
     text = text_of(nb)

@@ -16,6 +16,7 @@ doing anything, and checks that they only fail where the exercises are unfilled.
 
     pytest -q -s tests/test_pipeline.py     # -s prints the timings
 """
+
 from __future__ import annotations
 
 import ast
@@ -29,9 +30,20 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from course_copy import (
+    ASSIGNMENT,
+    COURSE_ID,
+    QUESTIONS,
+    ROOT,
+    copy_course,
+    nbgrader,
+    nbgrader_env,
+    nbgrader_timed_lines,
+    seconds_per_student,
+    write_student_notebooks,
+)
 
-from course_copy import (ASSIGNMENT, COURSE_ID, QUESTIONS, ROOT, make_course_copy, nbgrader, nbgrader_env,
-                         nbgrader_timed_lines, seconds_per_student, write_student_notebooks)
+from dynaq_course import notebook_cells
 from dynaq_course.grading import editions
 
 NOTEBOOKS = [p.stem for p in editions.source_notebooks(ROOT)]
@@ -51,16 +63,21 @@ EXPECTED_CELL_SCORES = {
     "all_right": {cell: pts for cell, pts in TEST_CELLS.items()},
     "right_other_style": {cell: pts for cell, pts in TEST_CELLS.items()},
     "untouched": {cell: 0 for cell in TEST_CELLS},
-    "wrong_model_update": {**{cell: 0 for cell in TEST_CELLS if cell[0] == "02_model_update"},
-                           **{cell: pts for cell, pts in TEST_CELLS.items() if cell[0] == "03_planning"}},
-    "wrong_planning": {**{cell: pts for cell, pts in TEST_CELLS.items() if cell[0] == "02_model_update"},
-                       **{cell: 0 for cell in TEST_CELLS if cell[0] == "03_planning"}},
+    "wrong_model_update": {
+        **{cell: 0 for cell in TEST_CELLS if cell[0] == "02_model_update"},
+        **{cell: pts for cell, pts in TEST_CELLS.items() if cell[0] == "03_planning"},
+    },
+    "wrong_planning": {
+        **{cell: pts for cell, pts in TEST_CELLS.items() if cell[0] == "02_model_update"},
+        **{cell: 0 for cell in TEST_CELLS if cell[0] == "03_planning"},
+    },
 }
 EXPECTED_AUTO = {s: sum(cells.values()) for s, cells in EXPECTED_CELL_SCORES.items()}
 AUTO_MAX, MANUAL_MAX = 7, 5
 
 
 # ------------------------------------------------------------------ pipeline
+
 
 @dataclass
 class Pipeline:
@@ -72,8 +89,8 @@ class Pipeline:
     autograde_log: str = ""
     step_seconds: dict = field(default_factory=dict)
     grades_csv: list = field(default_factory=list)
-    submissions: dict = field(default_factory=dict)   # student -> assignment-level numbers
-    cells: dict = field(default_factory=dict)         # student -> {(notebook, grade_id): grade dict}
+    submissions: dict = field(default_factory=dict)  # student -> assignment-level numbers
+    cells: dict = field(default_factory=dict)  # student -> {(notebook, grade_id): grade dict}
     assignment_max: float = 0.0
 
 
@@ -85,16 +102,25 @@ def _read_gradebook(course: Path, result: Pipeline) -> None:
         for student in STUDENTS:
             sub = gb.find_submission(ASSIGNMENT, student)
             result.submissions[student] = dict(
-                score=sub.score, max_score=sub.max_score, code_score=sub.code_score,
-                max_code_score=sub.max_code_score, written_score=sub.written_score,
-                max_written_score=sub.max_written_score, needs_manual_grade=sub.needs_manual_grade)
+                score=sub.score,
+                max_score=sub.max_score,
+                code_score=sub.code_score,
+                max_code_score=sub.max_code_score,
+                written_score=sub.written_score,
+                max_written_score=sub.max_written_score,
+                needs_manual_grade=sub.needs_manual_grade,
+            )
             cells = {}
             for nb in sub.notebooks:
                 for grade in nb.grades:
                     cells[(nb.name, grade.name)] = dict(
-                        score=grade.score, auto_score=grade.auto_score, manual_score=grade.manual_score,
-                        max_score=grade.max_score, needs_manual_grade=grade.needs_manual_grade,
-                        cell_type=grade.cell_type)
+                        score=grade.score,
+                        auto_score=grade.auto_score,
+                        manual_score=grade.manual_score,
+                        max_score=grade.max_score,
+                        needs_manual_grade=grade.needs_manual_grade,
+                        cell_type=grade.cell_type,
+                    )
             result.cells[student] = cells
 
 
@@ -108,15 +134,14 @@ class Generated:
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Generated:
-    """A temporary copy of the course after `nbgrader generate_assignment dyna_q --force`."""
+def generated(generated_dyna_q, tmp_path_factory) -> Generated:
+    """This module's copy of the course after `nbgrader generate_assignment dyna_q --force` (the shared one, copied)."""
+    assert sorted(p.stem for p in (generated_dyna_q.course / "release" / ASSIGNMENT).glob("*.ipynb")) == NOTEBOOKS
     base = tmp_path_factory.mktemp("pipeline")
-    course = make_course_copy(base / "course")
+    course = copy_course(generated_dyna_q.course, base / "course")
     exchange = base / "exchange"
     env = nbgrader_env(exchange, base / "jupyter_config")
-    run = nbgrader(course, env, "generate_assignment", ASSIGNMENT, "--force")
-    assert sorted(p.stem for p in (course / "release" / ASSIGNMENT).glob("*.ipynb")) == NOTEBOOKS
-    return Generated(base, course, exchange, env, run.seconds)
+    return Generated(base, course, exchange, env, generated_dyna_q.seconds)
 
 
 @pytest.fixture(scope="module")
@@ -150,8 +175,9 @@ def pipeline(generated) -> Pipeline:
     write_student_notebooks(fetched, fetched, EXCHANGE_STUDENT)
     step(home, "submit", ASSIGNMENT, f"--student={EXCHANGE_STUDENT}", *student_opts)
     step(course, "collect", ASSIGNMENT)
-    assert (course / "submitted" / EXCHANGE_STUDENT / ASSIGNMENT / "timestamp.txt").exists(), \
+    assert (course / "submitted" / EXCHANGE_STUDENT / ASSIGNMENT / "timestamp.txt").exists(), (
         "collect did not bring in the exchange submission"
+    )
 
     result = Pipeline(course=course, release=release)
     # The documented command grades every submission; its log says when each one starts.
@@ -178,16 +204,24 @@ def pipeline(generated) -> Pipeline:
     print("\nstudent              auto (of 7)  score  max  needs manual grade")
     for student in STUDENTS:
         sub = result.submissions[student]
-        print(f"  {student:<20} {sub['code_score']:5.1f}      {sub['score']:5.1f} {sub['max_score']:5.1f}  "
-              f"{sub['needs_manual_grade']}")
+        print(
+            f"  {student:<20} {sub['code_score']:5.1f}      {sub['score']:5.1f} {sub['max_score']:5.1f}  "
+            f"{sub['needs_manual_grade']}"
+        )
     return result
 
 
 # ------------------------------------------------------------------ scores
 
+
 def test_expected_scores_table():
-    assert EXPECTED_AUTO == {"all_right": 7, "right_other_style": 7, "untouched": 0,
-                             "wrong_model_update": 4, "wrong_planning": 3}
+    assert EXPECTED_AUTO == {
+        "all_right": 7,
+        "right_other_style": 7,
+        "untouched": 0,
+        "wrong_model_update": 4,
+        "wrong_planning": 3,
+    }
 
 
 def test_every_submission_was_autograded(pipeline):
@@ -261,9 +295,15 @@ def test_exchange_student_was_collected_with_its_timestamp(pipeline):
 
 # ------------------------------------------------------------------ autograded notebooks
 
+
 def _test_cells(nb):
-    return [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
-            and not c.metadata["nbgrader"].get("solution")]
+    return [
+        c
+        for c in nb.cells
+        if c.cell_type == "code"
+        and c.metadata.get("nbgrader", {}).get("grade")
+        and not c.metadata["nbgrader"].get("solution")
+    ]
 
 
 @pytest.mark.parametrize("student", ["all_right", "right_other_style"])
@@ -272,7 +312,9 @@ def test_correct_submissions_have_no_errors_in_test_cells(pipeline, student):
         nb = nbformat.read(pipeline.course / "autograded" / student / ASSIGNMENT / f"{name}.ipynb", as_version=4)
         for cell in _test_cells(nb):
             errors = [o for o in cell.outputs if o.output_type == "error"]
-            assert not errors, f"{student}/{name} {cell.metadata.nbgrader.grade_id}: {errors[0].ename}: {errors[0].evalue}"
+            assert not errors, (
+                f"{student}/{name} {cell.metadata.nbgrader.grade_id}: {errors[0].ename}: {errors[0].evalue}"
+            )
 
 
 @pytest.mark.parametrize("student", ["all_right", "right_other_style"])
@@ -306,28 +348,36 @@ def test_wrong_submissions_get_a_message_that_explains_the_mistake(pipeline):
 
 # ------------------------------------------------------------------ feedback
 
+
 def _hidden_only_lines() -> set[str]:
     """Substantive lines of the hidden-test regions of source/ that are not also solution lines
     (a correct student writes those in their own cell, and feedback shows the student's code)."""
+
     def region(begin, end):
         lines = set()
         for path in editions.source_notebooks(ROOT):
             for cell in nbformat.read(path, as_version=4).cells:
-                inside = False
-                for line in cell.source.split("\n"):
-                    if begin in line:
-                        inside = True
-                    elif end in line:
-                        inside = False
-                    elif inside and len(line.strip()) > 8 and not line.strip().startswith("#"):
-                        lines.add(line.strip())
+                text = notebook_cells.inside(cell.source, begin, end, notebook_cells.describe(cell, path.name))
+                lines.update(
+                    line.strip()
+                    for line in text.split("\n")
+                    if len(line.strip()) > 8 and not line.strip().startswith("#")
+                )
         return lines
-    return region(editions.BEGIN_HIDDEN, editions.END_HIDDEN) - region(editions.BEGIN_SOLUTION, editions.END_SOLUTION)
+
+    return region(notebook_cells.BEGIN_HIDDEN, notebook_cells.END_HIDDEN) - region(
+        notebook_cells.BEGIN_SOLUTION, notebook_cells.END_SOLUTION
+    )
 
 
 HIDDEN_ONLY = _hidden_only_lines()
-SECRET_NAMES = ["_reference_model_update", "_reference_planning", "hidden_model_update", "hidden_planning",
-                "BEGIN HIDDEN TESTS"]
+SECRET_NAMES = [
+    "_reference_model_update",
+    "_reference_planning",
+    "hidden_model_update",
+    "hidden_planning",
+    "BEGIN HIDDEN TESTS",
+]
 
 
 def _visible_text(path: Path) -> str:
@@ -381,19 +431,20 @@ def _assigned_names(source: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def executed_release(generated, tmp_path_factory):
+def executed_release(generated_dyna_q, tmp_path_factory):
     """The freshly generated release notebooks, run top to bottom as a student opens them."""
     from nbclient import NotebookClient
 
     folder = tmp_path_factory.mktemp("student") / ASSIGNMENT
-    shutil.copytree(generated.course / "release" / ASSIGNMENT, folder)
+    shutil.copytree(generated_dyna_q.course / "release" / ASSIGNMENT, folder)
     executed = {}
     start = time.perf_counter()
     with editions.environment(MPLBACKEND="Agg", NBGRADER_EXECUTION=None):
         for name in NOTEBOOKS:
             nb = nbformat.read(folder / f"{name}.ipynb", as_version=4)
-            NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
-                           resources={"metadata": {"path": str(folder)}}).execute()
+            NotebookClient(
+                nb, timeout=120, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(folder)}}
+            ).execute()
             executed[name] = nb
     print(f"\nrelease notebooks run headless (nbclient, 5 notebooks): {time.perf_counter() - start:.1f} s")
     return executed
@@ -411,8 +462,11 @@ def test_release_notebook_only_fails_where_exercises_are_unfilled(executed_relea
                 pass
             elif err.ename == "ExerciseCheckFailed" and STILL_A_STUB in err.evalue:
                 pass
-            elif err.ename == "NameError" and re.search(r"name '(\w+)' is not defined", err.evalue) \
-                    and re.search(r"name '(\w+)'", err.evalue).group(1) in missing:
+            elif (
+                err.ename == "NameError"
+                and re.search(r"name '(\w+)' is not defined", err.evalue)
+                and re.search(r"name '(\w+)'", err.evalue).group(1) in missing
+            ):
                 pass
             else:
                 unexpected.append(f"code cell {i} {grade_id}: {err.ename}: {err.evalue}")
@@ -426,11 +480,11 @@ def test_first_section_runs_without_error(executed_release):
     assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
 
 
-@pytest.mark.parametrize("name, grade_id", [("02_model_update", "test_model_update_visible"),
-                                            ("03_planning", "test_planning_visible")])
+@pytest.mark.parametrize(
+    "name, grade_id", [("02_model_update", "test_model_update_visible"), ("03_planning", "test_planning_visible")]
+)
 def test_release_self_checks_say_the_exercise_is_not_written_yet(executed_release, name, grade_id):
-    cell = next(c for c in executed_release[name].cells
-                if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    cell = next(c for c in executed_release[name].cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
     errors = [o for o in cell.outputs if o.output_type == "error"]
     assert len(errors) == 1 and errors[0].ename == "ExerciseCheckFailed"
     assert STILL_A_STUB in errors[0].evalue
@@ -438,7 +492,12 @@ def test_release_self_checks_say_the_exercise_is_not_written_yet(executed_releas
 
 @pytest.mark.parametrize("name", ["03_planning", "04_how_much_to_plan", "05_when_the_world_changes"])
 def test_release_loaders_say_the_earlier_exercise_is_not_done(executed_release, name):
-    errors = [o for c in executed_release[name].cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error" and o.ename == "ExerciseNotReady"]
+    errors = [
+        o
+        for c in executed_release[name].cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error" and o.ename == "ExerciseNotReady"
+    ]
     assert errors, f"{name}: load_exercise did not report the unfinished exercise"
     assert "is not implemented yet" in errors[0].evalue and "save that notebook" in errors[0].evalue

@@ -4,6 +4,7 @@ distribution, pass rate per test cell, most common mistakes (from the
 
     pytest -q tests/test_report.py
 """
+
 from __future__ import annotations
 
 import base64
@@ -11,39 +12,57 @@ import re
 
 import nbformat
 import pytest
+from course_copy import ASSIGNMENT
+from grade_course import copy_course, student_notebooks
 
-from course_copy import ASSIGNMENT, MODEL_UPDATE_NB, PLANNING_NB
-from grade_course import copy_course, mini_course_template, student_notebooks
-from dynaq_course.report import main as report_main
 from dynaq_course.grading.report import build_report, format_table
+from dynaq_course.report import main as report_main
 
 # student -> {grade_id: auto score}, and the error each failing test cell shows
 SCORES = {
-    "ann": {"test_model_update_visible": 1, "test_model_update_hidden": 2, "test_planning_visible": 1,
-            "test_planning_hidden": 3},
-    "bob": {"test_model_update_visible": 0, "test_model_update_hidden": 0, "test_planning_visible": 1,
-            "test_planning_hidden": 3},
-    "cid": {"test_model_update_visible": 0, "test_model_update_hidden": 0, "test_planning_visible": 0,
-            "test_planning_hidden": 0},
+    "ann": {
+        "test_model_update_visible": 1,
+        "test_model_update_hidden": 2,
+        "test_planning_visible": 1,
+        "test_planning_hidden": 3,
+    },
+    "bob": {
+        "test_model_update_visible": 0,
+        "test_model_update_hidden": 0,
+        "test_planning_visible": 1,
+        "test_planning_hidden": 3,
+    },
+    "cid": {
+        "test_model_update_visible": 0,
+        "test_model_update_hidden": 0,
+        "test_planning_visible": 0,
+        "test_planning_hidden": 0,
+    },
 }
 ERRORS = {
-    ("bob", "test_model_update_visible"): ("ExerciseCheckFailed", "reward and next state swapped [mistake: model-swapped]"),
+    ("bob", "test_model_update_visible"): (
+        "ExerciseCheckFailed",
+        "reward and next state swapped [mistake: model-swapped]",
+    ),
     ("bob", "test_model_update_hidden"): ("ExerciseCheckFailed", "swapped again [mistake: model-swapped]"),
     ("cid", "test_model_update_visible"): ("ExerciseCheckFailed", "same mistake [mistake: model-swapped]"),
     ("cid", "test_model_update_hidden"): ("NotImplementedError", "still a stub"),
     ("cid", "test_planning_visible"): ("ZeroDivisionError", "division by zero"),
     ("cid", "test_planning_hidden"): ("ZeroDivisionError", "division by zero"),
 }
-NOTEBOOK_OF = {"test_model_update_visible": "02_model_update", "test_model_update_hidden": "02_model_update",
-               "test_planning_visible": "03_planning", "test_planning_hidden": "03_planning"}
+NOTEBOOK_OF = {
+    "test_model_update_visible": "02_model_update",
+    "test_model_update_hidden": "02_model_update",
+    "test_planning_visible": "03_planning",
+    "test_planning_hidden": "03_planning",
+}
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
+def course(mini_course, tmp_path_factory):
     from nbgrader.api import Gradebook
 
-    template, _ = mini_course_template(tmp_path_factory)
-    course = copy_course(template, tmp_path_factory.mktemp("report") / "course")
+    course = copy_course(mini_course.course, tmp_path_factory.mktemp("report") / "course")
     with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
         for student, cells in {**SCORES, "dan": {}}.items():
             gb.update_or_create_student(student)
@@ -61,8 +80,11 @@ def course(tmp_path_factory):
                 gid = cell.metadata.get("nbgrader", {}).get("grade_id")
                 if (student, gid) in ERRORS:
                     ename, evalue = ERRORS[(student, gid)]
-                    cell.outputs = [nbformat.v4.new_output("error", ename=ename, evalue=evalue,
-                                                           traceback=[f"\x1b[0;31m{ename}\x1b[0m: {evalue}"])]
+                    cell.outputs = [
+                        nbformat.v4.new_output(
+                            "error", ename=ename, evalue=evalue, traceback=[f"\x1b[0;31m{ename}\x1b[0m: {evalue}"]
+                        )
+                    ]
             nbformat.write(nb, folder / name)
     return course
 
@@ -72,8 +94,11 @@ def test_scores_and_pass_rates(course):
     assert r.scores == {"ann": 8, "bob": 4, "cid": 0, "dan": 0}
     assert r.max_score == 9
     assert {gid: (s.passed, s.graded) for (_, gid), s in r.cells.items()} == {
-        "test_model_update_visible": (1, 3), "test_model_update_hidden": (1, 3),
-        "test_planning_visible": (2, 3), "test_planning_hidden": (2, 3)}
+        "test_model_update_visible": (1, 3),
+        "test_model_update_hidden": (1, 3),
+        "test_planning_visible": (2, 3),
+        "test_planning_hidden": (2, 3),
+    }
 
 
 def test_most_common_mistakes_use_the_tag_then_the_exception_type(course):

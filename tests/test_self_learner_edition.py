@@ -19,6 +19,7 @@
   committed self-learner edition, a skipped one is replaced by its revealed
   solution, which passes the exercise's self-check.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,12 +28,16 @@ import shutil
 import nbformat
 import pytest
 
-from dynaq_course.grading import editions
 from dynaq_course.checks import loader as exercises
+from dynaq_course.grading import editions
 
 ROOT = editions.course_root()
-COMMITTED = [(edition, a, p.name) for edition in ("notebooks", "solutions") for a in editions.assignments(ROOT)
-             for p in editions.source_notebooks(ROOT, a)]
+COMMITTED = [
+    (edition, a, p.name)
+    for edition in ("notebooks", "solutions")
+    for a in editions.assignments(ROOT)
+    for p in editions.source_notebooks(ROOT, a)
+]
 GRADED_MARK = "MARK-GRADED: 4 points, 3 of them from further tests that run when your work is graded."
 SELF_MARK = "MARK-SELF: try it on paper first, then in the cell below."
 SELF_CODE_MARK = 'print("MARK-SELF-CODE")'
@@ -43,33 +48,57 @@ PLANNING = "03_planning.ipynb"
 
 # ------------------------------------------------------------------ no grading language in what learners read
 
-@pytest.mark.parametrize("edition, assignment, name", COMMITTED,
-                         ids=[f"{e}/{a}/{n}" for e, a, n in COMMITTED])
+
+@pytest.mark.parametrize("edition, assignment, name", COMMITTED, ids=[f"{e}/{a}/{n}" for e, a, n in COMMITTED])
 def test_no_grading_language(edition, assignment, name):
     path = editions.edition_folder(ROOT, edition, assignment) / name
     hits = editions.grading_language(nbformat.read(path, as_version=4))
     listed = "; ".join(f"cell {i} (id {cid}): {phrase} {words!r}" for i, cid, phrase, words in hits)
-    assert not hits, (f"{path.relative_to(ROOT)} has grading language: {listed}. Reword the source cell, or tag "
-                      f"it {editions.GRADED_ONLY}, then rebuild (python -m dynaq_course.grading.editions).")
+    assert not hits, (
+        f"{path.relative_to(ROOT)} has grading language: {listed}. Reword the source cell, or tag "
+        f"it {editions.GRADED_ONLY}, then rebuild (python -m dynaq_course.grading.editions)."
+    )
 
 
 def test_the_grading_scan_finds_each_kind_of_phrase():
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text) for text in [
-        "## Exercise 3 (4 points)", "When your work is graded, the cell after it runs more tests.",
-        "Its points are extra credit.", "Click Validate, then submit before the deadline.",
-        "nbgrader autograde runs hidden tests.", "Nothing to see: a gradient, upgraded, scores, pointers."]])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell(text)
+            for text in [
+                "## Exercise 3 (4 points)",
+                "When your work is graded, the cell after it runs more tests.",
+                "Its points are extra credit.",
+                "Click Validate, then submit before the deadline.",
+                "nbgrader autograde runs hidden tests.",
+                "Nothing to see: a gradient, upgraded, scores, pointers.",
+            ]
+        ]
+    )
     found = {(i, phrase) for i, _, phrase, _ in editions.grading_language(nb)}
-    assert {(0, "points"), (1, "graded"), (1, "more tests"), (2, "points"), (2, "extra credit"),
-            (3, "validate"), (3, "submit"), (3, "deadline"), (4, "nbgrader"), (4, "more tests")} <= found
+    assert {
+        (0, "points"),
+        (1, "graded"),
+        (1, "more tests"),
+        (2, "points"),
+        (2, "extra credit"),
+        (3, "validate"),
+        (3, "submit"),
+        (3, "deadline"),
+        (4, "nbgrader"),
+        (4, "more tests"),
+    } <= found
     assert not [f for f in found if f[0] == 5]
 
 
 # ------------------------------------------------------------------ a tagged copy of the course
 
+
 def _planning_with_test_tags(nb):
     """Notebook 03 with the test's own tagged cells; any hint the course already has in it is removed."""
     cells = [c for c in nb.cells if editions.HINT not in c.metadata.get("tags", [])]
-    exercise = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "dyna_q_planning")
+    exercise = next(
+        i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "dyna_q_planning"
+    )
 
     def md(text, tag):
         cell = nbformat.v4.new_markdown_cell(text)
@@ -78,26 +107,44 @@ def _planning_with_test_tags(nb):
 
     code = nbformat.v4.new_code_cell(SELF_CODE_MARK)
     code.metadata["tags"] = [editions.SELF_LEARNER_ONLY]
-    cells[exercise + 1:exercise + 1] = [md(GRADED_MARK, editions.GRADED_ONLY),
-                                        md(SELF_MARK, editions.SELF_LEARNER_ONLY), code]
+    cells[exercise + 1 : exercise + 1] = [
+        md(GRADED_MARK, editions.GRADED_ONLY),
+        md(SELF_MARK, editions.SELF_LEARNER_ONLY),
+        code,
+    ]
     cells.insert(exercise, md(HINT_MARK, editions.HINT))
-    answer = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "question_planning")
+    answer = next(
+        i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "question_planning"
+    )
     cells.insert(answer, md(QHINT_MARK, editions.HINT))
     nb.cells = cells
     return nb
 
 
-@pytest.fixture(scope="module")
-def tagged(tmp_path_factory):
-    """A course copy with the test's tags in notebook 03, built into all three editions (release by nbgrader)."""
-    course = tmp_path_factory.mktemp("tagged_course")
+def _tagged_course(course):
+    """A course copy in ``course`` with the test's tags in notebook 03 of source/."""
     shutil.copytree(ROOT / "source", course / "source")
     shutil.copy(ROOT / "nbgrader_config.py", course)
     path = course / "source" / editions.ASSIGNMENT / PLANNING
     nbformat.write(_planning_with_test_tags(nbformat.read(path, as_version=4)), path)
+    return course
+
+
+@pytest.fixture(scope="module")
+def tagged(tmp_path_factory):
+    """A course copy with the test's tags in notebook 03, built into all three editions (release by nbgrader)."""
+    course = _tagged_course(tmp_path_factory.mktemp("tagged_course"))
     editions.build_release(course, editions.ASSIGNMENT)
     editions.build_notebooks(course, course / "notebooks")
     editions.build_solutions(course, course / "solutions", execute=False)
+    return course
+
+
+@pytest.fixture(scope="module")
+def tagged_notebooks(tmp_path_factory):
+    """The same tagged course with only its self-learner edition built (no nbgrader run)."""
+    course = _tagged_course(tmp_path_factory.mktemp("tagged_notebooks"))
+    editions.build_notebooks(course, course / "notebooks")
     return course
 
 
@@ -151,13 +198,18 @@ def test_hint_is_folded_in_place_in_the_other_editions(tagged, edition):
 
 def test_reveals_are_closed_read_only_markdown_and_no_code_cell_holds_a_solution(tagged):
     source = nbformat.read(tagged / "source" / editions.ASSIGNMENT / PLANNING, as_version=4)
+
     def lesson(text):  # what source shows outside solution and hidden-test regions
         text = editions._drop_lines_between(text, editions.BEGIN_SOLUTION, editions.END_SOLUTION, keep_inside=False)
         return editions._drop_lines_between(text, editions.BEGIN_HIDDEN, editions.END_HIDDEN, keep_inside=False)
 
     outside = {ln.strip() for c in source.cells for ln in lesson(c.source).split("\n")}
-    solution = {ln.strip() for c in source.cells for ln in editions.solution_region(c.source).split("\n")
-                if len(ln.strip()) > 8 and not ln.strip().startswith("#")} - outside
+    solution = {
+        ln.strip()
+        for c in source.cells
+        for ln in editions.solution_region(c.source).split("\n")
+        if len(ln.strip()) > 8 and not ln.strip().startswith("#")
+    } - outside
     assert len(solution) >= 3
     nb = _read(tagged, "notebooks")
     reveals = [c for c in nb.cells if "<details" in c.source]
@@ -179,11 +231,13 @@ def test_each_banner_names_only_what_its_notebook_has(tagged):
         has = {
             "**Show a hint**": any(c.source.startswith("<details>\n<summary>Show a hint") for c in nb.cells),
             "**Show a solution**": any(c.source.startswith("<details>\n<summary>Show a solution") for c in nb.cells),
-            "**Show a model answer**": any(c.source.startswith("<details>\n<summary>Show a model answer")
-                                           for c in nb.cells),
+            "**Show a model answer**": any(
+                c.source.startswith("<details>\n<summary>Show a model answer") for c in nb.cells
+            ),
             "If you skip an exercise": any("solution_if_skipped(" in c.source for c in nb.cells),
-            "functions from earlier sections": any("load_exercise(" in c.source for c in nb.cells
-                                                   if c.cell_type == "code"),
+            "functions from earlier sections": any(
+                "load_exercise(" in c.source for c in nb.cells if c.cell_type == "code"
+            ),
         }
         for words, present in has.items():
             assert (words in banner) == present, f"{path.name}: banner and notebook disagree about {words!r}"
@@ -193,6 +247,7 @@ def test_each_banner_names_only_what_its_notebook_has(tagged):
 
 
 # ------------------------------------------------------------------ tag mistakes are errors, not silent
+
 
 def _nb(*cells):
     return nbformat.v4.new_notebook(cells=list(cells))
@@ -204,31 +259,55 @@ def _tagged(cell, *tags):
 
 
 def _exercise(body="    return value + 1"):
-    cell = nbformat.v4.new_code_cell(f"def f(value):\n    {editions.BEGIN_SOLUTION}\n{body}\n    {editions.END_SOLUTION}")
-    cell.metadata["nbgrader"] = {"grade": False, "grade_id": "f", "locked": False, "schema_version": 3,
-                                 "solution": True}
+    cell = nbformat.v4.new_code_cell(
+        f"def f(value):\n    {editions.BEGIN_SOLUTION}\n{body}\n    {editions.END_SOLUTION}"
+    )
+    cell.metadata["nbgrader"] = {
+        "grade": False,
+        "grade_id": "f",
+        "locked": False,
+        "schema_version": 3,
+        "solution": True,
+    }
     return cell
 
 
-@pytest.mark.parametrize("cells, message", [
-    (lambda: [_tagged(nbformat.v4.new_markdown_cell("Hint: add one."), "hint"), nbformat.v4.new_code_cell("x = 1"),
-              _exercise()], "not directly before an exercise"),
-    (lambda: [_exercise(), _tagged(nbformat.v4.new_markdown_cell("Hint: add one."), "hint")],
-     "not directly before an exercise"),
-    (lambda: [_tagged(nbformat.v4.new_markdown_cell("Try `return value + 1`"), "hint"), _exercise()],
-     "gives away the solution line"),
-    (lambda: [_tagged(nbformat.v4.new_markdown_cell("x"), "graded_only")], "not an edition tag"),
-    (lambda: [_tagged(nbformat.v4.new_markdown_cell("x"), "Self-Learner-Only")], "not an edition tag"),
-    (lambda: [_tagged(nbformat.v4.new_markdown_cell("x"), "graded-only", "self-learner-only")], "in no edition"),
-    (lambda: [_tagged(nbformat.v4.new_code_cell("x = 1"), "hint"), _exercise()], "hints are markdown"),
-    (lambda: [_tagged(nbformat.v4.new_markdown_cell("x"), "hint", "graded-only"), _exercise()],
-     "a hint is in every edition"),
-])
+@pytest.mark.parametrize(
+    "cells, message",
+    [
+        (
+            lambda: [
+                _tagged(nbformat.v4.new_markdown_cell("Hint: add one."), "hint"),
+                nbformat.v4.new_code_cell("x = 1"),
+                _exercise(),
+            ],
+            "not directly before an exercise",
+        ),
+        (
+            lambda: [_exercise(), _tagged(nbformat.v4.new_markdown_cell("Hint: add one."), "hint")],
+            "not directly before an exercise",
+        ),
+        (
+            lambda: [_tagged(nbformat.v4.new_markdown_cell("Try `return value + 1`"), "hint"), _exercise()],
+            "gives away the solution line",
+        ),
+        (lambda: [_tagged(nbformat.v4.new_markdown_cell("x"), "graded_only")], "not an edition tag"),
+        (lambda: [_tagged(nbformat.v4.new_markdown_cell("x"), "Self-Learner-Only")], "not an edition tag"),
+        (lambda: [_tagged(nbformat.v4.new_markdown_cell("x"), "graded-only", "self-learner-only")], "in no edition"),
+        (lambda: [_tagged(nbformat.v4.new_code_cell("x = 1"), "hint"), _exercise()], "hints are markdown"),
+        (
+            lambda: [_tagged(nbformat.v4.new_markdown_cell("x"), "hint", "graded-only"), _exercise()],
+            "a hint is in every edition",
+        ),
+    ],
+)
 def test_tag_mistakes_are_errors_naming_the_cell(cells, message):
     made = cells()
-    for build in (lambda nb: editions.make_self_learner_notebook(nb, "x.ipynb", "x.ipynb"),
-                  lambda nb: editions.make_solution_notebook(nb, "x.ipynb"),
-                  lambda nb: editions.release_cells(nb, "x.ipynb")):
+    for build in (
+        lambda nb: editions.make_self_learner_notebook(nb, "x.ipynb", "x.ipynb"),
+        lambda nb: editions.make_solution_notebook(nb, "x.ipynb"),
+        lambda nb: editions.release_cells(nb, "x.ipynb"),
+    ):
         with pytest.raises(ValueError, match=message) as err:
             build(_nb(*[c.copy() for c in made]))
         assert "x.ipynb" in str(err.value) and "cell" in str(err.value)
@@ -236,28 +315,37 @@ def test_tag_mistakes_are_errors_naming_the_cell(cells, message):
 
 # ------------------------------------------------------------------ skipping an exercise inside Section 3
 
+
 def _execute(nb, folder, allow_errors):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     try:
         with editions.environment(NBGRADER_EXECUTION=None, MPLBACKEND="Agg"):
-            NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=allow_errors,
-                           resources={"metadata": {"path": str(folder)}}).execute()
+            NotebookClient(
+                nb,
+                timeout=300,
+                kernel_name="python3",
+                allow_errors=allow_errors,
+                resources={"metadata": {"path": str(folder)}},
+            ).execute()
         return None
     except CellExecutionError as err:
         return err
 
 
 def _text(cell, kind="stream"):
-    return "".join(o.get("text", "") if kind == "stream" else f"{o.get('ename')}: {o.get('evalue')}"
-                   for o in cell.get("outputs", []) if o.get("output_type") == kind)
+    return "".join(
+        o.get("text", "") if kind == "stream" else f"{o.get('ename')}: {o.get('evalue')}"
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == kind
+    )
 
 
 @pytest.fixture
-def self_learner_folder(tagged, tmp_path):
+def self_learner_folder(tagged_notebooks, tmp_path):
     folder = tmp_path / "notebooks"
-    shutil.copytree(tagged / "notebooks", folder)
+    shutil.copytree(tagged_notebooks / "notebooks", folder)
     return folder
 
 
@@ -273,16 +361,19 @@ def test_run_all_goes_past_a_skipped_exercise_using_its_revealed_solution(self_l
     fallback = next(c for c in nb.cells if "solution_if_skipped(" in c.source)
     said = _text(fallback)
     assert "dyna_q_planning is not done yet" in said and "Show a solution" in said, said
-    printed = "".join(_text(c) for c in nb.cells[nb.cells.index(fallback) + 1:] if c.cell_type == "code")
+    printed = "".join(_text(c) for c in nb.cells[nb.cells.index(fallback) + 1 :] if c.cell_type == "code")
     assert "first five episodes" in printed, printed[-800:]
 
 
 def test_a_wrong_answer_still_stops_at_the_self_check(self_learner_folder):
     """Only a skipped (still NotImplementedError) exercise passes by: a written but wrong one fails its self-check."""
     nb = nbformat.read(self_learner_folder / PLANNING, as_version=4)
-    exercise = next(c for c in nb.cells if c.cell_type == "code" and c.source.lstrip().startswith("def dyna_q_planning"))
-    exercise.source = exercise.source.replace('raise NotImplementedError("Student exercise: write this function")',
-                                              "return value")
+    exercise = next(
+        c for c in nb.cells if c.cell_type == "code" and c.source.lstrip().startswith("def dyna_q_planning")
+    )
+    exercise.source = exercise.source.replace(
+        'raise NotImplementedError("Student exercise: write this function")', "return value"
+    )
     error = _execute(nb, self_learner_folder, allow_errors=False)
     assert error is not None
     check = next(c for c in nb.cells if c.cell_type == "code" and "self_check_planning(" in c.source)
@@ -292,6 +383,7 @@ def test_a_wrong_answer_still_stops_at_the_self_check(self_learner_folder):
 def test_solution_if_skipped_keeps_the_learners_own_function(self_learner_folder, capsys, monkeypatch):
     monkeypatch.chdir(self_learner_folder)
     import numpy as np
+
     from dynaq_course import q_learning
 
     def dyna_q_planning(model, value, params):
@@ -330,12 +422,11 @@ def test_solution_if_skipped_says_what_is_wrong(self_learner_folder, monkeypatch
 # ------------------------------------------------------------------ skipping an exercise of Section 6
 
 FURTHER_NB = "06_going_further.ipynb"
-FURTHER_EXERCISES = ("dyna_q_plus_reward", "bonus_greedy_action", "push_predecessors")   # Exercises 6a, 6b, 6c
+FURTHER_EXERCISES = ("dyna_q_plus_reward", "bonus_greedy_action", "push_predecessors")  # Exercises 6a, 6b, 6c
 
 
 @pytest.mark.parametrize("name", FURTHER_EXERCISES)
-def test_a_skipped_section_6_exercise_falls_back_to_a_solution_that_passes_its_self_check(name, capsys,
-                                                                                           monkeypatch):
+def test_a_skipped_section_6_exercise_falls_back_to_a_solution_that_passes_its_self_check(name, capsys, monkeypatch):
     from dynaq_course.checks.self_check import check_in_kernel
 
     monkeypatch.chdir(editions.edition_folder(ROOT, "notebooks", "going_further"))
@@ -345,4 +436,4 @@ def test_a_skipped_section_6_exercise_falls_back_to_a_solution_that_passes_its_s
 
     revealed = exercises.solution_if_skipped(name, FURTHER_NB, {name: stub})
     assert revealed is not stub and "still raises NotImplementedError" in capsys.readouterr().out
-    check_in_kernel(name, revealed)   # raises ExerciseCheckFailed, naming the mistake, if the solution is wrong
+    check_in_kernel(name, revealed)  # raises ExerciseCheckFailed, naming the mistake, if the solution is wrong

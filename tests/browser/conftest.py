@@ -1,19 +1,21 @@
 """Browser tests: Playwright drives Chromium against a JupyterLab server started here.
 
-* Marker ``browser`` on every test in this folder: ``pytest -m "not browser"``
-  leaves them out.
+* Every test in this folder has the markers ``browser`` and ``e2e`` (the tier
+  table in tests/conftest.py): ``pytest -m "not browser"`` leaves them out.
 * Without Chromium (``/usr/bin/chromium``, or the path in ``DYNAQ_CHROMIUM``) or
   without Playwright they are SKIPPED, with the reason and the install line. With
   ``DYNAQ_REQUIRE_BROWSER=1`` (CI) a missing browser is an error instead.
-* One throw-away course per session (``course``): source/ and the config copied,
-  ``nbgrader generate_assignment`` and ``release_assignment`` to a temporary
-  exchange, and the self-learner notebooks/ copied beside them. One JupyterLab
+* One throw-away course per session (``course``): a copy of the generated course
+  that the whole test run shares (``generated_dyna_q``, tests/conftest.py),
+  ``nbgrader release_assignment`` to a temporary exchange, and the self-learner
+  notebooks/ copied beside them. One JupyterLab
   server serves it (``lab_server``), with its own HOME and Jupyter folders; each
   test gets a fresh browser context and JupyterLab workspace (``lab``), and its
   kernels are shut down after it.
 * Screenshots go to ``artifacts/browser/`` at the repository root (git-ignored;
   CI keeps it as an artifact); the path is printed at the end of the run.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,16 +27,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from course_copy import ASSIGNMENT, ROOT, make_course_copy, nbgrader, nbgrader_env
+from course_copy import ASSIGNMENT, ROOT, copy_course, nbgrader, nbgrader_env
 
 HERE = Path(__file__).parent
 CHROMIUM = os.environ.get("DYNAQ_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "artifacts" / "browser"
 # This machine's network is closed: keep Chromium from trying background connections.
-CHROMIUM_ARGS = ["--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-default-apps", "--disable-dev-shm-usage"]
-INSTALL_HINT = "install it with `apt-get install -y chromium` (Debian/Ubuntu), or set DYNAQ_CHROMIUM to a Chromium binary"
+CHROMIUM_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--disable-dev-shm-usage",
+]
+INSTALL_HINT = (
+    "install it with `apt-get install -y chromium` (Debian/Ubuntu), or set DYNAQ_CHROMIUM to a Chromium binary"
+)
 
 
 def browser_unavailable() -> str | None:
@@ -48,17 +57,12 @@ def browser_unavailable() -> str | None:
     return None
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "browser: drives JupyterLab in Chromium (tests/browser; needs Chromium)")
-
-
 def pytest_collection_modifyitems(config, items):
     reason = browser_unavailable()
     required = os.environ.get("DYNAQ_REQUIRE_BROWSER", "") not in ("", "0")
     for item in items:
         if HERE not in Path(str(item.fspath)).parents:
             continue
-        item.add_marker(pytest.mark.browser)
         if reason and not required:
             item.add_marker(pytest.mark.skip(reason=f"browser test skipped: {reason}"))
 
@@ -80,6 +84,7 @@ def pytest_terminal_summary(terminalreporter):
 
 # ------------------------------------------------------------------ fixtures
 
+
 @pytest.fixture(scope="session")
 def browser():
     reason = browser_unavailable()
@@ -97,22 +102,22 @@ def browser():
 
 @dataclass
 class Course:
-    root: Path          # the course folder the server serves (and runs in)
+    root: Path  # the course folder the server serves (and runs in)
     exchange: Path
     env: dict
     setup_seconds: float
 
 
 @pytest.fixture(scope="session")
-def course(tmp_path_factory) -> Course:
-    """A throw-away course: the assignment generated and released, the self-learner notebooks beside it."""
+def course(generated_dyna_q, tmp_path_factory) -> Course:
+    """A throw-away course: the assignment generated (a copy of the shared generated course) and released,
+    the self-learner notebooks beside it."""
     start = time.perf_counter()
     base = tmp_path_factory.mktemp("browser_course")
-    root = make_course_copy(base / "course")
+    root = copy_course(generated_dyna_q.course, base / "course")
     exchange = base / "exchange"
     exchange.mkdir()
     env = nbgrader_env(exchange, base / "nbgrader_jupyter_config")
-    nbgrader(root, env, "generate_assignment", ASSIGNMENT, "--force")
     nbgrader(root, env, "release_assignment", ASSIGNMENT)
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     return Course(root, exchange, env, time.perf_counter() - start)
@@ -123,7 +128,7 @@ def lab_server(course, tmp_path_factory):
     from lab_server import start_lab
 
     env = dict(course.env)
-    env.pop("MPLBACKEND", None)   # the kernels draw with the inline backend, as for a person
+    env.pop("MPLBACKEND", None)  # the kernels draw with the inline backend, as for a person
     server = start_lab(course.root, tmp_path_factory.mktemp("browser_home"), env)
     yield server
     server.stop()
@@ -154,7 +159,7 @@ def lab(request, browser, lab_server, course):
     if report is not None and report.failed:
         try:
             shots("FAILED")
-        except Exception as exc:  # the page may be gone; the failure itself is what matters
+        except Exception as exc:  # noqa: BLE001 - the page may be gone; the failure itself is what matters
             print(f"could not take the failure screenshot: {exc}")
     context.close()
     try:

@@ -6,6 +6,7 @@ Cells are found by text in their source (then held by position, so edits do not 
 from the page as the person sees them. Every wait has a time limit and fails
 with a message that says what was awaited.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,8 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page, expect
 
 IDLE = "Python 3 (ipykernel) | Idle"
-KERNEL_START_TIMEOUT = 60_000     # ms: a kernel start and the course's imports on a busy 2-core machine
-RUN_TIMEOUT = 120_000             # ms: a notebook's Run All
+KERNEL_START_TIMEOUT = 60_000  # ms: a kernel start and the course's imports on a busy 2-core machine
+RUN_TIMEOUT = 120_000  # ms: a notebook's Run All
 
 
 def open_notebook(page: Page, server, path: str, workspace: str) -> Locator:
@@ -42,8 +43,10 @@ def wait_idle(page: Page, timeout: float = KERNEL_START_TIMEOUT) -> None:
 def menu(page: Page, top: str, item: str) -> None:
     """Click a main-menu entry, e.g. ``menu(page, "Run", "Run All Cells")``."""
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{re.escape(top)}$")).click()
-    page.locator(".lm-Menu-content .lm-Menu-item:not(.lm-mod-hidden) .lm-Menu-itemLabel",
-                 has_text=re.compile(f"^{re.escape(item)}$")).click()
+    page.locator(
+        ".lm-Menu-content .lm-Menu-item:not(.lm-mod-hidden) .lm-Menu-itemLabel",
+        has_text=re.compile(f"^{re.escape(item)}$"),
+    ).click()
 
 
 def cells(panel: Locator) -> Locator:
@@ -59,7 +62,8 @@ def _pinned(panel: Locator, kind: str, text: str) -> Locator:
                node.classList.contains(kind) &&
                (node.querySelector('.jp-InputArea-editor')?.textContent.includes(text) ||
                 node.querySelector('.jp-RenderedMarkdown')?.textContent.includes(text))).map(([i]) => i)""",
-        [kind, text])
+        [kind, text],
+    )
     assert len(matches) == 1, f"expected exactly one {kind} containing {text!r}, found {len(matches)}"
     return cells(panel).nth(matches[0])
 
@@ -95,7 +99,8 @@ def error_outputs(panel: Locator) -> Locator:
 def editor_text(cell: Locator) -> str:
     """The source shown in a cell's editor, line by line."""
     return cell.locator(".jp-InputArea-editor .cm-content").evaluate(
-        "node => Array.from(node.querySelectorAll('.cm-line')).map(line => line.textContent).join('\\n')")
+        "node => Array.from(node.querySelectorAll('.cm-line')).map(line => line.textContent).join('\\n')"
+    )
 
 
 def set_source(page: Page, cell: Locator, source: str) -> None:
@@ -115,7 +120,7 @@ def set_markdown(page: Page, cell: Locator, text: str) -> None:
     editor.click()
     page.keyboard.press("Control+a")
     page.keyboard.insert_text(text)
-    page.keyboard.press("Control+Enter")   # render in place (Shift+Enter on a last cell adds a new one)
+    page.keyboard.press("Control+Enter")  # render in place (Shift+Enter on a last cell adds a new one)
     expect(cell.locator(".jp-RenderedMarkdown")).to_have_text(text)
 
 
@@ -158,6 +163,6 @@ class Screenshots:
                 const tall = node.getBoundingClientRect().height > window.innerHeight - 150;
                 node.scrollIntoView({block: tall ? 'end' : 'center'});
             }""")
-            self.page.wait_for_timeout(150)   # let the notebook's windowing paint what came into view
+            self.page.wait_for_timeout(150)  # let the notebook's windowing paint what came into view
         self.page.screenshot(path=path)
         return path

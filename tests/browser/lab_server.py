@@ -7,6 +7,7 @@ and JupyterLab's news and update pop-ups switched off in that HOME's user
 settings. ``LabServer.stop()`` shuts it down through its API (which also stops
 its kernels) and then ends the process it started, by its process id.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,14 +27,16 @@ from pathlib import Path
 # announcements.
 USER_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": False,
+        "fetchNews": "false",
+        "checkForUpdates": False,
+        "doNotDisturbMode": False,
     },
 }
 
 
 @dataclass
 class LabServer:
-    url: str            # http://127.0.0.1:<port>/
+    url: str  # http://127.0.0.1:<port>/
     token: str
     process: subprocess.Popen
     log_path: Path
@@ -45,8 +48,9 @@ class LabServer:
         return f"{self.url}lab/{suffix}?token={self.token}"
 
     def api(self, path: str, method: str = "GET", timeout: float = 10):
-        request = urllib.request.Request(f"{self.url}{path}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read()
         return json.loads(body) if body else None
@@ -107,9 +111,18 @@ def start_lab(root: Path, home: Path, env: dict | None = None, timeout: float = 
     write_user_settings(env)
     port, token = free_port(), secrets.token_hex(16)
     log_path = home / "jupyter-lab.log"
-    args = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-            "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}"]
+    args = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+    ]
     if hasattr(os, "getuid") and os.getuid() == 0:
         args.append("--allow-root")
     with open(log_path, "w") as log:
@@ -118,14 +131,17 @@ def start_lab(root: Path, home: Path, env: dict | None = None, timeout: float = 
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
-            raise RuntimeError(f"jupyter lab exited with {process.returncode} before answering; its log:\n"
-                               + server.log()[-4000:])
+            raise RuntimeError(
+                f"jupyter lab exited with {process.returncode} before answering; its log:\n" + server.log()[-4000:]
+            )
         try:
             server.api("api/status", timeout=2)
             return server
-        except (urllib.error.URLError, OSError):
+        except (urllib.error.URLError, OSError) as err:
             if time.monotonic() > deadline:
                 server.stop()
-                raise RuntimeError(f"jupyter lab did not answer on port {port} within {timeout:.0f} s; "
-                                   "its log:\n" + server.log()[-4000:])
+                raise RuntimeError(
+                    f"jupyter lab did not answer on port {port} within {timeout:.0f} s; "
+                    "its log:\n" + server.log()[-4000:]
+                ) from err
             time.sleep(0.3)

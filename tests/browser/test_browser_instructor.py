@@ -1,13 +1,14 @@
 """The Nbgrader menu: the instructor's formgrader, and the student's Assignment List on the
 course's exchange (fetch and submit, with no exchange warning)."""
+
 from __future__ import annotations
 
 import re
 
-from playwright.sync_api import expect
-
 import lab_page as lp
 from course_copy import ASSIGNMENT, COURSE_ID, ROOT
+from playwright.sync_api import expect
+
 from dynaq_course.grading import editions
 
 NOTEBOOKS = [p.stem for p in editions.source_notebooks(ROOT)]
@@ -17,7 +18,8 @@ EXCHANGE_WARNINGS = re.compile(r"unwritable|not writable|does not exist|could no
 def open_lab(lab):
     lab.page.goto(f"{lab.server.url}lab/workspaces/{lab.workspace}?token={lab.server.token}")
     expect(lab.page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader")).to_be_visible(
-        timeout=lp.KERNEL_START_TIMEOUT)
+        timeout=lp.KERNEL_START_TIMEOUT
+    )
 
 
 def test_formgrader_lists_the_assignment_and_its_notebooks(lab):
@@ -53,7 +55,7 @@ def test_student_assignment_list_fetches_and_submits(lab):
     released.get_by_role("button", name="Fetch").click()
     fetched = assignments.locator("#fetched_assignments_list .list_item", has_text=ASSIGNMENT)
     expect(fetched).to_have_count(1, timeout=30_000)
-    fetched.locator("a.assignment-notebooks-link").click()    # unfolds the list of notebooks
+    fetched.locator("a.assignment-notebooks-link").click()  # unfolds the list of notebooks
     for notebook in NOTEBOOKS:
         expect(assignments.locator("#fetched_assignments_list").get_by_text(notebook)).to_be_visible()
     assert sorted(p.stem for p in (lab.course.root / ASSIGNMENT).glob("*.ipynb")) == NOTEBOOKS

@@ -1,25 +1,27 @@
 """Section 3's planning views in JupyterLab: the Figure 8.3 cell and the slider over planning updates.
 
 The cells are 03_planning.ipynb's own (its set-up cell and the planning-view cells, read from source/),
-written into a scratch notebook of the test's course copy, so the rest of Section 3 (the exercise) need not run. After each keyboard move of the slider: one image, its picture changed in place,
+written into a scratch notebook of the test's course copy, so the rest of Section 3 (the exercise) need not
+run. After each keyboard move of the slider: one image, its picture changed in place,
 the line under it names the new update, and nothing piled up. The time from key press to the new
 caption is printed (benchmark style: not asserted).
 """
+
 from __future__ import annotations
 
 import hashlib
 import time
 
+import lab_page as lp
 import nbformat
+from course_copy import ROOT
 from playwright.sync_api import expect
 
-import lab_page as lp
-from course_copy import ROOT
 from dynaq_course.lesson.planning_view import planning_trace
 
 NOTEBOOK = "scratch_planning_view.ipynb"
 SECTION_3 = ROOT / "source" / "dyna_q" / "03_planning.ipynb"
-CELL_IDS = ("planning-visible-intro", "planning-spread", "planning-slider")   # Section 3's own cells
+CELL_IDS = ("planning-visible-intro", "planning-spread", "planning-slider")  # Section 3's own cells
 
 
 def section_3_cells() -> list:
@@ -30,14 +32,16 @@ def section_3_cells() -> list:
     return [("code", setup.source)] + [(by_id[i].cell_type, by_id[i].source) for i in CELL_IDS]
 
 
-UPDATE_TIMEOUT = 10_000   # ms: a move only redraws precomputed values
+UPDATE_TIMEOUT = 10_000  # ms: a move only redraws precomputed values
 
 
 def write_notebook(path) -> None:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-    nb.cells = [nbformat.v4.new_markdown_cell(text) if kind == "markdown" else nbformat.v4.new_code_cell(text)
-                for kind, text in section_3_cells()]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(text) if kind == "markdown" else nbformat.v4.new_code_cell(text)
+        for kind, text in section_3_cells()
+    ]
     nbformat.write(nb, path)
 
 
@@ -55,7 +59,7 @@ def test_planning_figure_and_slider(lab):
     write_notebook(lab.course.root / NOTEBOOK)
     panel = lp.open_notebook(page, lab.server, NOTEBOOK, lab.workspace)
 
-    lp.run_cell(page, lp.code_cell(panel, "use_course_style()"))     # the notebook's set-up cell
+    lp.run_cell(page, lp.code_cell(panel, "use_course_style()"))  # the notebook's set-up cell
     figure_cell = lp.code_cell(panel, "plot_planning_spread(snapshots)")
     lp.run_cell(page, figure_cell)
     expect(figure_cell.locator(".jp-OutputArea img")).to_have_count(1)
@@ -91,19 +95,24 @@ def test_planning_figure_and_slider(lab):
         start = time.perf_counter()
         page.keyboard.press("ArrowRight")
         # Polled at every animation frame, so the time is not rounded up to Playwright's polling steps.
-        page.wait_for_function("([node, text]) => node.textContent.includes(text)",
-                               arg=[caption.element_handle(), f"update {position} of 500,"],
-                               polling="raf", timeout=UPDATE_TIMEOUT)
+        page.wait_for_function(
+            "([node, text]) => node.textContent.includes(text)",
+            arg=[caption.element_handle(), f"update {position} of 500,"],
+            polling="raf",
+            timeout=UPDATE_TIMEOUT,
+        )
         times.append(time.perf_counter() - start)
         expect(readout).to_have_text(str(position))
         assert caption.inner_text() != before
         now = picture(image)
         assert now != previous, f"after moving to update {position} the picture did not change"
         previous = now
-        expect(output.locator("img")).to_have_count(1)                 # redrawn in place, nothing piled up
+        expect(output.locator("img")).to_have_count(1)  # redrawn in place, nothing piled up
         expect(output.locator(".widget-slider")).to_have_count(1)
         expect(lp.error_outputs(panel)).to_have_count(0)
     shots("after five keyboard moves", cell)
     ms = [1000 * t for t in times]
-    print(f"\nplanning slider in the browser: {len(ms)} keyboard moves, key press to new caption "
-          f"{', '.join(f'{t:.0f}' for t in ms)} ms (median {sorted(ms)[len(ms) // 2]:.0f} ms; budget 150 ms)")
+    print(
+        f"\nplanning slider in the browser: {len(ms)} keyboard moves, key press to new caption "
+        f"{', '.join(f'{t:.0f}' for t in ms)} ms (median {sorted(ms)[len(ms) // 2]:.0f} ms; budget 150 ms)"
+    )

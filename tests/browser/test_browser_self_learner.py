@@ -1,11 +1,11 @@
 """A self-learner in JupyterLab: Section 2 of notebooks/ (no nbgrader in it), revealing the
 solution, using it, and running the notebook top to bottom."""
+
 from __future__ import annotations
 
+import lab_page as lp
 import nbformat
 from playwright.sync_api import expect
-
-import lab_page as lp
 
 NOTEBOOK = "notebooks/02_model_update.ipynb"
 

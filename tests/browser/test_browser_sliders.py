@@ -4,21 +4,21 @@ After each move: the figure is redrawn in place (one image, its picture
 changed, nothing piled up under it), and the numbers under it are for the
 values the sliders show.
 """
+
 from __future__ import annotations
 
 import hashlib
 import re
 
+import lab_page as lp
 import pytest
 from playwright.sync_api import expect
-
-import lab_page as lp
 
 EXPLORERS = {
     "k_sweep": ("notebooks/04_how_much_to_plan.ipynb", "k_sweep_explorer()"),
     "shortcut": ("notebooks/05_when_the_world_changes.ipynb", "shortcut_explorer()"),
 }
-UPDATE_TIMEOUT = 30_000   # ms: one slider move re-runs 20 agents on the fast engine and redraws
+UPDATE_TIMEOUT = 30_000  # ms: one slider move re-runs 20 agents on the fast engine and redraws
 
 
 class ExplorerView:
@@ -56,8 +56,9 @@ class ExplorerView:
     def expect_one_figure(self) -> None:
         """One widget view, one image, two sliders: nothing piled up (a printed line, such as the
         engine's first-compile note, may sit above it)."""
-        expect(self.output.locator(".jp-OutputArea-output:not([data-mime-type='application/vnd.jupyter.stdout'])")
-               ).to_have_count(1)
+        expect(
+            self.output.locator(".jp-OutputArea-output:not([data-mime-type='application/vnd.jupyter.stdout'])")
+        ).to_have_count(1)
         expect(self.output.locator("img")).to_have_count(1)
         expect(self.output.locator(".widget-slider")).to_have_count(2)
 

@@ -1,13 +1,13 @@
 """A student in JupyterLab: Section 2 of the release edition, from a first Run All to Validate."""
+
 from __future__ import annotations
 
 import re
 
-import nbformat
-from playwright.sync_api import expect
-
 import lab_page as lp
+import nbformat
 from course_copy import ASSIGNMENT, MODEL_UPDATE_NB, fill_exercise, source_solution
+from playwright.sync_api import expect
 
 NOTEBOOK = f"release/{ASSIGNMENT}/{MODEL_UPDATE_NB}"
 ANSWER = "In a world where a move can end in different places, the model keeps only the last outcome."
@@ -65,8 +65,9 @@ def test_student_solves_the_model_update_and_validates(lab):
     dialog.get_by_role("button", name=re.compile("^ok$", re.I)).click()
     expect(dialog).to_have_count(0)
     saved = nbformat.read(lab.course.root / NOTEBOOK, as_version=4)
-    assert [c.source for c in saved.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "dyna_q_model_update"
-            ] == [answer_source], "Validate should have saved the student's answer first"
+    assert [
+        c.source for c in saved.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "dyna_q_model_update"
+    ] == [answer_source], "Validate should have saved the student's answer first"
 
     # The student answers the question; now the notebook passes.
     lp.set_markdown(page, lp.markdown_cell(panel, "YOUR ANSWER HERE"), ANSWER)
