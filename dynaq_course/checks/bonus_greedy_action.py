@@ -20,20 +20,8 @@ expected action.
 
 from __future__ import annotations
 
-from builtins import (  # bound now: a later cell that rebinds a builtin changes nothing here
-    abs,
-    all,
-    any,
-    bool,
-    float,
-    int,
-    len,
-    max,
-    min,
-    range,
-    repr,
-    set,
-)
+# Bound now: a later cell that rebinds a builtin changes nothing here.
+from builtins import abs, all, any, bool, float, int, len, max, min, range, repr, set
 from dataclasses import dataclass
 
 import numpy as np

@@ -25,16 +25,9 @@ import json
 import linecache
 import os
 import sys
-from builtins import (  # bound now: a later cell that rebinds a builtin changes nothing here
-    callable,
-    dict,
-    exec,
-    isinstance,
-    open,
-    setattr,
-    str,
-    vars,
-)
+
+# Bound now: a later cell that rebinds a builtin changes nothing here.
+from builtins import callable, dict, exec, isinstance, open, setattr, str, vars
 from pathlib import Path
 
 import numpy as np

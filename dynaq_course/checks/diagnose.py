@@ -20,21 +20,8 @@ computed in the same kernel.
 
 from __future__ import annotations
 
-from builtins import (  # bound now: a later cell that rebinds a builtin changes nothing here
-    all,
-    any,
-    bool,
-    dict,
-    enumerate,
-    len,
-    list,
-    next,
-    set,
-    sorted,
-    sum,
-    tuple,
-    zip,
-)
+# Bound now: a later cell that rebinds a builtin changes nothing here.
+from builtins import all, any, bool, dict, enumerate, len, list, next, set, sorted, sum, tuple, zip
 
 import numpy as np
 

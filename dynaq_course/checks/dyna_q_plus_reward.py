@@ -17,14 +17,8 @@ on single numbers but raises on arrays gets its own message.
 
 from __future__ import annotations
 
-from builtins import (  # bound now: a later cell that rebinds a builtin changes nothing here
-    any,
-    dict,
-    float,
-    isinstance,
-    set,
-    tuple,
-)
+# Bound now: a later cell that rebinds a builtin changes nothing here.
+from builtins import any, dict, float, isinstance, set, tuple
 from dataclasses import dataclass
 
 import numpy as np

@@ -14,16 +14,8 @@ the cases' labels are pooled by ``diagnose.pool_by_tally``.
 
 from __future__ import annotations
 
-from builtins import (  # bound now: a later cell that rebinds a builtin changes nothing here
-    all,
-    float,
-    int,
-    len,
-    map,
-    range,
-    set,
-    tuple,
-)
+# Bound now: a later cell that rebinds a builtin changes nothing here.
+from builtins import all, float, int, len, map, range, set, tuple
 from dataclasses import dataclass
 
 import numpy as np

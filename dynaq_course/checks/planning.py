@@ -30,23 +30,8 @@ update, fixed count) being recognised across cases (``_explain_code``).
 
 from __future__ import annotations
 
-from builtins import (
-    abs,
-    all,
-    any,
-    dict,
-    float,
-    int,
-    len,
-    max,
-    min,
-    range,
-    round,
-    set,
-    sorted,
-    sum,
-    tuple,  # bound now: a later cell that rebinds a builtin changes nothing here
-)
+# Bound now: a later cell that rebinds a builtin changes nothing here.
+from builtins import abs, all, any, dict, float, int, len, max, min, range, round, set, sorted, sum, tuple
 from dataclasses import dataclass, field
 
 import numpy as np

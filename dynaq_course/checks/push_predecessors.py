@@ -26,18 +26,9 @@ explains (nearly) every failing probe is the verdict
 from __future__ import annotations
 
 import re
-from builtins import (  # bound now: a later cell that rebinds a builtin changes nothing here
-    abs,
-    all,
-    any,
-    dict,
-    float,
-    int,
-    len,
-    range,
-    set,
-    sorted,
-)
+
+# Bound now: a later cell that rebinds a builtin changes nothing here.
+from builtins import abs, all, any, dict, float, int, len, range, set, sorted
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -20,7 +20,8 @@ The hidden tests call ``verify.assert_exercise_passes`` directly.
 
 from __future__ import annotations
 
-from builtins import getattr, print  # bound now: a later cell that rebinds a builtin changes nothing here
+# Bound now: a later cell that rebinds a builtin changes nothing here.
+from builtins import getattr, print
 
 from dynaq_course.checks import diagnose as _diagnose_module
 from dynaq_course.checks import probes as _probes_module

@@ -122,11 +122,45 @@ def _tables(shortcut_open: bool | None):
     return flat(int(shortcut_open))
 
 
-def _buffers(backend, specs):
-    """Work arrays: NumPy for numba, flat lists for plain Python. specs: [(length, dtype)]."""
+# The work arrays each kernel takes, in the order of its arguments: (length, "f" float or "i" integer).
+WORK = {
+    # q, model_r, model_n, observed, seen, last
+    "dyna": [(N_PAIRS, "f"), (N_PAIRS, "f"), (N_PAIRS, "i"), (N_PAIRS, "i"), (N_PAIRS, "i"), (N_PAIRS, "i")],
+    # q, model_r, model_n, seen, preds, n_preds, prio, pos, queue
+    "prioritized": [
+        (N_PAIRS, "f"),
+        (N_PAIRS, "f"),
+        (N_PAIRS, "i"),
+        (N_PAIRS, "i"),
+        (N_STATES * N_PAIRS, "i"),
+        (N_STATES, "i"),
+        (N_PAIRS, "f"),
+        (N_PAIRS, "i"),
+        (N_PAIRS, "i"),
+    ],
+    # q, model_r, model_n, observed, seen, succ, succ_count, succ_rsum, n_succ, tries, done
+    "slippery": [
+        (N_PAIRS, "f"),
+        (N_PAIRS, "f"),
+        (N_PAIRS, "i"),
+        (N_PAIRS, "i"),
+        (N_PAIRS, "i"),
+        (4 * N_PAIRS, "i"),
+        (4 * N_PAIRS, "i"),
+        (4 * N_PAIRS, "f"),
+        (N_PAIRS, "i"),
+        (N_PAIRS, "i"),
+        (2, "i"),
+    ],
+}
+
+
+def _buffers(backend, kernel):
+    """The work arrays of ``kernel`` (see ``WORK``): NumPy for numba, flat lists for plain Python."""
+    kinds = {"f": np.float64, "i": np.int64} if backend == "numba" else {"f": float, "i": int}
     if backend == "numba":
-        return [np.zeros(n, dtype) for n, dtype in specs]
-    return [[dtype(0)] * n for n, dtype in specs]
+        return [np.zeros(n, kinds[kind]) for n, kind in WORK[kernel]]
+    return [[kinds[kind](0)] * n for n, kind in WORK[kernel]]
 
 
 def _as_backend(backend, *arrays):
@@ -291,43 +325,14 @@ def simulate_dyna_plus(
     steps, rewards, door = np.zeros(shape), np.zeros(shape), np.zeros(shape, np.int64)
     values = np.zeros(shape[:2] + (N_STATES, N_ACTIONS))
     first = np.zeros(2, np.int64)
-    ints = np.int64 if backend == "numba" else int
-    floats = np.float64 if backend == "numba" else float
+    grid = (nxt, rew, N_STATES, _world.START_STATE, _world.GOAL_STATE)  # the world as the kernels take it
+    rates = (epsilon, alpha, gamma, max_steps, n_episodes)
 
     def one(i, e):
-        q, model_r, model_n, observed, seen, last = _buffers(
-            backend,
-            [(N_PAIRS, floats), (N_PAIRS, floats), (N_PAIRS, ints), (N_PAIRS, ints), (N_PAIRS, ints), (N_PAIRS, ints)],
-        )
-        kern.run_dyna(
-            nxt,
-            rew,
-            N_STATES,
-            _world.START_STATE,
-            _world.GOAL_STATE,
-            DOOR_PAIR,
-            door_episode,
-            k,
-            kappas[i],
-            epsilon,
-            alpha,
-            gamma,
-            max_steps,
-            n_episodes,
-            seeds[e],
-            0,
-            q,
-            model_r,
-            model_n,
-            observed,
-            seen,
-            last,
-            steps[i, e],
-            rewards[i, e],
-            door[i, e],
-            first,
-            in_action,
-        )
+        buffers = _buffers(backend, "dyna")
+        out = (steps[i, e], rewards[i, e], door[i, e], first)
+        kern.run_dyna(*grid, DOOR_PAIR, door_episode, k, kappas[i], *rates, seeds[e], 0, *buffers, *out, in_action)
+        q = buffers[0]
         values[i, e] = np.reshape(q, (N_STATES, N_ACTIONS))
 
     start = time.perf_counter()
@@ -412,96 +417,21 @@ def _sweep(
     steps, rewards, updates = np.zeros(shape), np.zeros(shape), np.zeros(shape, np.int64)
     first = np.zeros((len(settings), n_experiments, 2), np.int64)
     values = np.zeros((len(settings), n_experiments, N_STATES, N_ACTIONS))
-    ints = np.int64 if backend == "numba" else int
-    floats = np.float64 if backend == "numba" else float
+    grid = (nxt, rew, N_STATES, _world.START_STATE, _world.GOAL_STATE)  # the world as the kernels take it
+    rates = (epsilon, alpha, gamma, max_steps, n_episodes)
 
     def one(i, e):
         if method == "uniform":
-            q, model_r, model_n, observed, seen, last = _buffers(
-                backend,
-                [
-                    (N_PAIRS, floats),
-                    (N_PAIRS, floats),
-                    (N_PAIRS, ints),
-                    (N_PAIRS, ints),
-                    (N_PAIRS, ints),
-                    (N_PAIRS, ints),
-                ],
-            )
-            door = np.zeros(n_episodes, np.int64)
-            kern.run_dyna(
-                nxt,
-                rew,
-                N_STATES,
-                _world.START_STATE,
-                _world.GOAL_STATE,
-                -1,
-                -1,
-                settings[i],
-                0.0,
-                epsilon,
-                alpha,
-                gamma,
-                max_steps,
-                n_episodes,
-                seeds[e],
-                good_len,
-                q,
-                model_r,
-                model_n,
-                observed,
-                seen,
-                last,
-                steps[i, e],
-                rewards[i, e],
-                door,
-                first[i, e],
-            )
+            buffers = _buffers(backend, "dyna")
+            out = (steps[i, e], rewards[i, e], np.zeros(n_episodes, np.int64), first[i, e])
+            kern.run_dyna(*grid, -1, -1, settings[i], 0.0, *rates, seeds[e], good_len, *buffers, *out)
+            q = buffers[0]
             updates[i, e] = np.cumsum(steps[i, e]).astype(np.int64) * (settings[i] + 1)
         else:
-            q, model_r, model_n, seen, preds, n_preds, prio, pos, queue = _buffers(
-                backend,
-                [
-                    (N_PAIRS, floats),
-                    (N_PAIRS, floats),
-                    (N_PAIRS, ints),
-                    (N_PAIRS, ints),
-                    (N_STATES * N_PAIRS, ints),
-                    (N_STATES, ints),
-                    (N_PAIRS, floats),
-                    (N_PAIRS, ints),
-                    (N_PAIRS, ints),
-                ],
-            )
-            kern.run_prioritized(
-                nxt,
-                rew,
-                N_STATES,
-                _world.START_STATE,
-                _world.GOAL_STATE,
-                settings[i],
-                theta,
-                epsilon,
-                alpha,
-                gamma,
-                max_steps,
-                n_episodes,
-                seeds[e],
-                good_len,
-                q,
-                model_r,
-                model_n,
-                seen,
-                preds,
-                n_preds,
-                prio,
-                pos,
-                queue,
-                steps[i, e],
-                rewards[i, e],
-                updates[i, e],
-                first[i, e],
-            )
+            buffers = _buffers(backend, "prioritized")
+            out = (steps[i, e], rewards[i, e], updates[i, e], first[i, e])
+            kern.run_prioritized(*grid, settings[i], theta, *rates, seeds[e], good_len, *buffers, *out)
+            q = buffers[0]
         values[i, e] = np.reshape(q, (N_STATES, N_ACTIONS))
 
     start = time.perf_counter()
@@ -685,57 +615,15 @@ def simulate_slippery(
     values = np.zeros(shape + (N_STATES, N_ACTIONS))
     tried = np.zeros(shape + (N_STATES, N_ACTIONS), np.int64)
     work = np.zeros(shape + (2,), np.int64)
-    ints = np.int64 if backend == "numba" else int
-    floats = np.float64 if backend == "numba" else float
+    grid = (nxt, rew, N_STATES, _world.START_STATE, _world.GOAL_STATE)  # the world as the kernels take it
+    rates = (epsilon, alpha, gamma, max_steps, n_episodes)
     evals = budget == "evaluations"
 
     def one(i, m, e):
-        bufs = _buffers(
-            backend,
-            [
-                (N_PAIRS, floats),
-                (N_PAIRS, floats),
-                (N_PAIRS, ints),
-                (N_PAIRS, ints),
-                (N_PAIRS, ints),
-                (4 * N_PAIRS, ints),
-                (4 * N_PAIRS, ints),
-                (4 * N_PAIRS, floats),
-                (N_PAIRS, ints),
-                (N_PAIRS, ints),
-                (2, ints),
-            ],
-        )
-        q, model_r, model_n, observed, seen, succ, succ_count, succ_rsum, n_succ, tries, done = bufs
-        kern.run_slippery(
-            nxt,
-            rew,
-            N_STATES,
-            _world.START_STATE,
-            slips[i],
-            MODELS.index(models[m]),
-            k,
-            evals,
-            epsilon,
-            alpha,
-            gamma,
-            max_steps,
-            n_episodes,
-            seeds[e],
-            q,
-            model_r,
-            model_n,
-            observed,
-            seen,
-            succ,
-            succ_count,
-            succ_rsum,
-            n_succ,
-            tries,
-            steps[i, m, e],
-            rewards[i, m, e],
-            done,
-        )
+        buffers = _buffers(backend, "slippery")
+        q, tries, done = buffers[0], buffers[9], buffers[10]
+        setting = (slips[i], MODELS.index(models[m]), k, evals)
+        kern.run_slippery(*grid[:4], *setting, *rates, seeds[e], *buffers[:10], steps[i, m, e], rewards[i, m, e], done)
         values[i, m, e] = np.reshape(q, (N_STATES, N_ACTIONS))
         tried[i, m, e] = np.reshape(tries, (N_STATES, N_ACTIONS))
         work[i, m, e] = done

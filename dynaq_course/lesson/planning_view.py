@@ -48,7 +48,7 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from dynaq_course.agent import learn_environment, q_learning
 from dynaq_course.lesson import style
-from dynaq_course.lesson.plots import GOAL_COLOR, START_COLOR, WALL_COLOR, _grid_axes
+from dynaq_course.lesson.plots import GOAL_COLOR, START_COLOR, WALL_COLOR, _grid_axes, greedy_arrows
 from dynaq_course.lesson.sliders import GradingNote, canvas_png
 from dynaq_course.lesson.style import BLACK, BLUISH_GREEN, agent_style
 from dynaq_course.params import TUTORIAL_PARAMS, grading_now, static_build
@@ -456,19 +456,7 @@ def draw_value_panel(ax, env, value, norm, steps=(), path_style=None):
         zorder=5,
     )
     centres, moves = _arrow_field(env, value)
-    quiver = ax.quiver(
-        centres[:, 0],
-        centres[:, 1],
-        moves[:, 0],
-        moves[:, 1],
-        pivot="middle",
-        angles="xy",
-        scale_units="xy",
-        scale=1 / 0.6,
-        width=0.012,
-        color=BLACK,
-        zorder=7,
-    )
+    quiver = greedy_arrows(ax, centres, moves, width=0.012, color=BLACK, zorder=7)
     frame = _draw_map_frame(env, ax)
     return mesh, quiver, path, frame
 

@@ -45,6 +45,22 @@ def _cell_center(env, state) -> tuple[float, float]:
     return state % env.dim_x + 0.5, state // env.dim_x + 0.5
 
 
+def greedy_arrows(ax, centres, moves, width: float, **look):
+    """One arrow per cell, centred on it, along its greedy move (the map's and the planning view's)."""
+    return ax.quiver(
+        centres[:, 0],
+        centres[:, 1],
+        moves[:, 0],
+        moves[:, 1],
+        pivot="middle",
+        angles="xy",
+        scale_units="xy",
+        scale=1 / 0.6,
+        width=width,
+        **look,
+    )
+
+
 def _grid_axes(env, ax) -> None:
     """Square cells, labelled ticks at the cell centres, minor ticks on the cell edges."""
     ax.set_xlim(0, env.dim_x)
@@ -286,17 +302,7 @@ def plot_quiver_max_action(env, value, ax=None):
         )
     centres = np.array([_cell_center(env, s) for s in range(env.n_states)])
     moves = np.array(ACTION_MOVES)[np.argmax(value, axis=1)]
-    ax.quiver(
-        centres[:, 0],
-        centres[:, 1],
-        moves[:, 0],
-        moves[:, 1],
-        pivot="middle",
-        angles="xy",
-        scale_units="xy",
-        scale=1 / 0.6,
-        width=0.006,
-    )
+    greedy_arrows(ax, centres, moves, width=0.006)
     _grid_axes(env, ax)
     ax.grid(which="minor", color="0.8", linewidth=0.6)
     ax.set_title("Greedy (maximum value) action")
