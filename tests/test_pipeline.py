@@ -42,6 +42,7 @@ from course_copy import (
     seconds_per_student,
     write_student_notebooks,
 )
+from grade_course import TEST_CELLS
 
 from dynaq_course import notebook_cells
 from dynaq_course.grading import editions
@@ -52,13 +53,7 @@ EXCHANGE_STUDENT = "right_other_style"
 STUDENTS = FOLDER_STUDENTS + [EXCHANGE_STUDENT]
 TIMESTAMP = "2025-03-01 12:00:00.000000 UTC"
 
-# Autograded points per test cell: (notebook, grade_id) -> points each student should get.
-TEST_CELLS = {
-    ("02_model_update", "test_model_update_visible"): 1,
-    ("02_model_update", "test_model_update_hidden"): 2,
-    ("03_planning", "test_planning_visible"): 1,
-    ("03_planning", "test_planning_hidden"): 3,
-}
+# Autograded points per test cell, (notebook, grade_id) -> points: TEST_CELLS from grade_course.
 EXPECTED_CELL_SCORES = {
     "all_right": {cell: pts for cell, pts in TEST_CELLS.items()},
     "right_other_style": {cell: pts for cell, pts in TEST_CELLS.items()},

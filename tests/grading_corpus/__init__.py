@@ -23,16 +23,15 @@ from pathlib import Path
 
 import nbformat
 
+from dynaq_course.checks import registry
+
 FOLDER = Path(__file__).parent
 EXERCISES = {"model_update": "dyna_q_model_update", "planning": "dyna_q_planning",
              "plus_reward": "dyna_q_plus_reward", "bonus_action": "bonus_greedy_action",
              "push_predecessors": "push_predecessors"}
-NOTEBOOKS = {"dyna_q_model_update": "02_model_update.ipynb", "dyna_q_planning": "03_planning.ipynb",
-             "dyna_q_plus_reward": "06_going_further.ipynb", "bonus_greedy_action": "06_going_further.ipynb",
-             "push_predecessors": "06_going_further.ipynb"}
-ASSIGNMENTS = {"dyna_q_model_update": "dyna_q", "dyna_q_planning": "dyna_q",
-               "dyna_q_plus_reward": "going_further", "bonus_greedy_action": "going_further",
-               "push_predecessors": "going_further"}
+# where each exercise lives comes from the course's registry (dynaq_course.checks.registry)
+NOTEBOOKS = {name: registry.exercise(name).notebook for name in EXERCISES.values()}
+ASSIGNMENTS = {name: registry.exercise(name).assignment for name in EXERCISES.values()}
 
 
 @dataclass(frozen=True)
