@@ -46,6 +46,19 @@ def _grading_note(what: str) -> None:
     print(f"nbgrader is running this notebook: {what} is shortened to a few short runs; nothing in it is graded.")
 
 
+def _graded_size(what: str, n_experiments: int, n_episodes: int, change_episode=None):
+    """The experiment's size as asked, or, while nbgrader runs the notebook, a few short runs (and a note saying so).
+
+    Returns (n_experiments, n_episodes, change_episode); an experiment without a change passes None.
+    """
+    if not grading_now():
+        return n_experiments, n_episodes, change_episode
+    _grading_note(what)
+    if change_episode is None:
+        return GRADING["n_experiments"], GRADING["n_episodes"], None
+    return GRADING["n_experiments"], GRADING["n_episodes_shortcut"], GRADING["door_episode"]
+
+
 def _median(x) -> float:
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
@@ -62,13 +75,9 @@ def shortcut_discovery(
 
     Default size (4 kappas x 100 seeds x 400 episodes): about 15 s with numba.
     """
-    if grading_now():
-        _grading_note("the Dyna-Q+ experiment")
-        n_experiments, n_episodes, door_episode = (
-            GRADING["n_experiments"],
-            GRADING["n_episodes_shortcut"],
-            GRADING["door_episode"],
-        )
+    n_experiments, n_episodes, door_episode = _graded_size(
+        "the Dyna-Q+ experiment", n_experiments, n_episodes, door_episode
+    )
     return fe.simulate_dyna_plus(
         kappas, n_experiments, n_episodes, door_episode=door_episode, k=k, seed=seed, backend=backend, progress=progress
     )
@@ -307,13 +316,9 @@ def blocking_experiment(
     action selection (kappa 0.001: the same bonus as Dyna-Q+, only placed elsewhere). 100 runs x 300
     episodes, the change at episode 100 (every agent takes the short route by then): about 2 s with numba.
     """
-    if grading_now():
-        _grading_note("the blocking experiment")
-        n_experiments, n_episodes, change_episode = (
-            GRADING["n_experiments"],
-            GRADING["n_episodes_shortcut"],
-            GRADING["door_episode"],
-        )
+    n_experiments, n_episodes, change_episode = _graded_size(
+        "the blocking experiment", n_experiments, n_episodes, change_episode
+    )
     return _compare("blocking", agents, n_experiments, n_episodes, change_episode, seed, backend, progress)
 
 
@@ -459,9 +464,7 @@ def updates_to_near_optimal(
 ) -> SweepComparison:
     """Uniform Dyna-Q with k = each value of ``planning`` against prioritized sweeping with n = the same
     values, in the closed world. Default size: about 10 s with numba."""
-    if grading_now():
-        _grading_note("the prioritized-sweeping experiment")
-        n_experiments, n_episodes = GRADING["n_experiments"], GRADING["n_episodes"]
+    n_experiments, n_episodes, _ = _graded_size("the prioritized-sweeping experiment", n_experiments, n_episodes)
     uniform = fe.simulate_uniform(planning, n_experiments, n_episodes, seed=seed, backend=backend, progress=progress)
     prioritized = fe.simulate_prioritized(
         planning, n_experiments, n_episodes, theta=theta, seed=seed, backend=backend, progress=progress
@@ -534,9 +537,7 @@ def slippery_comparison(
 ) -> SlipperyComparison:
     """The three agents (``further_engine.MODELS``) at each slip probability, ``k`` planning updates
     per real step. Default size: about 3 s with numba."""
-    if grading_now():
-        _grading_note("the slippery-world experiment")
-        n_experiments, n_episodes = GRADING["n_experiments"], GRADING["n_episodes"]
+    n_experiments, n_episodes, _ = _graded_size("the slippery-world experiment", n_experiments, n_episodes)
     result = fe.simulate_slippery(
         slips,
         fe.MODELS,
@@ -617,9 +618,7 @@ def planning_budget_comparison(
     run once and reported under both. Default size: about 4 s with numba."""
     import time
 
-    if grading_now():
-        _grading_note("the planning-budget experiment")
-        n_experiments, n_episodes = GRADING["n_experiments"], GRADING["n_episodes"]
+    n_experiments, n_episodes, _ = _graded_size("the planning-budget experiment", n_experiments, n_episodes)
     budgets = tuple(budgets)
     if not budgets:
         raise ValueError("budgets is empty: give at least one planning budget k per real step.")
