@@ -78,6 +78,26 @@ def _require_array(result, like: np.ndarray, who: str, what: str) -> np.ndarray:
     return result
 
 
+def run_episode(env, value, params, max_steps, step):
+    """One episode from ``env.init_state``, as in the book's boxes: each step acts epsilon-greedily
+    (``params["epsilon"]``, read at every step) on ``value``, takes the action in ``env`` and calls
+    ``step(value, state, action, reward, next_state)``, which learns from it and returns the values to
+    act on next. The episode ends with the step taken from the goal (``next_state`` None) or after
+    ``max_steps`` steps. Returns ``(value, reward_sum, steps)``. The loops of ``learn_environment``,
+    ``going_further.prioritized`` and ``going_further.slippery`` all run on it."""
+    state = env.init_state
+    reward_sum = 0.0
+    for t in range(max_steps):
+        action = epsilon_greedy(value[state], params["epsilon"])
+        next_state, reward = env.get_outcome(state, action)
+        reward_sum += reward
+        value = step(value, state, action, reward, next_state)
+        if next_state is None:
+            break
+        state = next_state
+    return value, reward_sum, t + 1
+
+
 def learn_environment(env, model_updater, planner, params, max_steps, n_episodes, shortcut_episode=None):
     """Run Dyna-Q (or Q-learning when ``params['k'] == 0``) on ``env``.
 
@@ -98,6 +118,12 @@ def learn_environment(env, model_updater, planner, params, max_steps, n_episodes
     updater_name = getattr(model_updater, "__name__", "the model updater")
     planner_name = getattr(planner, "__name__", "the planner")
 
+    def step(value, state, action, reward, next_state):
+        nonlocal model
+        value = q_learning(state, action, reward, next_state, value, params)
+        model = _require_array(model_updater(model, state, action, reward, next_state), model, updater_name, "model")
+        return _require_array(planner(model, value, params), value, planner_name, "value")
+
     for episode in range(n_episodes):
         if shortcut_episode is not None and episode == shortcut_episode:
             env.toggle_shortcut()
@@ -105,21 +131,5 @@ def learn_environment(env, model_updater, planner, params, max_steps, n_episodes
             next_state, reward = env.get_outcome(state, action)
             model[state, action] = reward, next_state
             value = q_learning(state, action, reward, next_state, value, params)
-
-        state = env.init_state
-        reward_sum = 0
-        for t in range(max_steps):
-            action = epsilon_greedy(value[state], params["epsilon"])
-            next_state, reward = env.get_outcome(state, action)
-            reward_sum += reward
-            value = q_learning(state, action, reward, next_state, value, params)
-            model = _require_array(
-                model_updater(model, state, action, reward, next_state), model, updater_name, "model"
-            )
-            value = _require_array(planner(model, value, params), value, planner_name, "value")
-            if next_state is None:
-                break
-            state = next_state
-        reward_sums[episode] = reward_sum
-        episode_steps[episode] = t + 1
+        value, reward_sums[episode], episode_steps[episode] = run_episode(env, value, params, max_steps, step)
     return value, reward_sums, episode_steps

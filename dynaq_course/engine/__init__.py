@@ -325,24 +325,10 @@ def _run_python(jobs, seeds, epsilon, alpha, gamma, max_steps, n_episodes, short
     steps, rewards, values = out
     nxt, rew = _python_tables()
     shortcut_pair = _world.SHORTCUT_FROM * _world.N_ACTIONS + _world.SHORTCUT_ACTION
-    shortcut = -1 if shortcut_episode is None else shortcut_episode
+    world = (nxt, rew, _world.N_STATES, _world.N_ACTIONS, _world.START_STATE, shortcut_pair)
+    rates = (epsilon, alpha, gamma, max_steps, n_episodes, -1 if shortcut_episode is None else shortcut_episode)
     for j, (k, e) in enumerate(jobs):
-        s, r, q = _engine_python.run_one(
-            nxt,
-            rew,
-            _world.N_STATES,
-            _world.N_ACTIONS,
-            _world.START_STATE,
-            shortcut_pair,
-            k,
-            epsilon,
-            alpha,
-            gamma,
-            max_steps,
-            n_episodes,
-            shortcut,
-            seeds[e],
-        )
+        s, r, q = _engine_python.run_one(world, rates, k, seeds[e])
         steps[j] = s
         rewards[j] = r
         values[j] = np.reshape(q, (_world.N_STATES, _world.N_ACTIONS))

@@ -40,24 +40,26 @@ def _row_max(q, s4):
     return top
 
 
-def run_one(
-    next_flat,
-    reward_flat,
-    n_states,
-    n_actions,
-    start_state,
-    shortcut_pair,
-    k,
-    epsilon,
-    alpha,
-    gamma,
-    max_steps,
-    n_episodes,
-    shortcut_episode,
-    seed_sequence,
-):
-    """One experiment. ``next_flat[table][pair]``: next state, ``n_states`` when the
-    episode ends; ``reward_flat[table][pair]``. Returns (steps, reward_sums, q)."""
+def _remember(p, r, nxt, model_reward, model_next, seen, observed, n_observed):
+    """The model keeps the last (reward, next state) of pair ``p``; a new pair joins ``observed``.
+    Returns the new number of observed pairs."""
+    model_reward[p] = r
+    model_next[p] = nxt
+    if not seen[p]:
+        seen[p] = True
+        observed[n_observed] = p
+        n_observed += 1
+    return n_observed
+
+
+def run_one(world, rates, k, seed_sequence):
+    """One experiment with ``k`` planning updates per step. ``world = (next_flat, reward_flat,
+    n_states, n_actions, start_state, shortcut_pair)``: ``next_flat[table][pair]`` is the next
+    state, ``n_states`` when the episode ends, ``reward_flat[table][pair]`` the reward;
+    ``rates = (epsilon, alpha, gamma, max_steps, n_episodes, shortcut_episode)``.
+    Returns (steps, reward_sums, q)."""
+    next_flat, reward_flat, n_states, n_actions, start_state, shortcut_pair = world
+    epsilon, alpha, gamma, max_steps, n_episodes, shortcut_episode = rates
     if n_actions != 4:
         raise ValueError("the Python engine is written for 4 actions")
     # two independent streams derived from the experiment's seed (without spawn(), which
@@ -98,12 +100,7 @@ def run_one(
             nxt_of, reward_of = next_flat[table], reward_flat[table]
             p = shortcut_pair
             nxt, r = nxt_of[p], reward_of[p]
-            model_reward[p] = r
-            model_next[p] = nxt
-            if not seen[p]:
-                seen[p] = True
-                observed[n_observed] = p
-                n_observed += 1
+            n_observed = _remember(p, r, nxt, model_reward, model_next, seen, observed, n_observed)
             old = q[p]
             new = old + alpha * (r + gamma * best[nxt] - old)
             q[p] = new
@@ -146,12 +143,7 @@ def run_one(
                 best[state] = new
             elif old == top:
                 best[state] = _row_max(q, s4)
-            model_reward[p] = r
-            model_next[p] = nxt
-            if not seen[p]:
-                seen[p] = True
-                observed[n_observed] = p
-                n_observed += 1
+            n_observed = _remember(p, r, nxt, model_reward, model_next, seen, observed, n_observed)
             if k:
                 if n_observed != ready_n or ready_at == len(ready):
                     batch = min(batch * 2, max_batch) if n_observed == ready_n else 1

@@ -29,6 +29,11 @@ epsilon-greedy takes the first best action when a uniform draw exceeds
 epsilon, otherwise a uniformly random action (``epsilon_greedy``); an episode
 ends with the step taken from the goal, or after ``max_steps``.
 
+Every kernel takes its arguments in bundles (tuples, which numba compiles as well as single
+arguments): ``world = (nxt, rew, n_states, start, goal)``, ``rates = (epsilon, alpha, gamma,
+max_steps, n_episodes)``, ``work``, its work buffers in the order of ``going_further.engine.WORK``,
+and ``out``, the arrays it writes its results to.
+
 "Near-optimal" (``good_len > 0``): after every real step the kernel follows the
 greedy policy (first best action) from the start; it is near-optimal when it
 reaches the goal within ``good_len`` moves without entering a red cell (no
@@ -167,38 +172,36 @@ def push(p, priority, theta, pos, prio, queue, n_queue):
     return n_queue
 
 
+@jitable
+def fresh_run(seed, q, seen):
+    """A run's start: seed the random numbers, every value 1, no pair seen."""
+    random.seed(seed)
+    for i in range(len(q)):
+        q[i] = 1.0
+        seen[i] = 0
+
+
+@jitable
+def note_near_optimal(first_out, q, nxt, rew, base, start, goal, end, good_len, updates, episode):
+    """The first time the greedy policy is near-optimal (``good_len > 0``), ``first_out`` gets the value
+    updates made so far and the episode."""
+    if good_len > 0 and first_out[0] < 0:
+        if greedy_is_near_optimal(q, nxt, rew, base, start, goal, end, good_len):
+            first_out[0] = updates
+            first_out[1] = episode
+
+
+@jitable
+def record_episode(steps_out, reward_out, episode, steps, reward_sum):
+    """An episode's steps and summed reward."""
+    steps_out[episode] = steps
+    reward_out[episode] = reward_sum
+
+
 # ------------------------------------------------------------------ the kernels
 
 
-def run_dyna(
-    nxt,
-    rew,
-    n_states,
-    start,
-    goal,
-    door_pair,
-    door_episode,
-    k,
-    kappa,
-    epsilon,
-    alpha,
-    gamma,
-    max_steps,
-    n_episodes,
-    seed,
-    good_len,
-    q,
-    model_r,
-    model_n,
-    observed,
-    seen,
-    last_tried,
-    steps_out,
-    reward_out,
-    door_out,
-    first_out,
-    bonus_in_action=False,
-):
+def run_dyna(world, door_pair, door_episode, k, kappa, rates, seed, good_len, work, out, bonus_in_action=False):
     """Dyna-Q (``kappa == 0``), Dyna-Q+ (planning reward ``r + kappa * sqrt(tau)``), or, with
     ``bonus_in_action``, Dyna-Q with the bonus in action selection (Sutton & Barto, Exercise 8.4).
 
@@ -214,12 +217,14 @@ def run_dyna(
     ``door_out[episode]``: how many times the episode took ``door_pair`` after
     the change (through the opened door, or into the closed one).
     """
-    random.seed(seed)
+    nxt, rew, n_states, start, goal = world
+    epsilon, alpha, gamma, max_steps, n_episodes = rates
+    q, model_r, model_n, observed, seen, last_tried = work
+    steps_out, reward_out, door_out, first_out = out
+    fresh_run(seed, q, seen)
     n_pairs = 4 * n_states
     end = n_states
     for i in range(n_pairs):
-        q[i] = 1.0
-        seen[i] = 0
         last_tried[i] = 0
     n_observed = 0
     now = 0
@@ -260,47 +265,15 @@ def run_dyna(
                     r = r + kappa * math.sqrt(now - last_tried[pp])
                 q[pp] = q[pp] + alpha * (r + gamma * best - q[pp])
             updates += k
-            if good_len > 0 and first_out[0] < 0:
-                if greedy_is_near_optimal(q, nxt, rew, base, start, goal, end, good_len):
-                    first_out[0] = updates
-                    first_out[1] = episode
+            note_near_optimal(first_out, q, nxt, rew, base, start, goal, end, good_len, updates, episode)
             if n_ == end:
                 break
             state = n_
-        steps_out[episode] = t + 1
-        reward_out[episode] = reward_sum
+        record_episode(steps_out, reward_out, episode, t + 1, reward_sum)
         door_out[episode] = used
 
 
-def run_prioritized(
-    nxt,
-    rew,
-    n_states,
-    start,
-    goal,
-    n_plan,
-    theta,
-    epsilon,
-    alpha,
-    gamma,
-    max_steps,
-    n_episodes,
-    seed,
-    good_len,
-    q,
-    model_r,
-    model_n,
-    seen,
-    preds,
-    n_preds,
-    prio,
-    pos,
-    queue,
-    steps_out,
-    reward_out,
-    updates_out,
-    first_out,
-):
+def run_prioritized(world, n_plan, theta, rates, seed, good_len, work, out):
     """Prioritized sweeping (Sutton & Barto, 2nd ed., section 8.4), deterministic model.
 
     Each real step: the model remembers (reward, next state) of the pair; the
@@ -314,12 +287,14 @@ def run_prioritized(
     ``state``, in increasing pair order. ``updates_out[episode]``: value updates
     made up to the end of that episode.
     """
-    random.seed(seed)
+    nxt, rew, n_states, start, goal = world
+    epsilon, alpha, gamma, max_steps, n_episodes = rates
+    q, model_r, model_n, seen, preds, n_preds, prio, pos, queue = work
+    steps_out, reward_out, updates_out, first_out = out
+    fresh_run(seed, q, seen)
     n_pairs = 4 * n_states
     end = n_states
     for i in range(n_pairs):
-        q[i] = 1.0
-        seen[i] = 0
         pos[i] = -1
     for i in range(n_states):
         n_preds[i] = 0
@@ -378,47 +353,15 @@ def run_prioritized(
                 for i in range(n_preds[ps]):
                     bar = preds[ps * n_pairs + i]
                     n_queue = push(bar, abs(model_r[bar] + gamma * best - q[bar]), theta, pos, prio, queue, n_queue)
-            if good_len > 0 and first_out[0] < 0:
-                if greedy_is_near_optimal(q, nxt, rew, 0, start, goal, end, good_len):
-                    first_out[0] = updates
-                    first_out[1] = episode
+            note_near_optimal(first_out, q, nxt, rew, 0, start, goal, end, good_len, updates, episode)
             if n_ == end:
                 break
             state = n_
-        steps_out[episode] = t + 1
-        reward_out[episode] = reward_sum
+        record_episode(steps_out, reward_out, episode, t + 1, reward_sum)
         updates_out[episode] = updates
 
 
-def run_slippery(
-    nxt,
-    rew,
-    n_states,
-    start,
-    slip,
-    model,
-    k,
-    budget_evals,
-    epsilon,
-    alpha,
-    gamma,
-    max_steps,
-    n_episodes,
-    seed,
-    q,
-    model_r,
-    model_n,
-    observed,
-    seen,
-    succ,
-    succ_count,
-    succ_rsum,
-    n_succ,
-    tried,
-    steps_out,
-    reward_out,
-    work_out,
-):
+def run_slippery(world, slip, model, k, budget_evals, rates, seed, work, out):
     """Dyna-Q in the slippery world with one of three model/update combinations (``model``):
 
     * ``0`` (``"cached"``): the last (reward, next state) of each pair, sample updates
@@ -444,12 +387,14 @@ def run_slippery(
     ``tried[pair]`` counts real tries; ``work_out[0]``: planning updates made,
     ``work_out[1]``: evaluations they made (real steps' updates not included).
     """
-    random.seed(seed)
+    nxt, rew, n_states, start, _goal = world
+    epsilon, alpha, gamma, max_steps, n_episodes = rates
+    q, model_r, model_n, observed, seen, succ, succ_count, succ_rsum, n_succ, tried = work
+    steps_out, reward_out, work_out = out
+    fresh_run(seed, q, seen)
     n_pairs = 4 * n_states
     end = n_states
     for i in range(n_pairs):
-        q[i] = 1.0
-        seen[i] = 0
         n_succ[i] = 0
         tried[i] = 0
     n_observed = 0
@@ -515,7 +460,6 @@ def run_slippery(
             if n_ == end:
                 break
             state = n_
-        steps_out[episode] = t + 1
-        reward_out[episode] = reward_sum
+        record_episode(steps_out, reward_out, episode, t + 1, reward_sum)
     work_out[0] = updates
     work_out[1] = evaluations

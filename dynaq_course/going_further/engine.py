@@ -25,6 +25,7 @@ exact rules are in ``engine.further_kernels``.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 
@@ -84,15 +85,56 @@ def warm_up(backend: str | None = None) -> float:
 # ------------------------------------------------------------------ helpers
 
 
-def _check_common(n_experiments, n_episodes, epsilon, alpha, gamma, max_steps):
-    return (
-        _engine._integer(n_experiments, "n_experiments", 1),
-        _engine._integer(n_episodes, "n_episodes", 1),
+@dataclass
+class _Run:
+    """The settings every simulation takes, checked (``_run``), and, once ``choose`` is called, the
+    backend, its kernels and one seed per experiment."""
+
+    n_experiments: int
+    n_episodes: int
+    rates: tuple  # (epsilon, alpha, gamma, max_steps, n_episodes), as the kernels take them
+    seed: object
+    backend: str | None
+    progress: bool
+    callback: object
+    kernels: object = None
+    seeds: list | None = None
+
+    def choose(self):
+        """Choose the backend, load its kernels, draw the experiments' seeds."""
+        self.backend = choose_backend(self.backend)
+        self.kernels = _kernels(self.backend)
+        self.seeds = _int_seeds(self.seed, self.n_experiments)
+
+    def world(self, nxt, rew):
+        """The world as the kernels take it: flat (next, reward) tables, the states, start and goal."""
+        return (*_as_backend(self.backend, nxt, rew), N_STATES, _world.START_STATE, _world.GOAL_STATE)
+
+    def each(self, one, desc, *sizes) -> float:
+        """Call ``one(*index)`` for every index in ``range(sizes[0]) x range(sizes[1]) x ...`` (the
+        last index varies fastest), with a progress bar and the callback; returns the seconds taken."""
+        jobs = list(itertools.product(*(range(n) for n in sizes)))
+        start = time.perf_counter()
+        with _engine._progress_bar(len(jobs), desc, self.progress) as bar:
+            report = _engine._Report(bar, len(jobs), self.callback)
+            for job in jobs:
+                one(*job)
+                report.update(1)
+        return time.perf_counter() - start
+
+
+def _run(n_experiments, n_episodes, epsilon, alpha, gamma, max_steps, seed, backend, progress, callback) -> _Run:
+    """Check the settings every simulation takes (ValueError with a clear message)."""
+    n_experiments = _engine._integer(n_experiments, "n_experiments", 1)
+    n_episodes = _engine._integer(n_episodes, "n_episodes", 1)
+    rates = (
         _engine._real(epsilon, "epsilon", 0.0, 1.0),
         _engine._real(alpha, "alpha", 0.0, 1.0, low_open=True),
         _engine._real(gamma, "gamma", 0.0, 1.0),
         _engine._integer(max_steps, "max_steps", 1),
+        n_episodes,
     )
+    return _Run(n_experiments, n_episodes, rates, seed, backend, progress, callback)
 
 
 def _sequence(values, name, check) -> tuple:
@@ -156,27 +198,15 @@ WORK = {
 
 
 def _buffers(backend, kernel):
-    """The work arrays of ``kernel`` (see ``WORK``): NumPy for numba, flat lists for plain Python."""
+    """The work arrays of ``kernel`` (see ``WORK``), a tuple: NumPy for numba, flat lists for plain Python."""
     kinds = {"f": np.float64, "i": np.int64} if backend == "numba" else {"f": float, "i": int}
     if backend == "numba":
-        return [np.zeros(n, kinds[kind]) for n, kind in WORK[kernel]]
-    return [[kinds[kind](0)] * n for n, kind in WORK[kernel]]
+        return tuple(np.zeros(n, kinds[kind]) for n, kind in WORK[kernel])
+    return tuple([kinds[kind](0)] * n for n, kind in WORK[kernel])
 
 
 def _as_backend(backend, *arrays):
     return arrays if backend == "numba" else tuple(a.tolist() for a in arrays)
-
-
-def _progress(total, desc, progress):
-    return _engine._progress_bar(total, desc, progress)
-
-
-def _run_jobs(jobs, run_one, desc, progress, callback):
-    with _progress(len(jobs), desc, progress) as bar:
-        report = _engine._Report(bar, len(jobs), callback)
-        for job in jobs:
-            run_one(*job)
-            report.update(1)
 
 
 # ------------------------------------------------------------------ Dyna-Q+
@@ -305,57 +335,35 @@ def simulate_dyna_plus(
     and the greedy action is the first with the largest
     ``Q(s, a) + kappa * sqrt(tau(s, a))``. With ``kappa = 0`` both are Dyna-Q.
     """
-    n_experiments, n_episodes, epsilon, alpha, gamma, max_steps = _check_common(
-        n_experiments, n_episodes, epsilon, alpha, gamma, max_steps
-    )
+    run = _run(n_experiments, n_episodes, epsilon, alpha, gamma, max_steps, seed, backend, progress, callback)
     world = _choice(world, "world", WORLDS, "the door opens, or the open door closes")
     bonus = _choice(bonus, "bonus", BONUSES, "where the bonus kappa * sqrt(tau) goes: Dyna-Q+ or Exercise 8.4")
     kappas = _sequence(kappas, "kappas", lambda v: _engine._real(v, "kappa", 0.0, 1e6))
     k = _engine._integer(k, "k", 0, _engine.MAX_K)
-    door_episode = _engine._integer(door_episode, "door_episode", 0, n_episodes - 1)
-    backend = choose_backend(backend)
-    kern = _kernels(backend)
+    door_episode = _engine._integer(door_episode, "door_episode", 0, run.n_episodes - 1)
+    run.choose()
     nxt, rew = _tables(None)  # closed, then open
     if world == "blocking":  # open, then closed
         nxt, rew = np.roll(nxt, N_PAIRS), np.roll(rew, N_PAIRS)
-    nxt, rew = _as_backend(backend, nxt, rew)
+    grid = run.world(nxt, rew)
     in_action = bonus == "action"
-    seeds = _int_seeds(seed, n_experiments)
-    shape = (len(kappas), n_experiments, n_episodes)
+    shape = (len(kappas), run.n_experiments, run.n_episodes)
     steps, rewards, door = np.zeros(shape), np.zeros(shape), np.zeros(shape, np.int64)
     values = np.zeros(shape[:2] + (N_STATES, N_ACTIONS))
     first = np.zeros(2, np.int64)
-    grid = (nxt, rew, N_STATES, _world.START_STATE, _world.GOAL_STATE)  # the world as the kernels take it
-    rates = (epsilon, alpha, gamma, max_steps, n_episodes)
 
     def one(i, e):
-        buffers = _buffers(backend, "dyna")
+        work = _buffers(run.backend, "dyna")
         out = (steps[i, e], rewards[i, e], door[i, e], first)
-        kern.run_dyna(*grid, DOOR_PAIR, door_episode, k, kappas[i], *rates, seeds[e], 0, *buffers, *out, in_action)
-        q = buffers[0]
-        values[i, e] = np.reshape(q, (N_STATES, N_ACTIONS))
+        run.kernels.run_dyna(
+            grid, DOOR_PAIR, door_episode, k, kappas[i], run.rates, run.seeds[e], 0, work, out, in_action
+        )
+        values[i, e] = np.reshape(work[0], (N_STATES, N_ACTIONS))
 
-    start = time.perf_counter()
-    _run_jobs(
-        [(i, e) for i in range(len(kappas)) for e in range(n_experiments)],
-        one,
-        "Dyna-Q+" if bonus == "planning" else "bonus in action selection",
-        progress,
-        callback,
-    )
+    desc = "Dyna-Q+" if bonus == "planning" else "bonus in action selection"
+    seconds = run.each(one, desc, len(kappas), run.n_experiments)
     return DynaPlusResult(
-        steps,
-        rewards,
-        door > 0,
-        values,
-        kappas,
-        k,
-        door_episode,
-        backend,
-        time.perf_counter() - start,
-        door,
-        world,
-        bonus,
+        steps, rewards, door > 0, values, kappas, k, door_episode, run.backend, seconds, door, world, bonus
     )
 
 
@@ -388,66 +396,36 @@ class SweepResult:
         return (self.first_good_updates >= 0).mean(axis=1)
 
 
-def _sweep(
-    method,
-    settings,
-    n_experiments,
-    n_episodes,
-    theta,
-    epsilon,
-    alpha,
-    gamma,
-    max_steps,
-    seed,
-    backend,
-    progress,
-    callback,
-):
-    n_experiments, n_episodes, epsilon, alpha, gamma, max_steps = _check_common(
-        n_experiments, n_episodes, epsilon, alpha, gamma, max_steps
-    )
+def _sweep(method, settings, theta, run: _Run) -> SweepResult:
+    """``simulate_uniform`` (``method="uniform"``, ``settings`` the k values) or ``simulate_prioritized``
+    (``"prioritized"``, the n values, threshold ``theta``), after ``_run`` checked the common settings."""
     what = "planning steps k" if method == "uniform" else "planning updates n"
     settings = _sequence(settings, what, lambda v: _engine._integer(v, f"Each {what}", 0, _engine.MAX_K))
-    backend = choose_backend(backend)
-    kern = _kernels(backend)
-    nxt, rew = _as_backend(backend, *_tables(False))
+    run.choose()
+    grid = run.world(*_tables(False))
     good_len = optimal_path_length(False) + 1
-    seeds = _int_seeds(seed, n_experiments)
-    shape = (len(settings), n_experiments, n_episodes)
+    n_episodes = run.n_episodes
+    shape = (len(settings), run.n_experiments, n_episodes)
     steps, rewards, updates = np.zeros(shape), np.zeros(shape), np.zeros(shape, np.int64)
-    first = np.zeros((len(settings), n_experiments, 2), np.int64)
-    values = np.zeros((len(settings), n_experiments, N_STATES, N_ACTIONS))
-    grid = (nxt, rew, N_STATES, _world.START_STATE, _world.GOAL_STATE)  # the world as the kernels take it
-    rates = (epsilon, alpha, gamma, max_steps, n_episodes)
+    first = np.zeros((len(settings), run.n_experiments, 2), np.int64)
+    values = np.zeros((len(settings), run.n_experiments, N_STATES, N_ACTIONS))
 
     def one(i, e):
         if method == "uniform":
-            buffers = _buffers(backend, "dyna")
+            work = _buffers(run.backend, "dyna")
             out = (steps[i, e], rewards[i, e], np.zeros(n_episodes, np.int64), first[i, e])
-            kern.run_dyna(*grid, -1, -1, settings[i], 0.0, *rates, seeds[e], good_len, *buffers, *out)
-            q = buffers[0]
+            run.kernels.run_dyna(grid, -1, -1, settings[i], 0.0, run.rates, run.seeds[e], good_len, work, out)
             updates[i, e] = np.cumsum(steps[i, e]).astype(np.int64) * (settings[i] + 1)
         else:
-            buffers = _buffers(backend, "prioritized")
+            work = _buffers(run.backend, "prioritized")
             out = (steps[i, e], rewards[i, e], updates[i, e], first[i, e])
-            kern.run_prioritized(*grid, settings[i], theta, *rates, seeds[e], good_len, *buffers, *out)
-            q = buffers[0]
-        values[i, e] = np.reshape(q, (N_STATES, N_ACTIONS))
+            run.kernels.run_prioritized(grid, settings[i], theta, run.rates, run.seeds[e], good_len, work, out)
+        values[i, e] = np.reshape(work[0], (N_STATES, N_ACTIONS))
 
-    start = time.perf_counter()
-    _run_jobs([(i, e) for i in range(len(settings)) for e in range(n_experiments)], one, method, progress, callback)
+    seconds = run.each(one, method, len(settings), run.n_experiments)
+    good_updates, good_episode = first[..., 0].copy(), first[..., 1].copy()
     return SweepResult(
-        method,
-        settings,
-        steps,
-        rewards,
-        updates,
-        first[..., 0].copy(),
-        first[..., 1].copy(),
-        values,
-        theta,
-        backend,
-        time.perf_counter() - start,
+        method, settings, steps, rewards, updates, good_updates, good_episode, values, theta, run.backend, seconds
     )
 
 
@@ -467,21 +445,8 @@ def simulate_uniform(
 ) -> SweepResult:
     """Uniform Dyna-Q (k planning updates per step, pairs drawn uniformly) in the closed world,
     recording the value updates made when the greedy policy is first near-optimal."""
-    return _sweep(
-        "uniform",
-        planning_steps,
-        n_experiments,
-        n_episodes,
-        None,
-        epsilon,
-        alpha,
-        gamma,
-        max_steps,
-        seed,
-        backend,
-        progress,
-        callback,
-    )
+    run = _run(n_experiments, n_episodes, epsilon, alpha, gamma, max_steps, seed, backend, progress, callback)
+    return _sweep("uniform", planning_steps, None, run)
 
 
 def simulate_prioritized(
@@ -502,21 +467,8 @@ def simulate_prioritized(
     """Prioritized sweeping (at most n updates per step from the queue, threshold theta) in the
     closed world, recording the value updates made when the greedy policy is first near-optimal."""
     theta = _engine._real(theta, "theta", 0.0, 1e6)
-    return _sweep(
-        "prioritized",
-        n_updates,
-        n_experiments,
-        n_episodes,
-        theta,
-        epsilon,
-        alpha,
-        gamma,
-        max_steps,
-        seed,
-        backend,
-        progress,
-        callback,
-    )
+    run = _run(n_experiments, n_episodes, epsilon, alpha, gamma, max_steps, seed, backend, progress, callback)
+    return _sweep("prioritized", n_updates, theta, run)
 
 
 # ------------------------------------------------------------------ slippery world
@@ -587,9 +539,7 @@ def simulate_slippery(
     evaluations of max_a' Q(s', a') per real step on average (a sample update costs 1, an expected
     update over b next states seen costs b), kept as a running credit (see ``engine.further_kernels.run_slippery``).
     """
-    n_experiments, n_episodes, epsilon, alpha, gamma, max_steps = _check_common(
-        n_experiments, n_episodes, epsilon, alpha, gamma, max_steps
-    )
+    run = _run(n_experiments, n_episodes, epsilon, alpha, gamma, max_steps, seed, backend, progress, callback)
     slips = _sequence(slips, "slips", lambda v: _engine._real(v, "slip probability", 0.0, 1.0))
 
     def check_model(m):
@@ -606,36 +556,27 @@ def simulate_slippery(
         budget, "budget", BUDGETS, "k counts planning updates, or evaluations of max Q(s', a') per real step"
     )
     k = _engine._integer(k, "k", 0, _engine.MAX_K)
-    backend = choose_backend(backend)
-    kern = _kernels(backend)
-    nxt, rew = _as_backend(backend, *_tables(False))
-    seeds = _int_seeds(seed, n_experiments)
-    shape = (len(slips), len(models), n_experiments)
-    steps, rewards = np.zeros(shape + (n_episodes,)), np.zeros(shape + (n_episodes,))
+    run.choose()
+    grid = run.world(*_tables(False))
+    shape = (len(slips), len(models), run.n_experiments)
+    steps, rewards = np.zeros(shape + (run.n_episodes,)), np.zeros(shape + (run.n_episodes,))
     values = np.zeros(shape + (N_STATES, N_ACTIONS))
     tried = np.zeros(shape + (N_STATES, N_ACTIONS), np.int64)
-    work = np.zeros(shape + (2,), np.int64)
-    grid = (nxt, rew, N_STATES, _world.START_STATE, _world.GOAL_STATE)  # the world as the kernels take it
-    rates = (epsilon, alpha, gamma, max_steps, n_episodes)
+    work_done = np.zeros(shape + (2,), np.int64)
     evals = budget == "evaluations"
 
     def one(i, m, e):
-        buffers = _buffers(backend, "slippery")
-        q, tries, done = buffers[0], buffers[9], buffers[10]
+        work = _buffers(run.backend, "slippery")
+        q, tries, done = work[0], work[9], work[10]
         setting = (slips[i], MODELS.index(models[m]), k, evals)
-        kern.run_slippery(*grid[:4], *setting, *rates, seeds[e], *buffers[:10], steps[i, m, e], rewards[i, m, e], done)
+        out = (steps[i, m, e], rewards[i, m, e], done)
+        run.kernels.run_slippery(grid, *setting, run.rates, run.seeds[e], work[:10], out)
         values[i, m, e] = np.reshape(q, (N_STATES, N_ACTIONS))
         tried[i, m, e] = np.reshape(tries, (N_STATES, N_ACTIONS))
-        work[i, m, e] = done
+        work_done[i, m, e] = done
 
-    start = time.perf_counter()
-    _run_jobs(
-        [(i, m, e) for i in range(len(slips)) for m in range(len(models)) for e in range(n_experiments)],
-        one,
-        "slippery world",
-        progress,
-        callback,
-    )
+    seconds = run.each(one, "slippery world", len(slips), len(models), run.n_experiments)
+    updates, evaluations = work_done[..., 0].copy(), work_done[..., 1].copy()
     return SlipperyResult(
         slips,
         models,
@@ -644,10 +585,10 @@ def simulate_slippery(
         rewards,
         values,
         tried,
-        gamma,
-        backend,
-        time.perf_counter() - start,
+        run.rates[2],
+        run.backend,
+        seconds,
         budget,
-        work[..., 0].copy(),
-        work[..., 1].copy(),
+        updates,
+        evaluations,
     )

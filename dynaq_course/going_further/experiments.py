@@ -538,17 +538,24 @@ def slippery_comparison(
     """The three agents (``further_engine.MODELS``) at each slip probability, ``k`` planning updates
     per real step. Default size: about 3 s with numba."""
     n_experiments, n_episodes, _ = _graded_size("the slippery-world experiment", n_experiments, n_episodes)
-    result = fe.simulate_slippery(
-        slips,
-        fe.MODELS,
-        k=k,
-        n_experiments=n_experiments,
-        n_episodes=n_episodes,
-        seed=seed,
-        backend=backend,
-        progress=progress,
+    return _scored_runs(slips, fe.MODELS, k, n_experiments, n_episodes, seed, backend, progress)
+
+
+def _scored_runs(slips, models, k, n_experiments, n_episodes, seed, backend, progress, budget="updates"):
+    """``further_engine.simulate_slippery``'s runs for these arguments, scored (``score_slippery``)."""
+    return score_slippery(
+        fe.simulate_slippery(
+            slips,
+            models,
+            k=k,
+            n_experiments=n_experiments,
+            n_episodes=n_episodes,
+            budget=budget,
+            seed=seed,
+            backend=backend,
+            progress=progress,
+        )
     )
-    return score_slippery(result)
 
 
 @dataclass
@@ -640,19 +647,7 @@ def planning_budget_comparison(
     for b, k in enumerate(budgets):
         for u, unit in enumerate(fe.BUDGETS):
             models = fe.MODELS if unit == "updates" else ("counting",)
-            scored = score_slippery(
-                fe.simulate_slippery(
-                    [slip],
-                    models,
-                    k=k,
-                    n_experiments=n_experiments,
-                    n_episodes=n_episodes,
-                    budget=unit,
-                    seed=seed,
-                    backend=backend,
-                    progress=progress,
-                )
-            )
+            scored = _scored_runs([slip], models, k, n_experiments, n_episodes, seed, backend, progress, budget=unit)
             r = scored.result
             values = {
                 "value_error": scored.value_error[0],

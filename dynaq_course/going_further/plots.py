@@ -117,6 +117,24 @@ def _door_line(ax, episode, label):
     ax.axvline(episode, linestyle="--", color=style.REFERENCE_COLOR, label=label)
 
 
+def _steps_axes(ax, episode, door_label, best_lines, ylabel, title):
+    """Finish a steps-per-episode panel: the door line at ``episode``, a dotted line at each best
+    route's length (``best_lines``: (door open?, label with ``{steps}``) in legend order; light grey
+    without the door, dark grey with it), a log y-axis and the legend. Returns the best routes'
+    lengths (door closed, door open)."""
+    _door_line(ax, episode, door_label)
+    closed, opened = fewest_steps(False), fewest_steps(True)
+    for door_open, label in best_lines:
+        steps = opened if door_open else closed
+        ax.axhline(
+            steps, color="0.3" if door_open else "0.6", linewidth=0.8, linestyle=":", label=label.format(steps=steps)
+        )
+    ax.set_yscale("log")
+    ax.set(xlabel="Episode", ylabel=ylabel, title=title)
+    _outside_legend(ax)
+    return closed, opened
+
+
 def plot_shortcut_use(result, ax=None, window=10):
     """Share of runs whose episode took the shortcut (64 up to 74), averaged over ``window`` episodes."""
     ax = _new_ax(ax)
@@ -211,13 +229,14 @@ def plot_dyna_plus_steps(result, ax=None, window=10):
             f"{_kappa_label(kappa)}: {result.steps[i][:, : result.door_episode].mean():.1f} before, "
             f"{result.steps[i][:, result.door_episode :].mean():.1f} after"
         )
-    _door_line(ax, result.door_episode, "door opens")
-    closed, opened = fewest_steps(False), fewest_steps(True)
-    ax.axhline(closed, color="0.6", linewidth=0.8, linestyle=":", label=f"best without door ({closed} steps)")
-    ax.axhline(opened, color="0.3", linewidth=0.8, linestyle=":", label=f"best with door ({opened} steps)")
-    ax.set_yscale("log")
-    ax.set(xlabel="Episode", ylabel="steps per episode (log scale)", title="The price of exploring")
-    _outside_legend(ax)
+    closed, opened = _steps_axes(
+        ax,
+        result.door_episode,
+        "door opens",
+        ((False, "best without door ({steps} steps)"), (True, "best with door ({steps} steps)")),
+        ylabel="steps per episode (log scale)",
+        title="The price of exploring",
+    )
     describe(
         ax,
         f"Mean steps per episode (log scale, mean over {window} episodes), episodes 0–{n_episodes - 1}; "
@@ -300,13 +319,14 @@ def plot_blocking_steps(comparison, ax=None, before=10, after=60):
             f"highest {mean[change - first + peak]:.0f} (episode {change + peak}), "
             f"{mean[-10:].mean():.1f} in episodes {last - 10}–{last - 1}"
         )
-    _door_line(ax, change, "the door closes")
-    closed, opened = fewest_steps(False), fewest_steps(True)
-    ax.axhline(opened, color="0.3", linewidth=0.8, linestyle=":", label=f"best with the door ({opened} steps)")
-    ax.axhline(closed, color="0.6", linewidth=0.8, linestyle=":", label=f"best without it ({closed} steps)")
-    ax.set_yscale("log")
-    ax.set(xlabel="Episode", ylabel="steps per episode (log scale, mean over runs)", title="Around the change")
-    _outside_legend(ax)
+    closed, opened = _steps_axes(
+        ax,
+        change,
+        "the door closes",
+        ((True, "best with the door ({steps} steps)"), (False, "best without it ({steps} steps)")),
+        ylabel="steps per episode (log scale, mean over runs)",
+        title="Around the change",
+    )
     describe(
         ax,
         f"Mean steps per episode (log scale) in episodes {first}–{last - 1}; the door closes at episode "

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dynaq_course.agent import _param, epsilon_greedy, new_model
+from dynaq_course.agent import _param, new_model, run_episode
 from dynaq_course.params import tutorial_params
 from dynaq_course.priority_queue import PriorityQueue
 
@@ -82,40 +82,35 @@ def _run(env, params, n_episodes, max_steps, push_predecessors, watch=None):
     episode_steps = np.zeros(n_episodes)
     updates = np.zeros(n_episodes, dtype=np.int64)
     done = 0
-    for episode in range(n_episodes):
-        state = env.init_state
-        reward_sum = 0.0
-        for t in range(max_steps):
-            action = epsilon_greedy(value[state], params["epsilon"])
-            next_state, reward = env.get_outcome(state, action)
-            reward_sum += reward
-            if watch is not None:
-                chosen_value, new_pair = float(value[state, action]), bool(np.isnan(model[state, action, 0]))
-            model[state, action] = reward, (np.nan if next_state is None else next_state)
-            priority = abs(reward + gamma * _best(value, next_state) - value[state, action])
-            if priority > theta:
-                queue.push((state, action), priority)
-            waiting, before = len(queue), done
-            for _ in range(n_plan):
-                if not len(queue):
-                    break
-                (s, a), _ = queue.pop()
-                r, s_next = model[s, a]
-                value[s, a] += alpha * (r + gamma * _best(value, s_next) - value[s, a])
-                done += 1
-                returned = push_predecessors(model, value, queue, s, params)
-                if returned is None:
-                    raise TypeError(f"{who} returned None. It must return the queue (add `return queue`).")
-                if not isinstance(returned, PriorityQueue):
-                    raise TypeError(f"{who} must return the queue it was given, got {type(returned).__name__}.")
-                queue = returned
-            if watch is not None:
-                watch(episode, state, action, reward, next_state, chosen_value, new_pair, waiting, done - before)
-            if next_state is None:
+
+    def step(value, state, action, reward, next_state):
+        nonlocal queue, done
+        if watch is not None:
+            chosen_value, new_pair = float(value[state, action]), bool(np.isnan(model[state, action, 0]))
+        model[state, action] = reward, (np.nan if next_state is None else next_state)
+        priority = abs(reward + gamma * _best(value, next_state) - value[state, action])
+        if priority > theta:
+            queue.push((state, action), priority)
+        waiting, before = len(queue), done
+        for _ in range(n_plan):
+            if not len(queue):
                 break
-            state = next_state
-        reward_sums[episode] = reward_sum
-        episode_steps[episode] = t + 1
+            (s, a), _ = queue.pop()
+            r, s_next = model[s, a]
+            value[s, a] += alpha * (r + gamma * _best(value, s_next) - value[s, a])
+            done += 1
+            returned = push_predecessors(model, value, queue, s, params)
+            if returned is None:
+                raise TypeError(f"{who} returned None. It must return the queue (add `return queue`).")
+            if not isinstance(returned, PriorityQueue):
+                raise TypeError(f"{who} must return the queue it was given, got {type(returned).__name__}.")
+            queue = returned
+        if watch is not None:
+            watch(episode, state, action, reward, next_state, chosen_value, new_pair, waiting, done - before)
+        return value
+
+    for episode in range(n_episodes):
+        value, reward_sums[episode], episode_steps[episode] = run_episode(env, value, params, max_steps, step)
         updates[episode] = done
     return value, reward_sums, episode_steps, updates
 

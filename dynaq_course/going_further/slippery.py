@@ -41,7 +41,7 @@ import numbers
 import numpy as np
 
 from dynaq_course import world as _world
-from dynaq_course.agent import _param, epsilon_greedy, q_learning
+from dynaq_course.agent import _param, q_learning, run_episode
 from dynaq_course.params import tutorial_params
 
 PARAMS = tutorial_params(k=10)
@@ -275,34 +275,28 @@ def learn_slippery(env, params, n_episodes, max_steps, model="counting", budget=
     observed = []
     reward_sums = np.zeros(n_episodes)
     episode_steps = np.zeros(n_episodes)
+
+    def step(value, state, action, reward, next_state):
+        value = q_learning(state, action, reward, next_state, value, params)
+        if (state, action) not in cached:
+            observed.append((state, action))
+        cached[state, action] = (reward, next_state)
+        counts.update(state, action, reward, next_state)
+        plan.add_step()
+        while plan.has_credit():
+            s, a = observed[np.random.randint(len(observed))]
+            if model == "counting":
+                target = counts.expected_target(s, a, value, gamma)
+                value[s, a] += alpha * (target - value[s, a])
+                plan.spend(len(counts.outcomes(s, a)))
+            else:
+                r, s_next = cached[s, a] if model == "cached" else counts.sample(s, a)
+                value = q_learning(s, a, r, s_next, value, params)
+                plan.spend(1)
+        return value
+
     for episode in range(n_episodes):
-        state = env.init_state
-        reward_sum = 0.0
-        for t in range(max_steps):
-            action = epsilon_greedy(value[state], params["epsilon"])
-            next_state, reward = env.get_outcome(state, action)
-            reward_sum += reward
-            value = q_learning(state, action, reward, next_state, value, params)
-            if (state, action) not in cached:
-                observed.append((state, action))
-            cached[state, action] = (reward, next_state)
-            counts.update(state, action, reward, next_state)
-            plan.add_step()
-            while plan.has_credit():
-                s, a = observed[np.random.randint(len(observed))]
-                if model == "counting":
-                    target = counts.expected_target(s, a, value, gamma)
-                    value[s, a] += alpha * (target - value[s, a])
-                    plan.spend(len(counts.outcomes(s, a)))
-                else:
-                    r, s_next = cached[s, a] if model == "cached" else counts.sample(s, a)
-                    value = q_learning(s, a, r, s_next, value, params)
-                    plan.spend(1)
-            if next_state is None:
-                break
-            state = next_state
-        reward_sums[episode] = reward_sum
-        episode_steps[episode] = t + 1
+        value, reward_sums[episode], episode_steps[episode] = run_episode(env, value, params, max_steps, step)
     if return_work:
         return value, reward_sums, episode_steps, plan.work()
     return value, reward_sums, episode_steps

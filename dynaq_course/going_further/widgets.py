@@ -91,32 +91,28 @@ class SliderFigure:
             display(self.box)
 
 
-def _style():
-    return {"description_width": "initial"}
+def _slider(kind: str, description: str, **kwargs):
+    """An ipywidgets slider of class ``kind`` that acts on release, its description shown in full."""
+    import ipywidgets as w
+
+    return getattr(w, kind)(
+        description=description, continuous_update=False, style={"description_width": "initial"}, **kwargs
+    )
+
+
+def _choice_slider(options, value, description: str, **kwargs):
+    """A ``SelectionSlider`` over ``options`` and ``value`` (sorted), starting at ``value``."""
+    return _slider("SelectionSlider", description, options=tuple(sorted(set(options) | {value})), value=value, **kwargs)
 
 
 def kappa_explorer(kappa=1e-3, k=10, n_experiments=20, n_episodes=400, door_episode=200, seed=2024, backend=None):
     """Sliders for kappa and k over the shortcut experiment without demonstration."""
     if grading_now():
         return GradingNote()
-    import ipywidgets as w
-
     fe.warm_up(backend)
     sliders = {
-        "kappa": w.SelectionSlider(
-            options=tuple(sorted(set(KAPPA_OPTIONS) | {float(kappa)})),
-            value=float(kappa),
-            description="bonus κ",
-            continuous_update=False,
-            style=_style(),
-        ),
-        "k": w.SelectionSlider(
-            options=tuple(sorted(set(K_OPTIONS) | {int(k)})),
-            value=int(k),
-            description="planning steps k",
-            continuous_update=False,
-            style=_style(),
-        ),
+        "kappa": _choice_slider(KAPPA_OPTIONS, float(kappa), "bonus κ"),
+        "k": _choice_slider(K_OPTIONS, int(k), "planning steps k"),
     }
 
     def draw(figure, kappa, k):
@@ -152,14 +148,7 @@ def planning_explorer(k=5, n_experiments=30, n_episodes=50, seed=2024, backend=N
 
     fe.warm_up(backend)
     sliders = {
-        "k": w.SelectionSlider(
-            options=tuple(sorted(set(K_OPTIONS) | {int(k)})),
-            value=int(k),
-            description="planning updates per step (k = n)",
-            continuous_update=False,
-            style=_style(),
-            layout=w.Layout(width="60%"),
-        )
+        "k": _choice_slider(K_OPTIONS, int(k), "planning updates per step (k = n)", layout=w.Layout(width="60%"))
     }
 
     def draw(figure, k):
@@ -208,42 +197,26 @@ def slip_explorer(slip=0.2, k=10, n_experiments=10, n_episodes=100, seed=2024, b
     ``further_engine.MODELS``, learned against true Q."""
     if grading_now():
         return GradingNote()
-    import ipywidgets as w
-
     fe.warm_up(backend)
     sliders = {
-        "slip": w.FloatSlider(
+        "slip": _slider(
+            "FloatSlider",
+            "slip probability",
             value=float(slip),
             min=0.0,
             max=SLIP_MAX,
             step=SLIP_STEP,
             readout_format=".2f",
-            description="slip probability",
-            continuous_update=False,
-            style=_style(),
         ),
-        "k": w.SelectionSlider(
-            options=tuple(sorted(set(K_OPTIONS) | {int(k)})),
-            value=int(k),
-            description="planning updates per step k",
-            continuous_update=False,
-            style=_style(),
-        ),
+        "k": _choice_slider(K_OPTIONS, int(k), "planning updates per step k"),
     }
 
     def draw(figure, slip, k):
         slip = round(float(slip), 4)
-        result = fe.simulate_slippery(
-            [slip],
-            fe.MODELS,
-            k=k,
-            n_experiments=n_experiments,
-            n_episodes=n_episodes,
-            seed=seed,
-            backend=backend,
-            progress=False,
+        scored = fx.slippery_comparison(
+            [slip], k=k, n_experiments=n_experiments, n_episodes=n_episodes, seed=seed, backend=backend, progress=False
         )
-        scored = fx.score_slippery(result)
+        result = scored.result
         fp.plot_value_scatter(scored, slip=slip, ax=figure.add_subplot())
         errors = scored.value_error[0]  # NaN for a run with no pair tried min_tries times
         loss = scored.policy_loss[0].mean(axis=1)
