@@ -36,7 +36,7 @@ LAYERS = {
     "lesson": ("dynaq_course.lesson",),
     "going_further": ("dynaq_course.going_further",),
     "grading": ("dynaq_course.grading",),
-    "commands": ("dynaq_course.grade", "dynaq_course.report", "dynaq_course.editions"),
+    "commands": ("dynaq_course.grade", "dynaq_course.report", "dynaq_course.editions", "dynaq_course.export"),
 }
 ALLOWED = {  # layer -> the layers its modules may import (its own included)
     "base": {"base"},
