@@ -125,3 +125,8 @@ def test_cli_prints_the_table_and_writes_html_with_a_figure(course, tmp_path, ca
     png = base64.b64decode(re.search(r"data:image/png;base64,([A-Za-z0-9+/=]+)", text).group(1))
     assert png.startswith(b"\x89PNG") and len(png) > 5000
     assert "model-swapped" in text
+    # the student table: every submission has a row; dan's notebooks are "not graded", not zeros
+    for student in ("ann", "bob", "cid", "dan"):
+        assert f"<tr id='student-{student}'>" in text
+    dan = re.search(r"<tr id='student-dan'>(.*?)</tr>", text, re.S).group(1)
+    assert dan.count(">not graded<") == 3 and ">0<" not in dan
