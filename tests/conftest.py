@@ -69,6 +69,8 @@ TIERS = {
     "test_report.py": E2E,
     # Attack submissions graded in the sandbox; one test only reads the attack files' headers.
     "test_attacks.py": {"*": E2E, "test_every_attack_file_has_a_header": FAST},
+    # The sandbox with the package installed from another folder (venvs, kernels, the grade command).
+    "test_sandbox_install.py": E2E,
     # bwrap runs, and the grade command with and without the sandbox.
     "test_sandbox.py": {
         "*": FAST,

@@ -53,6 +53,39 @@ def test_without_bwrap_require_raises_and_auto_warns_loudly(tmp_path, monkeypatc
     assert "CappedExecute" in config.read_text()
 
 
+def test_failure_names_the_real_cause_and_the_install_hint_only_for_bwrap_refusals():
+    refused = "bwrap: No permissions to create new namespace, likely because the kernel does not allow it"
+    assert sandbox.INSTALL_HINT in sandbox.explain_failure(1, refused)
+    assert sandbox.INSTALL_HINT in sandbox.explain_failure(1, "bwrap: setting up uid map: Permission denied")
+    missing = sandbox.explain_failure(1, "bwrap: Can't find source path /srv/x: No such file or directory")
+    assert "/srv/x" in missing and sandbox.INSTALL_HINT not in missing
+    python = sandbox.explain_failure(
+        1,
+        "/venv/bin/python: Error while finding module specification for 'dynaq_course.grading.sandbox_launch' "
+        "(ModuleNotFoundError: No module named 'dynaq_course')",
+    )
+    assert "No module named 'dynaq_course'" in python and "bwrap works" in python
+    assert sandbox.INSTALL_HINT not in python and "pip install -e" in python
+
+
+def test_a_launcher_refusal_and_a_wrong_scratch_copy_make_the_status_name_them():
+    refusal = "dynaq sandbox: the notebook folder /w holds more than the sandbox's scratch limit of 10 bytes"
+    assert sandbox.explain_failure(2, refusal) == (
+        "a sandboxed kernel could not start: the notebook folder /w holds more than the sandbox's scratch limit "
+        "of 10 bytes"
+    )
+    assert "could not set up" in sandbox.explain_failure(1, "bwrap: Can't write data to file: No space left on device")
+    expected = {"data": None, "data/input.txt": "probe data", "probe.ipynb": sandbox.PROBE_VISIBLE}
+    right = dict(expected, **{"probe.ipynb": f'{{"source": "{sandbox.PROBE_VISIBLE}"}}'})
+    assert sandbox._probe_scratch_problems(expected, {"scratch": right, "problems": []}) == []
+    leaked = dict(right, **{"probe.ipynb": right["probe.ipynb"] + sandbox.PROBE_HIDDEN})
+    assert "hidden-test region" in sandbox._probe_scratch_problems(expected, {"scratch": leaked})[0]
+    missing = {k: v for k, v in right.items() if k != "data/input.txt"}
+    assert any("holds" in p for p in sandbox._probe_scratch_problems(expected, {"scratch": missing}))
+    socket = "cannot create the kernel's IPC socket in /rt: [Errno 13] Permission denied"
+    assert sandbox._probe_scratch_problems(expected, {"scratch": right, "problems": [socket]}) == [socket]
+
+
 @needs_sandbox
 def test_status_says_what_the_sandbox_is():
     assert "no network" in REASON

@@ -5,20 +5,30 @@ second stage has dropped its rights):
 
 ``outer`` runs where jupyter_client starts the kernel (as the grader, outside
 any sandbox). Its working directory is the folder nbgrader executes the
-notebook in; it must lie inside one of the allowed scratch roots. It execs
-``bwrap`` with the filesystem view of :func:`bwrap_argv` and the ``inner``
-stage as command.
+notebook in; it must lie inside one of the allowed scratch roots. It reads that
+folder (regular files and folders; symlinks and other special files are left
+out), cuts the hidden-test regions out of every notebook into an in-memory file
+(memfd), and execs ``bwrap`` with the filesystem view of :func:`bwrap_argv`: a
+size-limited tmpfs over the folder, filled by bwrap itself from those file
+descriptors (``--dir``, ``--file FD DEST``), and the ``inner`` stage as command.
+The real folder is never mounted inside, so there is nothing to unmount (an
+unprivileged grader could not: with ``--dev`` bwrap runs the command in a
+second user namespace that does not own the mount namespace).
 
 ``inner`` runs inside the new namespaces (no network, own pid/ipc/uts; as
-root when the grader is root). It fills the scratch tmpfs with a copy of the
-notebook folder (hidden-test regions cut out of every notebook), reads the
-connection file, sets the resource limits, drops to the unprivileged uid
-(no_new_privs, no supplementary groups), and execs ipykernel. The regions are
-read by ``notebook_cells`` with ``strict=False``: the notebook is a student's,
-so malformed markers must not stop the kernel, and a region left open is cut to
-the end of its cell (never less than nbgrader's ClearHiddenTests hides).
+root when the grader is root, else as the grader's uid in a user namespace). As
+root it gives the scratch copy to the unprivileged uid. It reads the connection
+file, sets the resource limits, drops to the unprivileged uid (no_new_privs, no
+supplementary groups), and execs ipykernel. The regions are read by
+``notebook_cells`` with ``strict=False``: the notebook is a student's, so
+malformed markers must not stop the kernel, and a region left open is cut to the
+end of its cell (never less than nbgrader's ClearHiddenTests hides).
 
-    python -m dynaq_course.grading.sandbox_launch outer CONFIG.json CONNECTION_FILE
+``probe`` (the self-test of ``sandbox.sandbox_status``) goes through the same
+steps as ``kernel`` -- same scratch fill, runtime dir, limits and rights -- and
+then, instead of ipykernel, reports what it sees.
+
+    python -m dynaq_course.grading.sandbox_launch outer CONFIG.json kernel|run|probe ARGS...
 """
 
 from __future__ import annotations
@@ -27,16 +37,13 @@ import ctypes
 import json
 import os
 import resource
-import shutil
 import sys
 from pathlib import Path
 
 from dynaq_course.notebook_cells import BEGIN_HIDDEN, END_HIDDEN, cell_source, has_markers, outside
 
-SCRATCH_SOURCE = "/run/dynaq-scratch-source"  # the real notebook folder, read-only, inside the sandbox
 KERNEL_CONNECTION = "/tmp/.kernel-connection.json"
 PR_SET_NO_NEW_PRIVS = 38
-MNT_DETACH = 2
 
 # Environment the kernel gets from the grader's (everything else is dropped:
 # tokens or paths of the instructor's shell stay out of the sandbox).
@@ -70,8 +77,18 @@ def _inside(path: Path, roots: list) -> bool:
     return any(path == Path(r) or Path(r) in path.parents for r in roots)
 
 
-def bwrap_argv(config: dict, scratch: Path | None, runtime_dir: Path | None, workdir: Path | None = None) -> list:
-    """The bwrap command line (without the command): filesystem view, namespaces, environment."""
+def bwrap_argv(
+    config: dict,
+    scratch: Path | None,
+    runtime_dir: Path | None,
+    workdir: Path | None = None,
+    fill: list = (),
+) -> list:
+    """The bwrap command line (without the command): filesystem view, namespaces, environment.
+
+    ``scratch``: the folder a kernel runs in, covered by a size-limited tmpfs that bwrap fills with
+    ``fill`` (the operations of :func:`scratch_fill`); the real folder is not mounted.
+    """
     argv = [
         config["bwrap"],
         "--die-with-parent",
@@ -86,6 +103,8 @@ def bwrap_argv(config: dict, scratch: Path | None, runtime_dir: Path | None, wor
     ]
     if not config["as_root"]:
         argv += ["--unshare-user"]
+        if config.get("disable_userns"):  # bubblewrap >= 0.8: no nested user namespaces for student code
+            argv += ["--disable-userns"]
     argv += [
         "--proc",
         "/proc",
@@ -107,31 +126,24 @@ def bwrap_argv(config: dict, scratch: Path | None, runtime_dir: Path | None, wor
     argv += ["--ro-bind", "/usr", "/usr"]
     for path in config["etc_files"]:
         argv += ["--ro-bind-try", path, path]
-    # Python, the venv, the course package (students have all of these anyway).
-    for path in config["read_only"]:
-        argv += ["--ro-bind", path, path]
+    # Python, the venv, the course package's folder, other site-packages on sys.path (students have all
+    # of these anyway): [real path, where Python names it] pairs, parents before children.
+    for source, dest in config["read_only"]:
+        argv += ["--ro-bind", source, dest]
     if runtime_dir is not None:  # connection file and the kernel's IPC sockets
         argv += ["--bind", str(runtime_dir), str(runtime_dir)]
     if scratch is not None:
-        argv += [
-            "--ro-bind",
-            str(scratch),
-            SCRATCH_SOURCE,
-            "--size",
-            str(config["limits"]["scratch_bytes"]),
-            "--tmpfs",
-            str(scratch),
-            "--chdir",
-            str(scratch),
-        ]
+        argv += ["--size", str(config["limits"]["scratch_bytes"]), "--tmpfs", str(scratch), *fill]
+        argv += ["--chdir", str(scratch)]
     elif workdir is not None:  # a plain command: its working folder is the one place it may write
         argv += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
     else:
         argv += ["--chdir", "/tmp"]
     # bwrap creates the parents of bind mounts (/root, /root/.pyenv, ...) as 0700: open them for the
     # unprivileged uid (they are empty folders of the sandbox's own root, not the real ones).
-    bound = [Path(p) for p in config["read_only"] + config["etc_files"] + ["/usr"]]
-    targets = [Path(p) for p in config["read_only"] + config["etc_files"]]
+    read_only = [dest for _, dest in config["read_only"]]
+    bound = [Path(p) for p in read_only + config["etc_files"] + ["/usr"]]
+    targets = [Path(p) for p in read_only + config["etc_files"]]
     targets += [Path(p) for p in (runtime_dir, scratch, workdir) if p is not None]
     parents = {a for t in targets for a in t.parents if a != Path("/")}
     for parent in sorted(parents, key=lambda a: len(a.parts)):
@@ -168,7 +180,7 @@ def _run_dir_refusal(workdir: Path, config: dict) -> str | None:
     """Why a plain command may not get ``workdir`` read-write (None when it may)."""
     if workdir == Path("/") or len(workdir.parts) < 3:
         return "a top-level folder"
-    for path in config["read_only"] + [config["course_root"]]:
+    for path in [p for pair in config["read_only"] for p in pair] + [config["course_root"]]:
         if path and (workdir == Path(path) or workdir in Path(path).parents or Path(path) in workdir.parents):
             return f"it overlaps {path}"
     for marker in ("gradebook.db", "nbgrader_config.py", "source", "submitted", "autograded"):
@@ -177,11 +189,61 @@ def _run_dir_refusal(workdir: Path, config: dict) -> str | None:
     return None
 
 
+def _scratch_file_fd(path: Path) -> tuple:
+    """(fd to pass to bwrap, its mode) for one regular file of the notebook folder: a memfd with the
+    hidden-test regions cut out for a notebook, the file itself (read-only) for anything else."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    mode = 0o755 if os.fstat(fd).st_mode & 0o111 else 0o644
+    if path.suffix == ".ipynb":
+        with open(fd, "rb") as f:
+            text = _scrub_notebook(f.read().decode("utf-8", errors="replace"))
+        fd = os.memfd_create("dynaq-scratch", 0)
+        with open(fd, "wb", closefd=False) as f:
+            f.write(text.encode())
+        os.lseek(fd, 0, os.SEEK_SET)
+    os.set_inheritable(fd, True)
+    return fd, mode
+
+
+def scratch_fill(scratch: Path, limit_bytes: int) -> list:
+    """bwrap operations that recreate the notebook folder ``scratch`` in the tmpfs covering it: its
+    folders (``--dir``) and regular files (``--file FD``, notebooks without hidden-test regions).
+
+    Symlinks and special files are left out, as the copy never followed them. The file descriptors stay
+    open (inheritable) for bwrap, which reads and closes them before the inner stage starts.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:  # one descriptor per file: allow as many as the grader may have
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    ops, total = [], 0
+
+    def unreadable(error: OSError) -> None:
+        raise error
+
+    for folder, dirs, files in os.walk(scratch, onerror=unreadable):  # does not follow symlinked folders
+        here = Path(folder)
+        for name in sorted(dirs):
+            if not (here / name).is_symlink():
+                ops += ["--perms", "0755", "--dir", str(here / name)]
+        for name in sorted(files):
+            path = here / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            fd, mode = _scratch_file_fd(path)
+            total += os.fstat(fd).st_size
+            if total > limit_bytes:
+                _fail(
+                    f"the notebook folder {scratch} holds more than the sandbox's scratch limit of {limit_bytes} "
+                    "bytes (Limits.scratch_bytes); refusing to start a kernel"
+                )
+            ops += ["--perms", f"{mode:04o}", "--file", str(fd), str(path)]
+    return ops
+
+
 def outer(config_path: str, mode: str, args: list) -> None:
     config = json.loads(Path(config_path).read_text())
-    workdir = None
-    if mode == "kernel":
-        connection_file = Path(args[0]).resolve()
+    workdir, fill = None, []
+    if mode in ("kernel", "probe"):
         scratch = Path(os.getcwd()).resolve()
         if not _inside(scratch, config["scratch_roots"]):
             _fail(
@@ -189,6 +251,12 @@ def outer(config_path: str, mode: str, args: list) -> None:
                 f"{config['scratch_roots']}"
             )
         runtime = Path(config["runtime_dir"])
+        try:
+            fill = scratch_fill(scratch, config["limits"]["scratch_bytes"])
+        except OSError as error:
+            _fail(f"could not read the notebook folder {scratch} to copy it into the sandbox: {error}")
+    if mode == "kernel":
+        connection_file = Path(args[0]).resolve()
         info = json.loads(connection_file.read_text())
         if info.get("transport") != "ipc" or not _inside(Path(info.get("ip", "")).parent, [runtime]):
             _fail(
@@ -213,10 +281,11 @@ def outer(config_path: str, mode: str, args: list) -> None:
                 "that holds its inputs and receives its outputs."
             )
         command = inner_command(config_path, "run", *args)
-    else:  # "probe": the self-test of sandbox_status()
-        scratch, runtime = None, None
+    elif mode == "probe":  # the self-test of sandbox_status(): the steps of "kernel" without ipykernel
         command = inner_command(config_path, "probe")
-    argv = bwrap_argv(config, scratch, runtime, workdir if mode == "run" else None)
+    else:
+        _fail(f"unknown mode {mode!r} (kernel, run or probe)")
+    argv = bwrap_argv(config, scratch, runtime, workdir if mode == "run" else None, fill)
     # The inner stage reads its config from a file bound read-only into the sandbox.
     argv += ["--ro-bind", config_path, config_path, "--", *command]
     os.execv(config["bwrap"], argv)
@@ -239,29 +308,10 @@ def _scrub_notebook(text: str) -> str:
     return json.dumps(nb)
 
 
-def _fill_scratch(scratch: Path, uid: int, gid: int) -> None:
-    source = Path(SCRATCH_SOURCE)
-    for path in sorted(source.rglob("*")):
-        target = scratch / path.relative_to(source)
-        if path.is_symlink():
-            continue
-        if path.is_dir():
-            target.mkdir(exist_ok=True)
-        elif path.suffix == ".ipynb":
-            target.write_text(_scrub_notebook(path.read_text(errors="replace")))
-        else:
-            shutil.copyfile(path, target)
-        os.chown(target, uid, gid)
-    os.chown(scratch, uid, gid)
-    os.chmod(scratch, 0o755)
-
-
-def _unmount(path: str) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.umount2(path.encode(), MNT_DETACH) != 0:
-        _fail(f"could not unmount {path} (errno {ctypes.get_errno()}); refusing to run student code")
-    if os.path.exists(path) and os.listdir(path):
-        _fail(f"{path} is still visible after unmounting; refusing to run student code")
+def _give_tree(folder: Path, uid: int, gid: int) -> None:
+    """Make ``folder`` and everything in it (not following symlinks) belong to the sandbox's uid."""
+    for path in [folder, *folder.rglob("*")]:
+        os.chown(path, uid, gid, follow_symlinks=False)
 
 
 def _set_limits(limits: dict) -> None:
@@ -303,12 +353,10 @@ def inner(config_path: str, mode: str, args: list) -> None:
         Path("/tmp", sub).mkdir(exist_ok=True)
         if as_root:
             os.chown(Path("/tmp", sub), uid, gid)
-    if Path(SCRATCH_SOURCE).is_dir():
-        _fill_scratch(Path(os.getcwd()), uid, gid)
-        _unmount(SCRATCH_SOURCE)  # the real folder (hidden tests in it) must not stay visible
-    elif mode == "run" and as_root:  # the caller's fresh working folder: the sandbox user may write it
-        for path in [Path(os.getcwd()), *Path(os.getcwd()).rglob("*")]:
-            os.chown(path, uid, gid, follow_symlinks=False)
+    if as_root:  # the scratch copy bwrap made (kernel, probe) or the caller's fresh working folder (run)
+        _give_tree(Path(os.getcwd()), uid, gid)
+    if mode in ("kernel", "probe"):
+        os.chmod(os.getcwd(), 0o755)
     if mode == "kernel":
         connection = Path(args[0]).read_bytes()  # written 0600 by the grader: read before dropping rights
     os.closerange(3, 65536)
@@ -319,23 +367,65 @@ def inner(config_path: str, mode: str, args: list) -> None:
             f.write(connection)
         os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", KERNEL_CONNECTION])
     if mode == "probe":
-        _probe()
+        _probe(config)
         return
     os.execvp(args[0], args)
 
 
-def _probe() -> None:
-    """What sandbox_status() checks: who we are, and that no network is reachable."""
+KERNEL_MODULES = ("ipykernel_launcher", "numpy", "matplotlib")  # what a notebook kernel imports first
+
+
+def _probe(config: dict) -> None:
+    """What sandbox_status() checks, after the same steps as a kernel start: who we are, that no network
+    is reachable, where the course package comes from (this module imported it), that a kernel's modules
+    can be found and ipykernel imports under the limits, what the scratch folder holds (its copy, hidden
+    tests cut), that the kernel may write there and create its IPC socket in the runtime dir."""
+    import importlib
+    import importlib.util
     import socket
 
+    import dynaq_course
+
+    missing = [name for name in KERNEL_MODULES if importlib.util.find_spec(name) is None]
+    try:
+        importlib.import_module("ipykernel.kernelapp")
+        kernel_import = None
+    except Exception as error:  # noqa: BLE001 -- reported to the grader, whatever it is
+        kernel_import = f"{type(error).__name__}: {error}"
     try:
         socket.create_connection(("1.1.1.1", 53), timeout=2).close()
         network = True
     except OSError:
         network = False
+    scratch = Path(os.getcwd())
+    files = {
+        str(path.relative_to(scratch)): path.read_text(errors="replace") if path.is_file() else None
+        for path in sorted(scratch.rglob("*"))
+    }
+    problems = []
+    try:
+        (scratch / "written_by_the_probe.txt").write_text("ok")
+    except OSError as error:
+        problems.append(f"cannot write in the notebook folder: {error}")
+    sock_path = Path(config["runtime_dir"], f"probe-{os.getpid()}")
+    try:
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.bind(str(sock_path))
+        sock_path.unlink()
+    except OSError as error:
+        problems.append(f"cannot create the kernel's IPC socket in {config['runtime_dir']}: {error}")
     print(
         json.dumps(
-            {"uid": os.getuid(), "network": network, "interfaces": sorted(name for _, name in socket.if_nameindex())}
+            {
+                "uid": os.getuid(),
+                "network": network,
+                "interfaces": sorted(name for _, name in socket.if_nameindex()),
+                "package": dynaq_course.__file__,
+                "missing": missing,
+                "kernel_import": kernel_import,
+                "scratch": files,
+                "problems": problems,
+            }
         ),
         flush=True,
     )
