@@ -6,7 +6,7 @@
 #   sudo bash scripts/stop-class.sh [--clean]        # stop it; --clean also removes what this made
 #
 # Safe to run again: existing users, passwords, the course folder and its gradebook are kept;
-# new roster rows become users; a hub already running is left running. Everything it makes
+# new roster rows become users; a hub already running is left running (restart it for roster changes). Everything it makes
 # sits in the class folder (default /srv/dynaq-class, or DYNAQ_CLASS_DIR) and the users it
 # created (listed in <class folder>/users-made.txt): stop-class.sh --clean removes exactly those.
 set -euo pipefail
@@ -135,7 +135,7 @@ done < "$CLASS_DIR/people.tsv"
 URL="http://$IP:$PORT"
 pid=$(cat "$CLASS_DIR/jupyterhub.pid" 2>/dev/null || true)
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-  say "JupyterHub is already running (pid $pid); roster changes apply at the next login (stop-class.sh, then start, to reload its configuration)"
+  say "JupyterHub is already running (pid $pid), left as it is: it reads the roster when it starts, so new people can log in (and roles change) after stop-class.sh and start-class.sh"
 else
   say "starting JupyterHub on $URL (log: $CLASS_DIR/jupyterhub.log)"
   DYNAQ_CLASS_DIR="$CLASS_DIR" DYNAQ_CLASS_PORT="$PORT" DYNAQ_CLASS_IP="$IP" PATH="$VENV/bin:$PATH" \
