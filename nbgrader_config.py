@@ -17,6 +17,11 @@ c.Exchange.root = os.environ.get("DYNAQ_EXCHANGE", os.path.join(COURSE_ROOT, "ex
 # The longest cell under grading is a shortened experiment (a second or two);
 # a minute is generous for honest code and stops a function that never returns.
 c.Execute.timeout = 60
+# After a cell's reply, nbgrader waits for the kernel's last output messages and, by nbclient's
+# default, gives up after 4 s and drops the whole submission ("error processing assignment"). A
+# machine grading several submissions at once can be that slow: wait longer. (A kernel that a
+# submission broke still ends its submission, 15 s later.)
+c.Execute.iopub_timeout = 15
 
 # A test cell a student deleted is put back from the gradebook, not lost.
 c.OverwriteCells.add_missing_cells = True

@@ -278,7 +278,7 @@ def test_a_whole_term(hub, shots_for):
     graded = as_user(
         TEACHER,
         f"cd ~/course && nbgrader collect {ASSIGNMENT} && python -m dynaq_course.grade {ASSIGNMENT} "
-        f"--sandbox require --jobs 2 --no-progress && nbgrader generate_feedback {ASSIGNMENT} "
+        f"--sandbox require --jobs 1 --no-progress && nbgrader generate_feedback {ASSIGNMENT} "
         f"&& nbgrader release_feedback {ASSIGNMENT}",
     )
     print(graded.stdout[-3000:])
