@@ -90,3 +90,10 @@ def assignment_notebooks(course: Course, assignment: str) -> list[str]:
                 f"assignment {assignment!r} is not in the gradebook: "
                 f"run `nbgrader generate_assignment {assignment}` first"
             ) from None
+
+
+def could_not_be_graded(notebook) -> bool:
+    """A submitted notebook (nbgrader's gradebook ``SubmittedNotebook``) whose test cells have no score at
+    all, automatic or manual: the autograder could not grade it. Such a notebook is "not graded", never 0."""
+    code = [g for g in notebook.grades if g.cell_type == "code"]
+    return bool(code) and all(g.auto_score is None and g.manual_score is None for g in code)

@@ -53,7 +53,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dynaq_course.grading.course import CourseError, load_course
+from dynaq_course.grading.course import CourseError, could_not_be_graded, load_course
 from dynaq_course.grading.roster import Person, students
 
 GRADED, MISSING, UNGRADED = "graded", "no submission", "not graded"
@@ -93,8 +93,7 @@ def _notebook_state(notebook) -> str | None:
     unscored = [g for g in notebook.grades if g.auto_score is None and g.manual_score is None]
     if not unscored:
         return None
-    code = [g for g in notebook.grades if g.cell_type == "code"]
-    if code and all(g in unscored for g in code):
+    if could_not_be_graded(notebook):
         return (
             f"{notebook.name}: could not be graded (no test cell has a score: the grade command's summary "
             "says why; regrade it or score it in the formgrader)"

@@ -50,7 +50,7 @@ from urllib.parse import quote
 
 import nbformat
 
-from dynaq_course.grading.course import load_course
+from dynaq_course.grading.course import could_not_be_graded, load_course
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 RECHECKED = "(Checked again outside the notebook's kernel.)"  # autograde_check.TrustedVerdicts' traceback line
@@ -223,7 +223,7 @@ def build_report(
                 autograded = course.folder("autograded", student, assignment) / f"{nb.name}.ipynb"
                 outputs = _test_cells(autograded) if autograded.exists() else {}
                 code_grades = [g for g in nb.grades if g.cell_type == "code"]
-                if code_grades and all(g.auto_score is None and g.manual_score is None for g in code_grades):
+                if could_not_be_graded(nb):
                     report.not_graded.append((student, nb.name))
                     result.score = None
                     result.why_not_graded = _why_not_graded(course, student, assignment, nb.name, row.log)
