@@ -238,6 +238,29 @@ def replace_regions(source: str, begin: str, end: str, stub: str, where: str = "
     return _edit(source, begin, end, where, True, None, stub)
 
 
+def replace_hidden_tests(source: str, code: str) -> str:
+    """``source`` with ONE hidden-test region holding ``code`` where its first region was, the others gone.
+
+    Read tolerantly (``strict=False``): every line nbgrader would take for a marker counts and an
+    unclosed region runs to the end, so no line of the old hidden text can be left behind, whatever
+    the markers look like. The text outside the regions stays, and the new region's marker lines
+    take the first BEGIN line's indentation. A source without a region is returned unchanged.
+    """
+    found = regions(source, BEGIN_HIDDEN, END_HIDDEN, strict=False)
+    if not found:
+        return source
+    lines = source.split("\n")
+    first_begin = lines[found[0][0] - 1]
+    indent = first_begin[: len(first_begin) - len(first_begin.lstrip())]
+    out, k = [], 0
+    for number, (first, last) in enumerate(found):
+        out += lines[k : first - 1]
+        if number == 0:
+            out += [indent + line for line in [BEGIN_HIDDEN, *code.split("\n"), END_HIDDEN]]
+        k = last
+    return "\n".join(out + lines[k:])
+
+
 def hidden_test_text(source: str, where: str = "") -> str:
     """The lines of the hidden-test regions of ``source`` (strict)."""
     return inside(source, BEGIN_HIDDEN, END_HIDDEN, where)

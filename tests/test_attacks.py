@@ -23,6 +23,7 @@ students graded before (``aa_*``) and after (``zz_*``) them. Then:
 from __future__ import annotations
 
 import ast
+import base64
 import hashlib
 import os
 import re
@@ -31,6 +32,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -362,6 +364,100 @@ def test_the_attacks_ran_and_were_stopped(graded):
     # (the exercise cell runs again where notebook 03 loads the model update from 02, hence >= 2)
     assert out["network"].count("ATTACK network: no connection to") >= 2, out["network"][-2000:]
     assert "ATTACK network: connected" not in out["network"]
+
+
+# ------------------------------------------------------------------ exfiltration (issue 18)
+
+EXFIL = re.compile(r"EXFIL (\w+) ([A-Za-z0-9+/=]+)")
+EXFILTRATORS = ("exfil_event_hooks", "exfil_stack_and_gc", "exfil_test_files")
+
+
+def decoded_exfil(text: str) -> dict:
+    """{channel: everything the ``EXFIL <channel> <base64 of zlib>`` lines of ``text`` carry, decoded}."""
+    out = {}
+    for channel, blob in EXFIL.findall(text):
+        out[channel] = out.get(channel, "") + zlib.decompress(base64.b64decode(blob)).decode("utf-8", "replace")
+    return out
+
+
+def hidden_secrets(course: Path, own: Path) -> set:
+    """Lines of source/'s hidden-test regions (references included) that the package, the released notebooks
+    and the student's own submitted notebooks (folder ``own``) do not show anyway."""
+    public = set()
+    for path in (course_root() / "dynaq_course").rglob("*.py"):
+        public.update(line.strip() for line in path.read_text().splitlines())
+    for path in [*(course / "release" / ASSIGNMENT).glob("*.ipynb"), *own.glob("*.ipynb")]:
+        public.update(
+            line.strip() for cell in nbformat.read(path, as_version=4).cells for line in cell.source.splitlines()
+        )
+    lines = set()
+    for path in (course / "source" / ASSIGNMENT).glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            region = notebook_cells.hidden_test_text(cell.source, notebook_cells.describe(cell, path.name))
+            lines.update(line.strip() for line in region.splitlines() if len(line.strip()) >= 12)
+    return lines - public
+
+
+def _exfil_texts(course: Path, student: str, feedback: bool) -> str:
+    paths = sorted((course / "autograded" / student / ASSIGNMENT).glob("*.ipynb"))
+    if feedback:
+        paths += sorted((course / "feedback" / student / ASSIGNMENT).glob("*.html"))
+    return "\n".join(p.read_text(errors="replace") for p in paths)
+
+
+@pytest.fixture(scope="module")
+def plain_graded(mini_course, tmp_path_factory) -> Path:
+    """Negative control: the exfiltrating submissions under plain ``nbgrader autograde``, whose kernels still
+    run the stored hidden tests with their references (no sandbox: these attacks only read and print)."""
+    course, env = copy_course(mini_course.course, tmp_path_factory.mktemp("plain") / "course"), mini_course.env
+    for attack in load_attacks(1):
+        if attack.name in EXFILTRATORS:
+
+            def edit(notebooks, attack=attack):
+                for nb in notebooks.values():
+                    if any(c.metadata.get("nbgrader", {}).get("grade_id") == attack.cell for c in nb.cells):
+                        append_to_cell(nb, attack.cell, attack.code)
+
+            submit(course, attack.student, attack.base, edit=edit)
+    nbgrader(course, env, "autograde", ASSIGNMENT)
+    return course
+
+
+def test_the_exfiltrators_reach_the_reference_where_the_kernel_holds_it(plain_graded):
+    for name in EXFILTRATORS:
+        student = f"attack_{name}"
+        secrets = hidden_secrets(plain_graded, plain_graded / "submitted" / student / ASSIGNMENT)
+        decoded = "\n".join(decoded_exfil(_exfil_texts(plain_graded, student, feedback=False)).values())
+        assert any(line.startswith("def _reference_") for line in secrets), secrets
+        leaked = [s for s in secrets if s in decoded]
+        assert any(s.startswith("def _reference_") for s in leaked), f"{name} did not reach a reference: {leaked}"
+
+
+def test_no_secret_leaves_even_encoded(graded):
+    for name in EXFILTRATORS:
+        student = _attack(graded, name).student
+        secrets = hidden_secrets(graded.course, graded.course / "submitted" / student / ASSIGNMENT)
+        assert any(line.startswith("def _reference_") for line in secrets), secrets
+        decoded = decoded_exfil(_exfil_texts(graded.course, student, feedback=True))
+        assert decoded, f"{name} printed nothing: {graded.outputs[student]}"
+        leaked = [s for s in secrets for text in decoded.values() if s in text]
+        assert not leaked, f"{name} carried out {leaked[:3]}"
+    # Each channel worked: it carried out what the kernel did hold (the sealed cells, the verifier's folders).
+    hooks = decoded_exfil(_exfil_texts(graded.course, _attack(graded, "exfil_event_hooks").student, True))["hooks"]
+    assert notebook_cells.BEGIN_HIDDEN in hooks and "relay_verdict(True" in hooks, hooks[-2000:]
+    stack = decoded_exfil(_exfil_texts(graded.course, _attack(graded, "exfil_stack_and_gc").student, True))["stack"]
+    assert "caller: " in stack and "relay_verdict(True" in stack, stack[-2000:]
+    files = decoded_exfil(_exfil_texts(graded.course, _attack(graded, "exfil_test_files").student, True))["files"]
+    assert "folder " in files and "dynaq-reference-" in files, files[-2000:]
+
+
+def test_the_exfiltrators_score_what_their_own_code_earns(graded):
+    for name in EXFILTRATORS:
+        attack = _attack(graded, name)
+        assert graded.rows["submissions"][attack.student]["code_score"] == EXPECTED_AUTO[attack.base], (
+            attack.student,
+            describe(graded.proc),
+        )
 
 
 def test_nothing_reached_the_network_or_the_disk(graded):

@@ -19,6 +19,15 @@ Three ways in:
   the current folder and raises ``ExerciseCheckFailed(message)`` (an
   AssertionError) when it fails. ``level="visible"`` runs the self-check's
   cases (no reference needed); the course's self-checks do this under grading.
+  This is how the hidden tests run under plain ``nbgrader autograde``: the
+  reference passes through the student's kernel.
+
+* Under the grade command, the hidden-test cells hold only a verdict reached
+  before the kernel started (``trusted_verdicts`` below; ``grading.sealed_tests``
+  writes the cells)::
+
+      from dynaq_course.checks.verify import relay_verdict
+      relay_verdict(False, "Exercise 3 (planning) ...")
 
 * From the command line (prints one line of JSON: passed, code, message)::
 
@@ -406,6 +415,18 @@ def assert_exercise_passes(
     if not result.passed:
         raise _ExerciseCheckFailed(result.message)
     print(result.message)
+
+
+def relay_verdict(passed: bool, message: str) -> None:
+    """Report in a test cell a verdict the grader reached outside the kernel: print it, or raise if it failed.
+
+    Under ``python -m dynaq_course.grade`` the hidden-test cells that run in the student's kernel hold
+    only this call (``grading.sealed_tests``): the verdict was computed before the kernel started, by a
+    process that read the reference on the instructor's side, so the kernel never sees the reference.
+    """
+    if not passed:
+        raise _ExerciseCheckFailed(message)
+    print(message)
 
 
 def main(argv=None) -> int:

@@ -47,7 +47,6 @@ class Options:
     sandbox: str = "auto"
     timeout: int | None = None  # seconds per cell; None keeps the course's Execute.timeout
     progress: bool = True
-    verify: bool = True
 
 
 @dataclass
@@ -138,7 +137,6 @@ def make_job(course: Course, options: Options, planned: Planned, snapshot: bytes
         trusted,
         options.sandbox,
         options.timeout,
-        options.verify,
     )
 
 
@@ -194,6 +192,19 @@ def _sandbox_precheck(options: Options, summary: Summary) -> None:
         raise CourseError(f"--sandbox require, but the sandbox cannot run here: {reason}")
 
 
+def _unsealed_warning(course: Course, options: Options, summary: Summary) -> None:
+    """Say which hidden tests run in the students' kernels as stored (those of no exercise the course knows)."""
+    from dynaq_course.checks.registry import graded_cells
+    from dynaq_course.grading.sealed_tests import unsealed_hidden_tests
+
+    unknown = unsealed_hidden_tests(course.folder("source", ".", options.assignment), set(graded_cells()))
+    if unknown:
+        summary.warnings.append(
+            "these hidden tests are not exercises the course knows, so they ran in the students' kernels as "
+            f"stored, where a submission can read them: {', '.join(unknown)}"
+        )
+
+
 def _scores(course: Course, assignment: str, students: list[str]) -> dict[str, tuple[float, float]]:
     from nbgrader.api import Gradebook
 
@@ -216,6 +227,7 @@ def run(options: Options, out=None) -> Summary:
     notebooks = assignment_notebooks(course, options.assignment)
     summary = Summary(options.assignment)
     _sandbox_precheck(options, summary)
+    _unsealed_warning(course, options, summary)
     todo, summary.up_to_date = plan(course, options, notebooks)
     summary.planned = todo
     for p in todo:

@@ -49,7 +49,6 @@ class Job:
     trusted_source: dict[str, bytes] = field(default_factory=dict)  # source notebooks, for the trusted re-check only
     sandbox: str = "auto"  # auto | require | off
     timeout: int | None = None  # seconds per cell (Execute.timeout); None keeps the course's
-    verify: bool = True  # run the trusted re-check when the course has it
 
 
 @dataclass

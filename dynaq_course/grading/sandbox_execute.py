@@ -7,14 +7,18 @@ notebook's budget) outputs are dropped and one note says so. Error outputs are
 never dropped -- nbgrader decides a test cell failed from them -- only their text
 is shortened, so flooding the output cannot turn a failing test into a pass.
 
-It also removes hidden-test text from outputs: the kernel runs the hidden test
-cells, so student code could capture their source (an IPython ``pre_run_cell``
-hook, ``sys.settrace``) and print it. Every output line that contains a line of
-a ``### BEGIN HIDDEN TESTS`` region (12 characters or more) is replaced by a
-note -- except in error tracebacks of the hidden test cells themselves (nbgrader
-grade cells with a hidden-test region), which the instructor needs and the
-course's feedback hides. Text the student encodes (base64, reversed, ...) is not
-recognised: see the README's sandbox limits.
+It also removes hidden-test text from outputs, as a second line of defence:
+under the grade command the hidden tests of the course's exercises were sealed
+before this step (``grading.sealed_tests``: the kernel runs only their verdicts),
+but a hidden test the course does not know still runs as stored, and student code
+could capture its source (an IPython ``pre_run_cell`` hook, ``sys.settrace``) and
+print it. Every output line that contains a line of a ``### BEGIN HIDDEN TESTS``
+region as stored (12 characters or more; ``resources[HIDDEN_LINES]`` when the
+cells were sealed) is replaced by a note -- except in error tracebacks of the
+hidden test cells themselves (nbgrader grade cells with a hidden-test region),
+which the instructor needs and the course's feedback hides. Text the student
+encodes (base64, reversed, ...) is not recognised here: only sealing keeps such
+text out of reach.
 
 The regions are read by ``notebook_cells`` with ``strict=False``: the notebook
 is a student's submission, so malformed markers must not stop grading, and the
@@ -30,6 +34,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
+from dynaq_course.grading.sealed_tests import HIDDEN_LINES
 from dynaq_course.notebook_cells import BEGIN_HIDDEN, END_HIDDEN, inside, is_grade_cell, regions
 
 ERROR_TEXT_BYTES = 8192
@@ -109,7 +114,10 @@ class CappedExecute(Execute):
         self._cell_bytes: dict = {}
         self._notebook_bytes = 0
         self._capped_cells: set = set()
-        self._secrets = hidden_lines(nb)
+        # Under the grade command the hidden tests were sealed before this step (grading.sealed_tests);
+        # the lines they held are still removed from outputs.
+        stored = (resources or {}).get(HIDDEN_LINES)
+        self._secrets = hidden_lines(nb) if stored is None else {s for s in stored if len(s) >= MIN_SECRET_LINE}
         self._hidden_cells = hidden_test_cells(nb)
         return super().preprocess(nb, resources, km)
 

@@ -32,6 +32,7 @@ from dynaq_course.grading.workspace import Workspace, build_workspace, read_file
 
 LOG_LIMIT = 20_000
 VERIFY_ERROR = "trusted re-check error"
+SEAL = "dynaq_course.grading.sealed_tests.SealHiddenTests"
 _JOB_LOCK = threading.Lock()  # one job at a time per process: a job sets environment variables for its kernels
 
 
@@ -67,12 +68,16 @@ def prepare_sandbox(ws: Workspace, mode: str):
     return prepare_kernel(ws.root, [ws.autograded, ws.submitted], mode)
 
 
-def _config(ws: Workspace, job: Job, kernel):
+def _config(ws: Workspace, job: Job, kernel, verdicts: dict):
     """nbgrader's configuration for this workspace, layered as `nbgrader autograde` layers it:
     the course's nbgrader_config.py, then config files on the sandbox's JUPYTER_CONFIG_PATH,
-    then the command-line arguments (the sandbox's kernel name and transport)."""
+    then the command-line arguments (the sandbox's kernel name and transport). First of the
+    autograde steps: sealing the hidden tests with ``verdicts`` (``grading.sealed_tests``)."""
+    from nbgrader.converters import Autograde
     from traitlets.config import Config
     from traitlets.config.loader import KVArgParseConfigLoader, PyFileConfigLoader
+
+    from dynaq_course.grading.sealed_tests import SealHiddenTests
 
     cfg = Config()
     cfg.merge(PyFileConfigLoader("nbgrader_config.py", path=str(ws.course)).load_config())
@@ -91,6 +96,11 @@ def _config(ws: Workspace, job: Job, kernel):
     cfg.TrustedVerdicts.enabled = False
     if kernel.nbgrader_args:
         cfg.merge(KVArgParseConfigLoader(argv=list(kernel.nbgrader_args)).load_config())
+    # The kernel runs the verdicts, not the hidden tests: the reference never enters it.
+    default = Autograde.class_traits()["autograde_preprocessors"].default()
+    steps = list(cfg.Autograde.get("autograde_preprocessors") or default)
+    cfg.Autograde.autograde_preprocessors = [SEAL, *(step for step in steps if step not in (SEAL, SealHiddenTests))]
+    cfg.SealHiddenTests.verdicts = {gid: {"passed": v.passed, "message": v.message} for gid, v in verdicts.items()}
     # Whatever the course's config says, this run reads and writes only the workspace.
     cfg.CourseDirectory.root = str(ws.course)
     cfg.CourseDirectory.db_url = ws.db_url
@@ -169,8 +179,11 @@ def _read_grades(ws: Workspace, job: Job, result: Result) -> None:
             outcome.late_penalty = nb.late_submission_penalty
 
 
-def _trusted_verdicts(ws: Workspace, job: Job, kernel, result: Result) -> None:
-    """Re-check the exercises outside the kernel; the main process zeroes points the verdicts do not confirm."""
+def _trusted_verdicts(ws: Workspace, job: Job, kernel, result: Result) -> bool:
+    """The exercises' verdicts, reached before any kernel starts: the student's functions run in fresh
+    (sandboxed) children, the references only in this process. They go into the sealed hidden-test
+    cells, and the main process zeroes points the kernel gave that they do not confirm. False when
+    the re-check itself failed (recorded as a failure of the whole submission)."""
     from dynaq_course.checks.verify import trusted_verdicts
 
     # The children get a fresh folder holding only a copy of the submitted notebooks: it is their working
@@ -191,8 +204,9 @@ def _trusted_verdicts(ws: Workspace, job: Job, kernel, result: Result) -> None:
         result.failures.append(
             Failure(job.student, None, VERIFY_ERROR, traceback.format_exc().strip().splitlines()[-1])
         )
-        return
+        return False
     result.verdicts = {gid: Verdict(bool(v.passed), v.code, str(v.message)) for gid, v in verdicts.items()}
+    return True
 
 
 def grade_submission(job: Job) -> Result:
@@ -210,15 +224,15 @@ def grade_submission(job: Job) -> Result:
                 result.failures.append(Failure(job.student, None, SANDBOX_UNAVAILABLE, str(err)))
                 return result
             result.sandbox_active, result.sandbox_warning = bool(kernel.active), kernel.warning
-            cfg = _config(ws, job, kernel)
+            if not _trusted_verdicts(ws, job, kernel, result):
+                return result
+            cfg = _config(ws, job, kernel, result.verdicts)
             with _environment(dict(kernel.env)):
                 for name in job.notebooks:
                     outcome, text = _autograde_one(ws, job, cfg, name)
                     result.notebooks.append(outcome)
                     logs.append(f"--- {name}\n{text}")
             _read_grades(ws, job, result)
-            if job.verify and any(o.ok for o in result.notebooks):
-                _trusted_verdicts(ws, job, kernel, result)
             failed = {f"{o.name}.ipynb" for o in result.notebooks if not o.ok}
             result.autograded_files = {
                 rel: data for rel, data in read_files(ws.autograded).items() if rel not in failed
