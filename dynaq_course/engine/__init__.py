@@ -32,12 +32,14 @@ kernels then never load the compiler (the experiments are shortened there).
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
 import math
 import numbers
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -335,53 +337,93 @@ def _run_python(jobs, seeds, epsilon, alpha, gamma, max_steps, n_episodes, short
         bar.update(1)
 
 
+@dataclass(frozen=True)
+class RunSettings:
+    """How a simulation runs, apart from what it simulates: the keyword-only parameters that ``simulate``
+    and Section 6's ``simulate_*`` (``going_further.engine``) all take, with their defaults.
+
+    * ``epsilon``, ``alpha``, ``gamma``: the agent's exploration rate, step size and discount
+      (the tutorial's 0.05, 0.5 and 0.8 by default);
+    * ``max_steps``: an episode that has not reached the goal ends after this many steps;
+    * ``seed``: an int or a ``np.random.SeedSequence`` makes the result repeatable on a given
+      backend; None draws fresh entropy;
+    * ``backend``: ``"numba"``, ``"python"`` or None (``choose_backend``: ``$DYNAQ_ENGINE``, else
+      numba when it can be imported);
+    * ``progress``: a progress bar appears for runs longer than about a second;
+    * ``callback``: ``callback(done, total)``, if given, is called as experiments finish (the
+      widgets use it).
+    """
+
+    epsilon: float = TUTORIAL_PARAMS["epsilon"]
+    alpha: float = TUTORIAL_PARAMS["alpha"]
+    gamma: float = TUTORIAL_PARAMS["gamma"]
+    max_steps: int = MAX_STEPS
+    seed: object = None
+    backend: str | None = None
+    progress: bool = True
+    callback: object = None
+
+    def rates(self) -> dict:
+        """The agent's settings, by name: epsilon, alpha, gamma and max_steps."""
+        return {"epsilon": self.epsilon, "alpha": self.alpha, "gamma": self.gamma, "max_steps": self.max_steps}
+
+
+def takes_run_settings(simulate):
+    """``simulate`` with each field of ``RunSettings`` as a keyword-only parameter of its own.
+
+    ``simulate`` declares one keyword-only parameter ``settings``; the function returned takes, in
+    its place, every field of ``RunSettings`` by name with its default (help() and
+    ``inspect.signature`` show them), gathers them into a ``RunSettings`` and passes that on. Its
+    docstring ends with ``RunSettings``' list of what they mean.
+    """
+    signature = inspect.signature(simulate)
+    names = [f.name for f in fields(RunSettings)]
+    own = [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default) for f in fields(RunSettings)]
+    parameters = []
+    for parameter in signature.parameters.values():
+        parameters += own if parameter.name == "settings" else [parameter]
+
+    @functools.wraps(simulate)
+    def with_settings(*args, **kwargs):
+        settings = RunSettings(**{name: kwargs.pop(name) for name in names if name in kwargs})
+        return simulate(*args, settings=settings, **kwargs)
+
+    with_settings.__signature__ = signature.replace(parameters=parameters)
+    with_settings.__doc__ = inspect.cleandoc(simulate.__doc__) + "\n\n" + inspect.getdoc(RunSettings)
+    return with_settings
+
+
+@takes_run_settings
 def simulate(
     planning_steps=(0, 1, 10, 100),
     n_experiments=10,
     n_episodes=100,
     *,
-    epsilon=TUTORIAL_PARAMS["epsilon"],
-    alpha=TUTORIAL_PARAMS["alpha"],
-    gamma=TUTORIAL_PARAMS["gamma"],
-    max_steps=MAX_STEPS,
+    settings: RunSettings,
     shortcut_episode=None,
-    seed=None,
-    backend=None,
-    progress=True,
     desc="fast engine",
-    callback=None,
 ) -> EngineResult:
     """Run ``n_experiments`` independent Dyna-Q agents for every k in ``planning_steps``.
 
     Experiment ``e`` uses the same random stream for every k (common random
     numbers: comparisons between k values are less noisy); experiments are
-    independent of one another. ``seed`` (an int or a ``np.random.SeedSequence``)
-    makes the result repeatable on a given backend; None draws fresh entropy.
-    With ``shortcut_episode`` the shortcut opens at that episode (0-based) and
-    each agent is shown (64, up) once, as in ``run_shortcut_experiment``.
-    A progress bar appears for runs longer than about a second; ``callback(done,
-    total)``, if given, is called as experiments finish (the widgets use it).
+    independent of one another. With ``shortcut_episode`` the shortcut opens at
+    that episode (0-based) and each agent is shown (64, up) once, as in
+    ``run_shortcut_experiment``. ``desc`` labels the progress bar.
     """
     ks, n_experiments, n_episodes, epsilon, alpha, gamma, max_steps, shortcut_episode = check_settings(
-        planning_steps,
-        n_experiments,
-        n_episodes,
-        epsilon=epsilon,
-        alpha=alpha,
-        gamma=gamma,
-        max_steps=max_steps,
-        shortcut_episode=shortcut_episode,
+        planning_steps, n_experiments, n_episodes, shortcut_episode=shortcut_episode, **settings.rates()
     )
-    backend = choose_backend(backend)
-    seeds = _seeds(seed, n_experiments)
+    backend = choose_backend(settings.backend)
+    seeds = _seeds(settings.seed, n_experiments)
 
     jobs = [(k, e) for k in ks for e in range(n_experiments)]
     shape = (len(jobs), n_episodes)
     out = (np.zeros(shape), np.zeros(shape), np.zeros((len(jobs), _world.N_STATES, _world.N_ACTIONS)))
     runner = _run_numba if backend == "numba" else _run_python
     start = time.perf_counter()
-    with _progress_bar(len(jobs), desc, progress) as bar:
-        report = _Report(bar, len(jobs), callback)
+    with _progress_bar(len(jobs), desc, settings.progress) as bar:
+        report = _Report(bar, len(jobs), settings.callback)
         runner(jobs, seeds, epsilon, alpha, gamma, max_steps, n_episodes, shortcut_episode, out, report)
     seconds = time.perf_counter() - start
     steps, rewards, values = (a.reshape((len(ks), n_experiments) + a.shape[1:]) for a in out)

@@ -35,8 +35,6 @@ from dynaq_course import engine as _engine
 from dynaq_course import world as _world
 from dynaq_course.going_further.greedy_paths import optimal_path_length
 from dynaq_course.going_further.slippery import BUDGETS, MODEL_NAMES, MODELS
-from dynaq_course.params import MAX_STEPS
-from dynaq_course.params import TUTORIAL_PARAMS as P
 
 N_STATES, N_ACTIONS = _world.N_STATES, _world.N_ACTIONS
 N_PAIRS = N_STATES * N_ACTIONS
@@ -123,18 +121,18 @@ class _Run:
         return time.perf_counter() - start
 
 
-def _run(n_experiments, n_episodes, epsilon, alpha, gamma, max_steps, seed, backend, progress, callback) -> _Run:
+def _run(n_experiments, n_episodes, settings: _engine.RunSettings) -> _Run:
     """Check the settings every simulation takes (ValueError with a clear message)."""
     n_experiments = _engine._integer(n_experiments, "n_experiments", 1)
     n_episodes = _engine._integer(n_episodes, "n_episodes", 1)
     rates = (
-        _engine._real(epsilon, "epsilon", 0.0, 1.0),
-        _engine._real(alpha, "alpha", 0.0, 1.0, low_open=True),
-        _engine._real(gamma, "gamma", 0.0, 1.0),
-        _engine._integer(max_steps, "max_steps", 1),
+        _engine._real(settings.epsilon, "epsilon", 0.0, 1.0),
+        _engine._real(settings.alpha, "alpha", 0.0, 1.0, low_open=True),
+        _engine._real(settings.gamma, "gamma", 0.0, 1.0),
+        _engine._integer(settings.max_steps, "max_steps", 1),
         n_episodes,
     )
-    return _Run(n_experiments, n_episodes, rates, seed, backend, progress, callback)
+    return _Run(n_experiments, n_episodes, rates, settings.seed, settings.backend, settings.progress, settings.callback)
 
 
 def _sequence(values, name, check) -> tuple:
@@ -304,6 +302,7 @@ def _choice(value, name, allowed, meaning):
     return value
 
 
+@_engine.takes_run_settings
 def simulate_dyna_plus(
     kappas=(0.0, 1e-3, 1e-2, 1e-1),
     n_experiments=20,
@@ -311,14 +310,7 @@ def simulate_dyna_plus(
     *,
     door_episode=200,
     k=10,
-    epsilon=P["epsilon"],
-    alpha=P["alpha"],
-    gamma=P["gamma"],
-    max_steps=MAX_STEPS,
-    seed=None,
-    backend=None,
-    progress=True,
-    callback=None,
+    settings: _engine.RunSettings,
     world="shortcut",
     bonus="planning",
 ) -> DynaPlusResult:
@@ -335,7 +327,7 @@ def simulate_dyna_plus(
     and the greedy action is the first with the largest
     ``Q(s, a) + kappa * sqrt(tau(s, a))``. With ``kappa = 0`` both are Dyna-Q.
     """
-    run = _run(n_experiments, n_episodes, epsilon, alpha, gamma, max_steps, seed, backend, progress, callback)
+    run = _run(n_experiments, n_episodes, settings)
     world = _choice(world, "world", WORLDS, "the door opens, or the open door closes")
     bonus = _choice(bonus, "bonus", BONUSES, "where the bonus kappa * sqrt(tau) goes: Dyna-Q+ or Exercise 8.4")
     kappas = _sequence(kappas, "kappas", lambda v: _engine._real(v, "kappa", 0.0, 1e6))
@@ -429,45 +421,33 @@ def _sweep(method, settings, theta, run: _Run) -> SweepResult:
     )
 
 
+@_engine.takes_run_settings
 def simulate_uniform(
     planning_steps=(5,),
     n_experiments=20,
     n_episodes=50,
     *,
-    epsilon=P["epsilon"],
-    alpha=P["alpha"],
-    gamma=P["gamma"],
-    max_steps=MAX_STEPS,
-    seed=None,
-    backend=None,
-    progress=True,
-    callback=None,
+    settings: _engine.RunSettings,
 ) -> SweepResult:
     """Uniform Dyna-Q (k planning updates per step, pairs drawn uniformly) in the closed world,
     recording the value updates made when the greedy policy is first near-optimal."""
-    run = _run(n_experiments, n_episodes, epsilon, alpha, gamma, max_steps, seed, backend, progress, callback)
+    run = _run(n_experiments, n_episodes, settings)
     return _sweep("uniform", planning_steps, None, run)
 
 
+@_engine.takes_run_settings
 def simulate_prioritized(
     n_updates=(5,),
     n_experiments=20,
     n_episodes=50,
     *,
     theta=1e-4,
-    epsilon=P["epsilon"],
-    alpha=P["alpha"],
-    gamma=P["gamma"],
-    max_steps=MAX_STEPS,
-    seed=None,
-    backend=None,
-    progress=True,
-    callback=None,
+    settings: _engine.RunSettings,
 ) -> SweepResult:
     """Prioritized sweeping (at most n updates per step from the queue, threshold theta) in the
     closed world, recording the value updates made when the greedy policy is first near-optimal."""
     theta = _engine._real(theta, "theta", 0.0, 1e6)
-    run = _run(n_experiments, n_episodes, epsilon, alpha, gamma, max_steps, seed, backend, progress, callback)
+    run = _run(n_experiments, n_episodes, settings)
     return _sweep("prioritized", n_updates, theta, run)
 
 
@@ -511,6 +491,7 @@ class SlipperyResult:
         return self.evaluations / self.real_steps()
 
 
+@_engine.takes_run_settings
 def simulate_slippery(
     slips=(0.2,),
     models=MODELS,
@@ -519,14 +500,7 @@ def simulate_slippery(
     n_episodes=100,
     *,
     budget="updates",
-    epsilon=P["epsilon"],
-    alpha=P["alpha"],
-    gamma=P["gamma"],
-    max_steps=MAX_STEPS,
-    seed=None,
-    backend=None,
-    progress=True,
-    callback=None,
+    settings: _engine.RunSettings,
 ) -> SlipperyResult:
     """Dyna-Q in the slippery world (shortcut closed; with probability ``slip`` the chosen action is
     replaced by a uniformly random action), with each of ``models``:
@@ -539,7 +513,7 @@ def simulate_slippery(
     evaluations of max_a' Q(s', a') per real step on average (a sample update costs 1, an expected
     update over b next states seen costs b), kept as a running credit (see ``engine.further_kernels.run_slippery``).
     """
-    run = _run(n_experiments, n_episodes, epsilon, alpha, gamma, max_steps, seed, backend, progress, callback)
+    run = _run(n_experiments, n_episodes, settings)
     slips = _sequence(slips, "slips", lambda v: _engine._real(v, "slip probability", 0.0, 1.0))
 
     def check_model(m):

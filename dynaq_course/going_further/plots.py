@@ -113,6 +113,15 @@ def _moving_average(x, window):
     return np.convolve(x, kernel, mode="valid"), window
 
 
+def _kappa_lines(ax, result, per_run, window):
+    """One line per kappa of ``result`` (a ``DynaPlusResult``) in its agent's style: ``per_run[i]``
+    (runs x episodes) averaged over the runs, then over ``window`` episodes, each point drawn at the
+    last episode of its window."""
+    for i, kappa in enumerate(result.kappas):
+        mean, w = _moving_average(per_run[i].mean(axis=0), window)
+        _line(ax, np.arange(w - 1, w - 1 + len(mean)), mean, _kappa_key(kappa, result.k), _kappa_label(kappa))
+
+
 def _door_line(ax, episode, label):
     ax.axvline(episode, linestyle="--", color=style.REFERENCE_COLOR, label=label)
 
@@ -141,10 +150,9 @@ def plot_shortcut_use(result, ax=None, window=10):
     n_runs, n_episodes = result.steps.shape[1], result.steps.shape[2]
     parts = []
     tail = max(result.door_episode, n_episodes - 50)
+    _kappa_lines(ax, result, result.door_used, window)
     for i, kappa in enumerate(result.kappas):
-        share, w = _moving_average(result.door_used[i].mean(axis=0), window)
         key = _kappa_key(kappa, result.k)
-        _line(ax, np.arange(w - 1, w - 1 + len(share)), share, key, _kappa_label(kappa))
         parts.append(
             f"{_kappa_label(kappa)}, {style.look(style.style(key))}: {result.door_used[i][:, tail:].mean():.0%}"
         )
@@ -220,15 +228,12 @@ def plot_dyna_plus_steps(result, ax=None, window=10):
     """Mean steps per episode per kappa (log scale), averaged over ``window`` episodes."""
     ax = _new_ax(ax)
     n_episodes = result.steps.shape[2]
-    parts = []
-    for i, kappa in enumerate(result.kappas):
-        mean, w = _moving_average(result.steps[i].mean(axis=0), window)
-        key = _kappa_key(kappa, result.k)
-        _line(ax, np.arange(w - 1, w - 1 + len(mean)), mean, key, _kappa_label(kappa))
-        parts.append(
-            f"{_kappa_label(kappa)}: {result.steps[i][:, : result.door_episode].mean():.1f} before, "
-            f"{result.steps[i][:, result.door_episode :].mean():.1f} after"
-        )
+    _kappa_lines(ax, result, result.steps, window)
+    parts = [
+        f"{_kappa_label(kappa)}: {result.steps[i][:, : result.door_episode].mean():.1f} before, "
+        f"{result.steps[i][:, result.door_episode :].mean():.1f} after"
+        for i, kappa in enumerate(result.kappas)
+    ]
     closed, opened = _steps_axes(
         ax,
         result.door_episode,

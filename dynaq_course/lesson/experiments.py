@@ -19,6 +19,7 @@ the two agree:
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from dataclasses import dataclass
 
@@ -182,50 +183,59 @@ def _on_engine(
     )
 
 
-def fast_k_sweep(
-    planning_steps=(0, 1, 10, 100),
-    n_experiments=10,
-    n_episodes=100,
-    params=None,
-    max_steps=MAX_STEPS,
-    seed=None,
-    progress=True,
-    backend=None,
-):
-    """``run_k_sweep`` on the fast engine: same shape, (len(planning_steps), n_experiments, n_episodes)."""
-    _validated(planning_steps, n_experiments, n_episodes)
-    n_experiments, n_episodes = _shorten_for_grading(n_experiments, n_episodes)
-    return _on_engine(
-        planning_steps, n_experiments, n_episodes, params, max_steps, seed, progress, backend, "k sweep (fast engine)"
-    ).steps
+def _on_the_fast_engine(experiment, name: str, desc: str):
+    """``experiment`` (``run_k_sweep`` or ``run_shortcut_experiment``) on the fast engine, as the function ``name``.
+
+    Its parameters are the experiment's, with the same defaults and in the same order, without the
+    learner's two functions, plus ``seed`` (before ``progress``) and ``backend`` (last); the same
+    checks and shortening under nbgrader; it returns the engine's steps per episode, same shape.
+    """
+    parameters = [
+        p for p in inspect.signature(experiment).parameters.values() if p.name not in ("model_updater", "planner")
+    ]
+    names = [p.name for p in parameters]
+    passed_on = {"planning_steps", "n_experiments", "n_episodes", "shortcut_episode", "params", "max_steps", "progress"}
+    if not set(names) <= passed_on:  # a new parameter of the experiment must be passed on to the engine below
+        raise TypeError(f"{name} does not pass on {sorted(set(names) - passed_on)} of {experiment.__name__}.")
+    parameters.insert(
+        names.index("progress"), inspect.Parameter("seed", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)
+    )
+    parameters.append(inspect.Parameter("backend", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None))
+    signature = inspect.Signature(parameters)
+
+    def on_engine(*args, **kwargs):
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as err:
+            raise TypeError(f"{name}(): {err}") from None
+        bound.apply_defaults()
+        a = bound.arguments
+        _validated(a["planning_steps"], a["n_experiments"], a["n_episodes"])
+        if "shortcut_episode" in a:
+            n_experiments, n_episodes, shortcut_episode = _shortcut_settings(
+                a["n_experiments"], a["n_episodes"], a["shortcut_episode"]
+            )
+        else:
+            n_experiments, n_episodes = _shorten_for_grading(a["n_experiments"], a["n_episodes"])
+            shortcut_episode = None
+        run = (a["planning_steps"], n_experiments, n_episodes, a["params"], a["max_steps"], a["seed"], a["progress"])
+        return _on_engine(*run, a["backend"], desc, shortcut_episode=shortcut_episode).steps
+
+    on_engine.__name__ = on_engine.__qualname__ = name
+    on_engine.__signature__ = signature
+    on_engine.__doc__ = (
+        f"``{experiment.__name__}`` on the fast engine: the same parameters without ``model_updater`` and\n"
+        "``planner``, plus ``seed`` (an int makes the run repeatable; None draws fresh entropy) and\n"
+        "``backend`` (``'numba'``, ``'python'`` or None: ``engine.choose_backend``); the same rules\n"
+        f"and result shape. ``{experiment.__name__}``'s own description:\n\n"
+    ) + inspect.getdoc(experiment)
+    return on_engine
 
 
-def fast_shortcut_experiment(
-    planning_steps=(0, 10),
-    n_experiments=1,
-    n_episodes=400,
-    shortcut_episode=200,
-    params=None,
-    max_steps=MAX_STEPS,
-    seed=None,
-    progress=True,
-    backend=None,
-):
-    """``run_shortcut_experiment`` on the fast engine: same shape and rules."""
-    _validated(planning_steps, n_experiments, n_episodes)
-    n_experiments, n_episodes, shortcut_episode = _shortcut_settings(n_experiments, n_episodes, shortcut_episode)
-    return _on_engine(
-        planning_steps,
-        n_experiments,
-        n_episodes,
-        params,
-        max_steps,
-        seed,
-        progress,
-        backend,
-        "shortcut experiment (fast engine)",
-        shortcut_episode=shortcut_episode,
-    ).steps
+fast_k_sweep = _on_the_fast_engine(run_k_sweep, "fast_k_sweep", "k sweep (fast engine)")
+fast_shortcut_experiment = _on_the_fast_engine(
+    run_shortcut_experiment, "fast_shortcut_experiment", "shortcut experiment (fast engine)"
+)
 
 
 @dataclass
