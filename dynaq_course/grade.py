@@ -16,6 +16,7 @@ from pathlib import Path
 
 from dynaq_course.grading.batch import SANDBOX_MODES, Options, run
 from dynaq_course.grading.course import CourseError
+from dynaq_course.grading.graded_run import RUN_CHOICES
 
 
 def parse_args(argv=None) -> Options:
@@ -40,6 +41,13 @@ def parse_args(argv=None) -> Options:
         metavar="SECONDS",
         help="per-cell time limit (default: the course's Execute.timeout)",
     )
+    p.add_argument(
+        "--run",
+        choices=RUN_CHOICES,
+        default="graded",
+        help="graded: run each notebook only up to its last autograded test cell, and not at all when it has "
+        "none (the same scores, a fraction of the time); all: run every cell, as nbgrader autograde does",
+    )
     p.add_argument("--course", type=Path, default=Path.cwd(), help="course folder (default: the current folder)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     a = p.parse_args(argv)
@@ -55,6 +63,7 @@ def parse_args(argv=None) -> Options:
         a.sandbox,
         a.timeout,
         progress=not a.no_progress,
+        run=a.run,
     )
 
 

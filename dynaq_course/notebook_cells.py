@@ -79,6 +79,12 @@ def is_solution_cell(cell) -> bool:
     return bool(nbgrader_meta(cell).get("solution"))
 
 
+def is_autograded_test(cell) -> bool:
+    """Whether the cell is an autograded test: a code cell nbgrader grades that is not an answer cell
+    (its score comes from running it)."""
+    return cell.get("cell_type") == "code" and is_grade_cell(cell) and not is_solution_cell(cell)
+
+
 def code_cells(nb) -> list:
     """The code cells of a notebook (NotebookNode or the dict of ``json.load``), in order."""
     return [cell for cell in nb.get("cells", []) if cell.get("cell_type") == "code"]

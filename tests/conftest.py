@@ -66,6 +66,7 @@ TIERS = {
     "test_grade_parallel.py": E2E,
     "test_grade_failures.py": {"*": E2E, "test_precheck_invalid_nbformat": FAST},
     "test_grade_stored_tests.py": E2E,
+    "test_graded_run.py": E2E,
     # The class report reads a gradebook that nbgrader generate_assignment made.
     "test_report.py": E2E,
     # Attack submissions graded in the sandbox; one test only reads the attack files' headers.

@@ -442,13 +442,16 @@ def test_no_secret_leaves_even_encoded(graded):
         assert decoded, f"{name} printed nothing: {graded.outputs[student]}"
         leaked = [s for s in secrets for text in decoded.values() if s in text]
         assert not leaked, f"{name} carried out {leaked[:3]}"
-    # Each channel worked: it carried out what the kernel did hold (the sealed cells, the verifier's folders).
+    # Each channel worked: it carried out what the kernel did hold (the sealed cells, the call stack). The
+    # file channel reports after every cell but finds no checker folder to read: under the grade command the
+    # self-checks are relayed too, so no checker process runs in the kernel (under plain nbgrader the same
+    # channel does carry a reference out: test_the_exfiltrators_reach_the_reference_where_the_kernel_holds_it).
     hooks = decoded_exfil(_exfil_texts(graded.course, _attack(graded, "exfil_event_hooks").student, True))["hooks"]
     assert notebook_cells.BEGIN_HIDDEN in hooks and "relay_verdict(True" in hooks, hooks[-2000:]
     stack = decoded_exfil(_exfil_texts(graded.course, _attack(graded, "exfil_stack_and_gc").student, True))["stack"]
     assert "caller: " in stack and "relay_verdict(True" in stack, stack[-2000:]
-    files = decoded_exfil(_exfil_texts(graded.course, _attack(graded, "exfil_test_files").student, True))["files"]
-    assert "folder " in files and "dynaq-reference-" in files, files[-2000:]
+    files = _exfil_texts(graded.course, _attack(graded, "exfil_test_files").student, True)
+    assert "EXFIL files" in files and "dynaq-reference-" not in decoded_exfil(files)["files"], files[-2000:]
 
 
 def test_the_exfiltrators_score_what_their_own_code_earns(graded):

@@ -119,9 +119,24 @@ def test_the_preprocessor_seals_the_exercises_and_keeps_the_old_lines_for_redact
     assert changed == [sealed.cells.index(hidden)]
     assert "relay_verdict(False, 'planning ignores k')" in hidden.source and "_reference" not in hidden.source
     assert "def _reference_planning(model, value, params):" in resources[HIDDEN_LINES]
-    # The self-check cell (nothing secret in it) runs as the student saw it.
+    # A self-check cell the grader has no verdict for runs as the student saw it.
     visible = notebook_cells.find_cell(sealed, "test_planning_visible")
     assert visible.source == notebook_cells.find_cell(before, "test_planning_visible").source
+
+
+def test_a_self_check_with_a_verdict_only_reports_it_under_its_own_comment(capsys):
+    nb, verdicts = _notebook_with_verdicts()
+    message = "dyna_q_planning passed the self-check."
+    verdicts["test_planning_visible"] = {"passed": True, "message": message}
+    before = notebook_cells.find_cell(nb, "test_planning_visible").source
+    sealed, _ = SealHiddenTests(verdicts=verdicts).preprocess(nb, {})
+    visible = notebook_cells.find_cell(sealed, "test_planning_visible").source
+    assert visible.startswith(before.split("\n")[0] + "\n" + sealed_tests.SEALED_NOTE)
+    assert "self_check_planning" in before and "self_check_planning" not in visible
+    exec(compile(visible, "<cell>", "exec"), {})
+    assert capsys.readouterr().out == message + "\n"
+    hidden = notebook_cells.find_cell(sealed, "test_planning_hidden").source
+    assert hidden.count("relay_verdict(") == 1 and "BEGIN HIDDEN TESTS" in hidden  # sealed once, as a hidden test
 
 
 def test_a_hidden_test_the_course_does_not_know_runs_as_stored_and_is_named(tmp_path):

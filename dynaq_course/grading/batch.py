@@ -47,6 +47,7 @@ class Options:
     sandbox: str = "auto"
     timeout: int | None = None  # seconds per cell; None keeps the course's Execute.timeout
     progress: bool = True
+    run: str = "graded"  # graded | all (grading.graded_run)
 
 
 @dataclass
@@ -137,6 +138,7 @@ def make_job(course: Course, options: Options, planned: Planned, snapshot: bytes
         trusted,
         options.sandbox,
         options.timeout,
+        options.run,
     )
 
 

@@ -49,6 +49,7 @@ class Job:
     trusted_source: dict[str, bytes] = field(default_factory=dict)  # source notebooks, for the trusted re-check only
     sandbox: str = "auto"  # auto | require | off
     timeout: int | None = None  # seconds per cell (Execute.timeout); None keeps the course's
+    run: str = "graded"  # graded: each notebook up to its last test cell; all: every cell (grading.graded_run)
 
 
 @dataclass

@@ -18,6 +18,11 @@ visible comment) stays. The original hidden lines go into
 ``resources[HIDDEN_LINES]``, which the sandbox's output-capping Execute still
 removes from outputs, as a second line of defence.
 
+The visible self-check cells hold no secret, but under grading each one would start
+a verifier process of its own to reach a verdict the trusted re-check already has;
+``SealHiddenTests`` replaces their code below the leading comment by the same call
+(``sealed_self_check``), which prints the same message.
+
 A hidden-test cell the course does not know (its grade_id is not an exercise
 test cell of ``checks.registry``, e.g. one an instructor added) gets no verdict
 here: it runs as stored, and ``unsealed_hidden_tests`` names it so the grade
@@ -40,6 +45,7 @@ from dynaq_course.notebook_cells import (
     code_cells,
     grade_id,
     inside,
+    is_autograded_test,
     is_grade_cell,
     regions,
     replace_hidden_tests,
@@ -72,20 +78,34 @@ def _literal(text: str) -> str:
     return literal
 
 
+def _relay(passed: bool, message: str) -> list[str]:
+    """The lines that report a verdict reached outside the kernel."""
+    return [
+        SEALED_NOTE,
+        "from dynaq_course.checks.verify import relay_verdict",
+        f"relay_verdict({bool(passed)!r}, {_literal(message)})",
+    ]
+
+
 def sealed_source(source: str, passed: bool, message: str) -> str:
     """``source`` with its hidden tests replaced by a call that reports the verdict (``passed``, ``message``)."""
-    code = "\n".join(
-        [
-            SEALED_NOTE,
-            "from dynaq_course.checks.verify import relay_verdict",
-            f"relay_verdict({bool(passed)!r}, {_literal(message)})",
-        ]
-    )
-    return replace_hidden_tests(source, code)
+    return replace_hidden_tests(source, "\n".join(_relay(passed, message)))
+
+
+def sealed_self_check(source: str, passed: bool, message: str) -> str:
+    """A self-check cell's ``source``: its leading comment lines, then the call that reports the verdict."""
+    lines = source.split("\n")
+    comment = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        comment.append(line)
+    return "\n".join(comment + _relay(passed, message))
 
 
 class SealHiddenTests(Preprocessor):
-    """Replace the hidden tests of the exercises' test cells by their verdicts (see the module docstring).
+    """Replace the hidden tests of the exercises' test cells, and their self-checks, by their verdicts
+    (see the module docstring).
 
     ``verdicts``: {test cell grade_id: {"passed": bool, "message": str}}, reached outside the kernel
     (the grade command's worker sets it for each submission).
@@ -98,7 +118,8 @@ class SealHiddenTests(Preprocessor):
 
     def preprocess(self, nb, resources):
         lines = set()
-        for cell in hidden_test_cells(nb):
+        hidden = hidden_test_cells(nb)
+        for cell in hidden:
             source = cell_source(cell)
             lines.update(line.strip() for line in inside(source, BEGIN_HIDDEN, END_HIDDEN, strict=False).split("\n"))
             verdict = self.verdicts.get(grade_id(cell))
@@ -107,6 +128,10 @@ class SealHiddenTests(Preprocessor):
                 continue
             cell.source = sealed_source(source, verdict["passed"], verdict["message"])
         resources[HIDDEN_LINES] = sorted(line for line in lines if line)
+        for cell in nb.cells:
+            verdict = self.verdicts.get(grade_id(cell))
+            if is_autograded_test(cell) and verdict is not None and not any(cell is h for h in hidden):
+                cell.source = sealed_self_check(cell_source(cell), verdict["passed"], verdict["message"])
         return nb, resources
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dynaq_course.grading.failures import classify_autograde_error, timed_out_cells, timed_out_failure
+from dynaq_course.grading.graded_run import autograde_steps, notebooks_with_tests
 from dynaq_course.grading.jobs import SANDBOX_UNAVAILABLE, WORKER_ERROR, Failure, Job, NotebookOutcome, Result, Verdict
 from dynaq_course.grading.workspace import Workspace, build_workspace, read_files
 
@@ -100,6 +101,7 @@ def _config(ws: Workspace, job: Job, kernel, verdicts: dict):
     default = Autograde.class_traits()["autograde_preprocessors"].default()
     steps = list(cfg.Autograde.get("autograde_preprocessors") or default)
     cfg.Autograde.autograde_preprocessors = [SEAL, *(step for step in steps if step not in (SEAL, SealHiddenTests))]
+    # Each notebook's list is this one, with graded_run's steps placed (grade_submission).
     cfg.SealHiddenTests.verdicts = {gid: {"passed": v.passed, "message": v.message} for gid, v in verdicts.items()}
     # Whatever the course's config says, this run reads and writes only the workspace.
     cfg.CourseDirectory.root = str(ws.course)
@@ -227,8 +229,11 @@ def grade_submission(job: Job) -> Result:
             if not _trusted_verdicts(ws, job, kernel, result):
                 return result
             cfg = _config(ws, job, kernel, result.verdicts)
+            steps = list(cfg.Autograde.autograde_preprocessors)
+            with_tests = notebooks_with_tests(ws.db_url, job.assignment)
             with _environment(dict(kernel.env)):
                 for name in job.notebooks:
+                    cfg.Autograde.autograde_preprocessors = autograde_steps(steps, job.run, name in with_tests)
                     outcome, text = _autograde_one(ws, job, cfg, name)
                     result.notebooks.append(outcome)
                     logs.append(f"--- {name}\n{text}")
