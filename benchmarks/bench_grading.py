@@ -1,15 +1,21 @@
-"""Benchmark: sequential `nbgrader autograde` vs the parallel grading command, in one run.
+"""Benchmark: plain `nbgrader autograde` vs the grade command, side by side in one run.
 
-    python benchmarks/bench_grading.py --n 20            # full assignment (5 notebooks)
-    python benchmarks/bench_grading.py --n 10 --mini     # notebooks 02+03 only (quicker)
-    python benchmarks/bench_grading.py --n 20 --jobs 2 --sandbox off
+    python benchmarks/bench_grading.py --n 10                # full assignment (5 notebooks)
+    python benchmarks/bench_grading.py --n 10 --mini         # notebooks 02+03 only (quicker)
+    python benchmarks/bench_grading.py --n 10 --jobs 2 --sandbox off
+    python benchmarks/bench_grading.py --profile             # one submission, per stage (grading_profile)
 
-Generates N submissions (a mix of right, wrong and broken work), makes two
-identical course copies, grades one with plain `nbgrader autograde <a>` (one
-submission after the other, nbgrader's own command) and the other with
-`python -m dynaq_course.grade <a>`, and prints seconds, submissions per minute,
-the ratio, and whether both gave the same grades where both graded. Timings on a
-shared machine are noisy: compare the two numbers of the same run.
+Generates N submissions (a mix of right, wrong, untouched, broken and slow work),
+makes identical course copies and grades them with (1) plain `nbgrader autograde
+<a>` (one submission after the other, nbgrader's own command), (2) `python -m
+dynaq_course.grade <a> --run all` (every cell of every notebook, as before
+``--run graded`` existed) and (3) `python -m dynaq_course.grade <a>` (its default,
+``--run graded``). For each it prints the wall time, the machine's busy CPU
+seconds per submission (/proc/stat, all processes, less the idle background
+measured just before), the ratio to plain nbgrader's wall time, the projection for
+100 and 500 submissions at this run's pace, and whether the grades equal plain
+nbgrader's where both graded. Timings on a shared machine are noisy: compare the
+numbers of the same run.
 """
 
 from __future__ import annotations
@@ -22,14 +28,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from course_copy import ASSIGNMENT, nbgrader, nbgrader_env  # noqa: E402
-from grade_course import gradebook_rows, submit  # noqa: E402
+from course_copy import ASSIGNMENT, PLANNING_NB, nbgrader, nbgrader_env  # noqa: E402
+from grade_course import append_to_cell, gradebook_rows, submit  # noqa: E402
 from shared_courses import cut_to_mini  # noqa: E402
 
 KINDS = [
@@ -40,10 +47,11 @@ KINDS = [
     "untouched",
     "all_right",
     "invalid_json",
-    "all_right",
+    "slow",
     "wrong_planning",
     "right_other_style",
-]  # 1 in 10 broken
+]  # 1 in 10 broken, 1 in 10 slow
+SLOW_SECONDS = 2  # CPU seconds the slow submission's planning cell spends before it defines the function
 
 
 def make_course(base: Path, mini: bool) -> tuple[Path, dict]:
@@ -62,17 +70,58 @@ def add_submissions(course: Path, n: int) -> dict:
     for i in range(n):
         kind = KINDS[i % len(KINDS)]
         student = f"s{i:03d}_{kind}"
-        folder = submit(course, student, "all_right" if kind == "invalid_json" else kind)
+        work = "all_right" if kind in ("invalid_json", "slow") else kind
+        folder = submit(course, student, work, edit=_slow if kind == "slow" else None)
         if kind == "invalid_json":
             (folder / "02_model_update.ipynb").write_text('{"cells": [ broken')
         kinds[student] = kind
     return kinds
 
 
-def timed(cmd: list, cwd: Path, env: dict) -> tuple[float, subprocess.CompletedProcess]:
-    start = time.perf_counter()
+def _slow(notebooks: dict) -> None:
+    """A correct answer whose cell first spends SLOW_SECONDS of CPU (as an inefficient one might)."""
+    append_to_cell(
+        notebooks[PLANNING_NB],
+        "dyna_q_planning",
+        f"import time as _time\n_end = _time.process_time() + {SLOW_SECONDS}\n"
+        "while _time.process_time() < _end:\n    pass",
+    )
+
+
+def busy_cpu() -> float:
+    """CPU seconds the whole machine has spent busy so far (all processes, all cores: /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    user, nice, system, idle, iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def background_rate(seconds: float = 5.0) -> float:
+    """Busy CPU seconds per second while this benchmark waits: what other processes use."""
+    before = busy_cpu()
+    time.sleep(seconds)
+    return (busy_cpu() - before) / seconds
+
+
+@dataclass
+class Timing:
+    label: str
+    wall: float
+    cpu: float  # busy CPU seconds of the machine during the command, less the background
+    proc: subprocess.CompletedProcess
+
+
+def timed(label: str, cmd: list, cwd: Path, env: dict, background: float) -> Timing:
+    start, busy = time.perf_counter(), busy_cpu()
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    return time.perf_counter() - start, proc
+    wall = time.perf_counter() - start
+    return Timing(label, wall, max(0.0, busy_cpu() - busy - background * wall), proc)
+
+
+def same_grades(reference: Path, other: Path, left_out: set) -> tuple[int, int]:
+    """(grade cells with the same auto score as in ``reference``, grade cells compared)."""
+    rows_ref, rows = gradebook_rows(reference)["grades"], gradebook_rows(other)["grades"]
+    compared = [k for k in rows_ref if k[0] not in left_out]
+    return sum(rows_ref[k]["auto_score"] == rows.get(k, {}).get("auto_score") for k in compared), len(compared)
 
 
 def main(argv=None) -> int:
@@ -83,82 +132,71 @@ def main(argv=None) -> int:
     p.add_argument("--mini", action="store_true", help="notebooks 02 and 03 only")
     p.add_argument("--keep", action="store_true", help="keep the temporary courses")
     p.add_argument("--json", type=Path, help="also write the numbers as JSON")
+    p.add_argument("--profile", action="store_true", help="profile one submission, per stage")
+    p.add_argument("--run", default="graded", choices=["graded", "all"], help="with --profile: its --run")
+    p.add_argument("--kind", default="all_right", help="with --profile: its kind")
     a = p.parse_args(argv)
+    if a.profile:
+        import grading_profile
+
+        base = Path(tempfile.mkdtemp(prefix="grading-profile-"))
+        try:
+            return grading_profile.run(a.kind, a.sandbox, base, a.run)
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
 
     base = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     try:
         course, env = make_course(base / "template", a.mini)
         kinds = add_submissions(course, a.n)
-        plain, ours = base / "plain", base / "ours"
-        shutil.copytree(course, plain)
-        shutil.copytree(course, ours)
+        copies = {name: base / name for name in ("plain", "all", "graded")}
+        for folder in copies.values():
+            shutil.copytree(course, folder)
+        background = background_rate()
         print(
-            f"{a.n} submissions ({'notebooks 02+03' if a.mini else 'all 5 notebooks'}), "
-            f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}",
+            f"{a.n} submissions ({'notebooks 02+03' if a.mini else 'all 5 notebooks'}; kinds: "
+            f"{', '.join(sorted(set(kinds.values())))}), {os.cpu_count()} cores, "
+            f"idle background {background:.2f} CPU s/s",
             flush=True,
         )
-
-        t_plain, proc = timed([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT], plain, env)
-        print(
-            f"nbgrader autograde (sequential):       {t_plain:7.1f} s  "
-            f"{60 * a.n / t_plain:6.1f} submissions/min  (exit {proc.returncode})",
-            flush=True,
-        )
-        t_ours, proc2 = timed(
-            [
-                sys.executable,
-                "-m",
-                "dynaq_course.grade",
-                ASSIGNMENT,
-                "--no-progress",
-                "--jobs",
-                str(a.jobs),
-                "--sandbox",
-                a.sandbox,
-            ],
-            ours,
-            env,
-        )
-        print(
-            f"dynaq_course.grade --jobs {a.jobs} --sandbox {a.sandbox}: {t_ours:7.1f} s  "
-            f"{60 * a.n / t_ours:6.1f} submissions/min  (exit {proc2.returncode})",
-            flush=True,
-        )
-        print(f"ratio (nbgrader time / parallel time): {t_plain / t_ours:.2f}x")
-        if a.n:
-            print(
-                f"projected for 100 submissions: nbgrader {100 * t_plain / a.n / 60:.1f} min, "
-                f"parallel {100 * t_ours / a.n / 60:.1f} min"
-            )
-
-        rows_plain, rows_ours = gradebook_rows(plain)["grades"], gradebook_rows(ours)["grades"]
+        grade = [sys.executable, "-m", "dynaq_course.grade", ASSIGNMENT, "--no-progress", "--jobs", str(a.jobs)]
+        grade += ["--sandbox", a.sandbox]
+        runs = [
+            timed(
+                "nbgrader autograde (one after the other)",
+                [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT],
+                copies["plain"],
+                env,
+                background,
+            ),
+            timed(f"grade --jobs {a.jobs} --run all", [*grade, "--run", "all"], copies["all"], env, background),
+            timed(f"grade --jobs {a.jobs} (--run graded)", grade, copies["graded"], env, background),
+        ]
         broken = {s for s, k in kinds.items() if k == "invalid_json"}
-        compared = [k for k in rows_plain if k[0] not in broken]
-        same = sum(rows_plain[k]["auto_score"] == rows_ours.get(k, {}).get("auto_score") for k in compared)
+        plain = runs[0]
+        print(f"\n{'':42s} {'wall s':>8s} {'CPU s/sub':>9s} {'ratio':>6s} {'100 subs':>9s} {'500 subs':>9s}  grades")
+        numbers = []
+        for run, folder in zip(runs, copies.values()):
+            same, compared = same_grades(copies["plain"], folder, broken)
+            per = run.wall / max(a.n, 1)
+            print(
+                f"{run.label:42s} {run.wall:8.1f} {run.cpu / max(a.n, 1):9.2f} {plain.wall / run.wall:5.2f}x "
+                f"{100 * per / 60:6.1f} min {500 * per / 60:6.1f} min  "
+                f"{same}/{compared} as nbgrader (exit {run.proc.returncode})"
+            )
+            cpu = run.cpu / max(a.n, 1)
+            numbers.append(dict(label=run.label, wall=run.wall, cpu_per_submission=cpu, same=same, compared=compared))
         print(
-            f"same auto scores on {same}/{len(compared)} grade cells of the submissions both graded "
-            f"({len(broken)} broken submission(s) left out: nbgrader drops them whole)"
+            f"\nratio = plain nbgrader's wall time / this one's; projections at this run's pace on these "
+            f"{os.cpu_count()} cores; {len(broken)} broken submission(s) left out of the grade comparison "
+            "(nbgrader drops them whole)"
         )
         if a.json:
-            a.json.write_text(
-                json.dumps(
-                    dict(
-                        n=a.n,
-                        jobs=a.jobs,
-                        sandbox=a.sandbox,
-                        mini=a.mini,
-                        nbgrader_seconds=t_plain,
-                        parallel_seconds=t_ours,
-                        ratio=t_plain / t_ours,
-                        same=same,
-                        compared=len(compared),
-                    )
-                )
-            )
-        if proc2.returncode not in (0, 1):
-            print(proc2.stdout[-3000:], proc2.stderr[-3000:])
-        summary = [ln for ln in proc2.stdout.splitlines() if "graded in" in ln or "COULD NOT" in ln]
-        print("\n".join(summary))
+            a.json.write_text(json.dumps(dict(n=a.n, jobs=a.jobs, sandbox=a.sandbox, mini=a.mini, runs=numbers)))
+        for run in runs[1:]:
+            if run.proc.returncode not in (0, 1):
+                print(run.proc.stdout[-3000:], run.proc.stderr[-3000:])
+            print("\n".join(ln for ln in run.proc.stdout.splitlines() if "graded in" in ln or "COULD NOT" in ln))
     finally:
         if a.keep:
             print(f"courses kept in {base}")
