@@ -16,7 +16,10 @@ experiments shortened as under any grading), then the grades from the gradebook:
 * the main assignment dyna_q is untouched by all this (not in the gradebook's
   going_further rows, and the other way round).
 
-Two nbgrader processes (two course copies) grade at the same time.
+Two nbgrader processes (two course copies) grade at the same time. The grade command
+(``python -m dynaq_course.grade going_further``, sandboxed, ``--run graded``) grades the same
+submissions in a third copy: the same scores on every cell, the mistakes named, and the
+notebook says where the grader stopped running it.
 
     pytest -q -s tests/test_going_further_pipeline.py    # -s prints the times
 """
@@ -26,6 +29,8 @@ from __future__ import annotations
 import ast
 import inspect
 import re
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -36,6 +41,7 @@ from course_copy import answer_question, copy_course, fill_exercise, nbgrader, n
 
 from dynaq_course.checks.messages import mistake_code
 from dynaq_course.grading import editions
+from dynaq_course.grading.graded_run import NOT_RUN_BELOW, last_test_index
 
 ROOT = editions.course_root()
 ASSIGNMENT = "going_further"
@@ -159,6 +165,66 @@ def graded(generated_going_further, tmp_path_factory):
             for sub in gb.assignment_submissions(ASSIGNMENT):
                 scores[sub.student.id] = {g.name: g.score for nb in sub.notebooks for g in nb.grades}
     return {"courses": courses, "scores": scores, "assignments": assignments}
+
+
+def _scores(course: Path) -> dict:
+    """{student: {grade cell: score}} of the course's going_further gradebook rows."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook("sqlite:///" + str(course / "gradebook.db")) as gb:
+        return {
+            sub.student.id: {g.name: g.score for nb in sub.notebooks for g in nb.grades}
+            for sub in gb.assignment_submissions(ASSIGNMENT)
+        }
+
+
+@pytest.fixture(scope="module")
+def by_the_grade_command(generated_going_further, tmp_path_factory):
+    """(course, CompletedProcess) of the same submissions graded by ``python -m dynaq_course.grade``."""
+    base = tmp_path_factory.mktemp("going_further_command")
+    env = nbgrader_env(base / "exchange", base / "jupyter_config")
+    course = copy_course(generated_going_further.course, base / "course")
+    for student in STUDENTS:
+        _submit(course, student)
+    start = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "dynaq_course.grade", ASSIGNMENT, "--no-progress", "--jobs", "2"],
+        cwd=course,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    seconds = time.perf_counter() - start
+    print(f"\ngoing_further: {len(STUDENTS)} submissions graded by the grade command in {seconds:.0f} s")
+    return course, run
+
+
+def test_the_grade_command_gives_plain_nbgraders_scores(graded, by_the_grade_command):
+    course, run = by_the_grade_command
+    assert run.returncode == 0, f"{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    assert _scores(course) == graded["scores"]
+
+
+@pytest.mark.parametrize("student", [s for s in STUDENTS if STUDENTS[s][4]])
+def test_under_the_grade_command_the_failing_hidden_cell_names_the_mistake(by_the_grade_command, student):
+    course, _ = by_the_grade_command
+    nb = nbformat.read(course / "autograded" / student / ASSIGNMENT / NOTEBOOK, as_version=4)
+    for grade_id, code in STUDENTS[student][4].items():
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+        assert "relay_verdict" in cell.source
+        assert mistake_code("\n".join(o.evalue for o in cell.outputs if o.output_type == "error")) == code
+
+
+def test_under_the_grade_command_the_notebook_says_where_the_grader_stopped(by_the_grade_command):
+    course, _ = by_the_grade_command
+    released = nbformat.read(course / "release" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    nb = nbformat.read(course / "autograded" / "all_right" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    last = last_test_index(released)
+    assert 0 <= last < len(released.cells) - 1
+    assert nb.cells[last + 1].source == NOT_RUN_BELOW
+    assert all(c.execution_count for c in nb.cells[: last + 1] if c.cell_type == "code")
+    assert not [c for c in nb.cells[last + 2 :] if c.cell_type == "code" and c.outputs]
 
 
 def _course_of(graded, student: str) -> Path:
