@@ -37,7 +37,10 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 from course_copy import ASSIGNMENT, PLANNING_NB, nbgrader, nbgrader_env  # noqa: E402
 from grade_course import append_to_cell, gradebook_rows, submit  # noqa: E402
+from grading_profile import busy_cpu  # noqa: E402
 from shared_courses import cut_to_mini  # noqa: E402
+
+from dynaq_course.grading.graded_run import RUN_CHOICES  # noqa: E402
 
 KINDS = [
     "all_right",
@@ -88,13 +91,6 @@ def _slow(notebooks: dict) -> None:
     )
 
 
-def busy_cpu() -> float:
-    """CPU seconds the whole machine has spent busy so far (all processes, all cores: /proc/stat)."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
-    user, nice, system, idle, iowait, irq, softirq, steal = fields
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
 def background_rate(seconds: float = 5.0) -> float:
     """Busy CPU seconds per second while this benchmark waits: what other processes use."""
     before = busy_cpu()
@@ -133,7 +129,7 @@ def main(argv=None) -> int:
     p.add_argument("--keep", action="store_true", help="keep the temporary courses")
     p.add_argument("--json", type=Path, help="also write the numbers as JSON")
     p.add_argument("--profile", action="store_true", help="profile one submission, per stage")
-    p.add_argument("--run", default="graded", choices=["graded", "all"], help="with --profile: its --run")
+    p.add_argument("--run", default="graded", choices=RUN_CHOICES, help="with --profile: its --run")
     p.add_argument("--kind", default="all_right", help="with --profile: its kind")
     a = p.parse_args(argv)
     if a.profile:
@@ -178,13 +174,12 @@ def main(argv=None) -> int:
         numbers = []
         for run, folder in zip(runs, copies.values()):
             same, compared = same_grades(copies["plain"], folder, broken)
-            per = run.wall / max(a.n, 1)
+            per, cpu = run.wall / max(a.n, 1), run.cpu / max(a.n, 1)
             print(
-                f"{run.label:42s} {run.wall:8.1f} {run.cpu / max(a.n, 1):9.2f} {plain.wall / run.wall:5.2f}x "
+                f"{run.label:42s} {run.wall:8.1f} {cpu:9.2f} {plain.wall / run.wall:5.2f}x "
                 f"{100 * per / 60:6.1f} min {500 * per / 60:6.1f} min  "
                 f"{same}/{compared} as nbgrader (exit {run.proc.returncode})"
             )
-            cpu = run.cpu / max(a.n, 1)
             numbers.append(dict(label=run.label, wall=run.wall, cpu_per_submission=cpu, same=same, compared=compared))
         print(
             f"\nratio = plain nbgrader's wall time / this one's; projections at this run's pace on these "

@@ -101,7 +101,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _busy_cpu() -> float:
+def busy_cpu() -> float:
     """CPU seconds the whole machine spent busy so far (all processes, all cores: /proc/stat)."""
     fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
     user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in fields[:8])
@@ -201,10 +201,10 @@ def run(kind: str, sandbox: str, base: Path, how: str = "graded") -> int:
     profile = Profile()
     instrument(profile)
     with _quiet():
-        wall, own, child, busy = time.perf_counter(), time.process_time(), _children_cpu(), _busy_cpu()
+        wall, own, child, busy = time.perf_counter(), time.process_time(), _children_cpu(), busy_cpu()
         result = worker.grade_submission(job)
     wall, cpu = time.perf_counter() - wall, time.process_time() - own + _children_cpu() - child
-    busy = _busy_cpu() - busy
+    busy = busy_cpu() - busy
     scores = {g: s for o in result.notebooks for g, s in o.grades.items() if s is not None}
     failures = [f.line() for f in result.failures + [o.failure for o in result.notebooks if o.failure]]
     print(

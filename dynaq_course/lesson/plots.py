@@ -6,9 +6,10 @@ state 0 is bottom left and 99 top right; the x ticks read 0..9 and the y ticks
 column label. Every function takes ``ax=None`` and makes its own figure when
 it is None; none calls ``plt.show()``.
 
-matplotlib (and scipy) are imported by the functions that draw, not by this module:
-a notebook's set-up cell imports it without paying for matplotlib, so the grader,
-which runs a notebook only up to its last test cell, never loads it.
+pyplot, matplotlib's artists and scipy are imported by the functions that need them,
+not by this module, so importing it loads no plotting library. (In a notebook kernel
+``style.use_course_style()`` loads pyplot anyway, for the inline figure format; scipy
+is then loaded only when a confidence band is computed.)
 """
 
 from __future__ import annotations
